@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import type { DockerfileModel } from './dockerfile/model.js';
+
+/** Cheap phases run first; a later phase is skipped, with the reason, when one it needs failed. */
+export const PHASES = ['static', 'build', 'image', 'runtime'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What a check function decides. `evidence` is what it saw (sizes, paths, health log), shown and put in --json. */
+export interface Verdict {
+  status: 'pass' | 'fail';
+  message: string;
+  evidence?: Record<string, unknown>;
+}
+
+export interface StaticContext {
+  dockerfile: DockerfileModel;
+  workspaceDir: string;
+}
+
+export interface BuildFailure {
+  /** e.g. "Step 5/8 : RUN composer install" */
+  step: string | null;
+  message: string;
+  lastLines: string[];
+}
+
+export interface BuildOutcome {
+  imageId: string | null;
+  failure: BuildFailure | null;
+  durationMs: number;
+  steps: number;
+}
+
+export interface BuildContext extends StaticContext {
+  build: BuildOutcome;
+}
+
+export interface ImageFacts {
+  id: string;
+  size: number;
+  /** Image config healthcheck as the engine stores it (durations in ns), or null. */
+  healthcheck: { test: string[]; intervalNs: number; timeoutNs: number; startPeriodNs: number; retries: number } | null;
+  user: string;
+  workingDir: string;
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  env: string[];
+}
+
+export interface Baseline {
+  bytes: number;
+  /** Where the figure came from: built now or read from the cache of an earlier measurement on this engine. */
+  source: 'built' | 'cache';
+}
+
+/** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
+export interface ImageInspector {
+  inspect(ref: string): Promise<ImageFacts | null>;
+  /** True when the path exists in the image's filesystem (read through the archive API, no shell needed). */
+  pathExists(imageId: string, path: string): Promise<boolean>;
+  /** Size of the challenge's starter image built on the same engine. */
+  starterBaseline(): Promise<Baseline>;
+}
+
+export interface HealthLogEntry {
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthOutcome {
+  status: 'healthy' | 'unhealthy' | 'exited' | 'timeout' | 'no-healthcheck';
+  elapsedMs: number;
+  exitCode?: number;
+  log: HealthLogEntry[];
+  containerLogTail: string[];
+  /** The learner's declared timings, for the report. */
+  declared: { interval: string; timeout: string; startPeriod: string; retries: number } | null;
+}
+
+export interface ContainerRunner {
+  runUntilHealthy(imageId: string, options: { timeoutMs: number; probeIntervalMs: number }): Promise<HealthOutcome>;
+}
+
+export interface ImageContext extends StaticContext {
+  image: ImageFacts;
+  finalBase: ImageFacts | null;
+  inspector: ImageInspector;
+}
+
+export interface RuntimeContext extends ImageContext {
+  runner: ContainerRunner;
+}
+
+export interface ContextByPhase {
+  static: StaticContext;
+  build: BuildContext;
+  image: ImageContext;
+  runtime: RuntimeContext;
+}
+
+export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase = Phase> {
+  kind: string;
+  phase: P;
+  summary: string;
+  params: Params;
+  /** A valid `with:` block, used in docs and tests. */
+  example: z.input<Params>;
+  run(params: z.output<Params>, context: ContextByPhase[P]): Promise<Verdict> | Verdict;
+}
+
+export function defineCheck<Params extends z.ZodType, P extends Phase>(kind: CheckKind<Params, P>): CheckKind<Params, P> {
+  return kind;
+}
+
+export const pass = (message: string, evidence?: Record<string, unknown>): Verdict => ({ status: 'pass', message, evidence });
+export const fail = (message: string, evidence?: Record<string, unknown>): Verdict => ({ status: 'fail', message, evidence });

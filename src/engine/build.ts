@@ -1,0 +1,195 @@
+import type { Readable } from 'node:stream';
+import type { BuildFailure, BuildOutcome } from '../checks/kind.js';
+import { errorMessage } from '../errors.js';
+import type { Engine } from './connect.js';
+import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
+import { LABEL_RUN } from './labels.js';
+import type { RunScope } from './scope.js';
+
+export type BuildEvent =
+  | { type: 'context'; fileCount: number; totalBytes: number; ignoredCount: number }
+  | { type: 'step'; index: number; total: number; instruction: string }
+  | { type: 'output'; line: string };
+
+export interface BuildRequest {
+  contextDir: string;
+  dockerfile?: string;
+  timeoutMs: number;
+  /** Tag for the final image (used with --keep-image). */
+  tag?: string;
+  onEvent?: (event: BuildEvent) => void;
+  /** Cancels the build (Ctrl-C, a save in watch mode). */
+  signal?: AbortSignal;
+}
+
+export interface BuildResult extends BuildOutcome {
+  context: BuildContextPlan;
+  /** Set when the failure is a base image that is neither on the engine nor pullable. */
+  missingBaseImage: string | null;
+}
+
+const TAIL_LINES = 15;
+const PULL_FAILURE =
+  /pull access denied|repository does not exist|manifest unknown|manifest for .* not found|no such host|dial tcp|i\/o timeout|TLS handshake|connection refused|failed to resolve|server misbehaving|Temporary failure in name resolution/i;
+
+/**
+ * Builds with the classic builder through the Engine API, streaming step n/m and output lines.
+ * A failing build still answers HTTP 200: the failure is an `error` message in the stream.
+ */
+export async function buildImage(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
+  const started = Date.now();
+  const dockerfile = request.dockerfile ?? 'Dockerfile';
+  const context = await planBuildContext(request.contextDir, dockerfile);
+  request.onEvent?.({
+    type: 'context',
+    fileCount: context.fileCount,
+    totalBytes: context.totalBytes,
+    ignoredCount: context.ignoredCount,
+  });
+
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, request.timeoutMs);
+  const onCancel = () => abort.abort();
+  request.signal?.addEventListener('abort', onCancel, { once: true });
+
+  const state = new StreamState(scope, request.onEvent);
+  let failure: BuildFailure | null = null;
+  try {
+    const stream = (await engine.docker.buildImage(packBuildContext(context), {
+      dockerfile,
+      labels: scope.labels,
+      rm: true,
+      forcerm: true,
+      t: request.tag,
+      abortSignal: abort.signal,
+    } as never)) as unknown as Readable;
+    await state.consume(stream);
+    failure = state.failure;
+  } catch (error) {
+    failure = {
+      step: state.currentStep,
+      message: timedOut
+        ? `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`
+        : abort.signal.aborted
+          ? 'the build was cancelled'
+          : `the engine stopped the build: ${errorMessage(error)}`,
+      lastLines: state.tail(),
+    };
+  } finally {
+    clearTimeout(timer);
+    request.signal?.removeEventListener('abort', onCancel);
+  }
+
+  if (timedOut && failure) {
+    failure.message = `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
+  }
+  let imageId = failure ? null : state.imageId;
+  if (!failure && !imageId) {
+    failure = { step: state.currentStep, message: 'the build ended without producing an image', lastLines: state.tail() };
+  }
+  if (imageId) {
+    // Only an image carrying this run's label is ours to remove later; never a base image.
+    const inspected = await engine.docker.getImage(imageId).inspect();
+    if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
+    imageId = inspected.Id;
+  }
+  return {
+    imageId,
+    failure,
+    durationMs: Date.now() - started,
+    steps: state.totalSteps,
+    context,
+    missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
+  };
+}
+
+function detectMissingBase(failure: BuildFailure, instruction: string | null): string | null {
+  if (!instruction || !PULL_FAILURE.test(failure.message)) return null;
+  const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(instruction);
+  if (from) return from[1]!;
+  const copyFrom = /^COPY\s+.*--from=(\S+)/i.exec(instruction);
+  return copyFrom ? copyFrom[1]! : null;
+}
+
+/** Reads the build's JSON message stream and keeps what the report needs. */
+class StreamState {
+  currentStep: string | null = null;
+  currentInstruction: string | null = null;
+  totalSteps = 0;
+  imageId: string | null = null;
+  failure: BuildFailure | null = null;
+  private readonly lines: string[] = [];
+  private lastWasCache = false;
+  private stepIsFrom = false;
+
+  constructor(
+    private readonly scope: RunScope,
+    private readonly onEvent?: (event: BuildEvent) => void,
+  ) {}
+
+  tail(): string[] {
+    return this.lines.slice(-TAIL_LINES);
+  }
+
+  async consume(stream: Readable): Promise<void> {
+    let buffered = '';
+    for await (const chunk of stream) {
+      buffered += chunk.toString('utf8');
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        this.message(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+      }
+    }
+    if (buffered.trim()) this.message(buffered);
+  }
+
+  private message(raw: string): void {
+    if (!raw.trim()) return;
+    let message: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      this.line(raw);
+      return;
+    }
+    if (message.aux?.ID) this.imageId = message.aux.ID;
+    if (message.stream) for (const line of message.stream.replace(/\r/g, '').split('\n')) this.line(line);
+    if (message.status) this.line(message.status);
+    const error = message.errorDetail?.message ?? message.error;
+    if (error && !this.failure) {
+      this.failure = { step: this.currentStep, message: error.trim(), lastLines: this.tail() };
+    }
+  }
+
+  private line(line: string): void {
+    if (!line.trim()) return;
+    const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
+    if (step) {
+      this.currentStep = line;
+      this.currentInstruction = step[3]!;
+      this.totalSteps = Number(step[2]);
+      this.stepIsFrom = /^FROM\s/i.test(step[3]!);
+      this.lastWasCache = false;
+      this.onEvent?.({ type: 'step', index: Number(step[1]), total: Number(step[2]), instruction: step[3]! });
+      return;
+    }
+    const running = /^ ---> Running in ([0-9a-f]{12,64})/.exec(line);
+    if (running) this.scope.trackContainer(running[1]!);
+    const layer = /^ ---> ([0-9a-f]{12,64})$/.exec(line);
+    if (layer && !this.stepIsFrom && !this.lastWasCache) this.scope.trackImage(layer[1]!);
+    this.lastWasCache = /^ ---> Using cache/.test(line);
+    const built = /^Successfully built ([0-9a-f]{12,64})/.exec(line);
+    if (built && !this.imageId) this.imageId = built[1]!;
+    if (!line.startsWith(' ---> ') && !line.startsWith('Removing intermediate container')) {
+      this.lines.push(line);
+      if (this.lines.length > 200) this.lines.splice(0, this.lines.length - 200);
+      this.onEvent?.({ type: 'output', line });
+    }
+  }
+}

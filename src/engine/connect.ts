@@ -1,0 +1,75 @@
+import Docker from 'dockerode';
+import { EngineUnavailableError, errorMessage } from '../errors.js';
+
+export interface EngineInfo {
+  /** Where we connected: a socket path or tcp address. */
+  endpoint: string;
+  serverVersion: string;
+  apiVersion: string;
+  os: string;
+  architecture: string;
+}
+
+export interface Engine {
+  docker: Docker;
+  info: EngineInfo;
+}
+
+const DEFAULT_PING_TIMEOUT_MS = 3_000;
+
+/** Describes the endpoint dockerode will use; it reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself. */
+export function describeEndpoint(docker: Docker): string {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+  if (modem.socketPath) return `unix://${modem.socketPath}`;
+  return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connects and pings with a short timeout; no engine gives one clear message (exit 2). */
+export async function connectEngine(options: { pingTimeoutMs?: number } = {}): Promise<Engine> {
+  let docker: Docker;
+  try {
+    docker = new Docker();
+  } catch (error) {
+    throw new EngineUnavailableError(
+      `Cannot set up a Docker client: ${errorMessage(error)}`,
+      'Check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.',
+    );
+  }
+  const endpoint = describeEndpoint(docker);
+  const timeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+  try {
+    await withTimeout(docker.ping(), timeoutMs, `the Docker engine at ${endpoint}`);
+    const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${endpoint}`);
+    return {
+      docker,
+      info: {
+        endpoint,
+        serverVersion: version.Version,
+        apiVersion: version.ApiVersion,
+        os: version.Os,
+        architecture: version.Arch,
+      },
+    };
+  } catch (error) {
+    const source = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'the default socket';
+    throw new EngineUnavailableError(
+      `No Docker engine answered at ${endpoint} (from ${source}): ${errorMessage(error)}.`,
+      process.env.DOCKER_HOST
+        ? 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the local socket.'
+        : 'Start Docker (Docker Desktop, `sudo systemctl start docker`, or `colima start`) and try again. ' +
+            'On Debian as root, `bash scripts/ensure-engine.sh` installs and starts an engine.',
+    );
+  }
+}

@@ -1,0 +1,126 @@
+import type { HealthLogEntry, HealthOutcome } from '../checks/kind.js';
+import type { Engine } from './connect.js';
+import { inspectImage } from './inspect.js';
+import type { RunScope } from './scope.js';
+
+/** Containment for learner code: applied to every container we start. */
+export interface ContainerLimits {
+  memoryBytes: number;
+  pidsLimit: number;
+  nanoCpus: number;
+}
+
+export const DEFAULT_LIMITS: ContainerLimits = {
+  memoryBytes: 512 * 1024 * 1024,
+  pidsLimit: 256,
+  nanoCpus: 1_000_000_000,
+};
+
+export function hostConfigFor(limits: ContainerLimits) {
+  return {
+    Memory: limits.memoryBytes,
+    MemorySwap: limits.memoryBytes,
+    PidsLimit: limits.pidsLimit,
+    NanoCpus: limits.nanoCpus,
+    Privileged: false,
+    SecurityOpt: ['no-new-privileges'],
+    NetworkMode: 'bridge',
+    Binds: [],
+    AutoRemove: false,
+  };
+}
+
+const POLL_MS = 250;
+
+/**
+ * Starts a container from the image with the learner's own health test, probed every
+ * `probeIntervalMs` (so a 30 s interval still gives a verdict in seconds), and waits for
+ * healthy, unhealthy, exit or the deadline, whichever comes first.
+ */
+export async function runUntilHealthy(
+  engine: Engine,
+  scope: RunScope,
+  imageId: string,
+  options: { timeoutMs: number; probeIntervalMs: number; limits?: ContainerLimits; signal?: AbortSignal },
+): Promise<HealthOutcome> {
+  const started = Date.now();
+  const image = await inspectImage(engine, imageId);
+  const health = image?.healthcheck;
+  if (!health || health.test[0] === 'NONE') {
+    return { status: 'no-healthcheck', elapsedMs: 0, log: [], containerLogTail: [], declared: null };
+  }
+  const declared = {
+    interval: formatNs(health.intervalNs, '30s'),
+    timeout: formatNs(health.timeoutNs, '30s'),
+    startPeriod: formatNs(health.startPeriodNs, '0s'),
+    retries: health.retries || 3,
+  };
+  const probeNs = options.probeIntervalMs * 1_000_000;
+  const container = await engine.docker.createContainer({
+    Image: imageId,
+    Labels: scope.labels,
+    Healthcheck: {
+      Test: health.test,
+      Interval: probeNs,
+      // The learner's timeout stands, bounded so one hung probe cannot eat the whole wait.
+      Timeout: Math.min(health.timeoutNs || 30_000_000_000, Math.max(options.timeoutMs - 1000, 1000) * 1_000_000),
+      StartPeriod: Math.min(health.startPeriodNs, options.timeoutMs * 1_000_000),
+      Retries: health.retries || 3,
+    },
+    HostConfig: hostConfigFor(options.limits ?? DEFAULT_LIMITS),
+  });
+  scope.trackContainer(container.id);
+  await container.start();
+
+  let outcome: HealthOutcome['status'] = 'timeout';
+  let exitCode: number | undefined;
+  let log: HealthLogEntry[] = [];
+  while (Date.now() - started < options.timeoutMs && !options.signal?.aborted) {
+    const state = (await container.inspect()).State;
+    log = (state.Health?.Log ?? []).map((entry) => ({ exitCode: entry.ExitCode, output: entry.Output.trim() }));
+    if (state.Health?.Status === 'healthy') {
+      outcome = 'healthy';
+      break;
+    }
+    if (state.Health?.Status === 'unhealthy') {
+      outcome = 'unhealthy';
+      break;
+    }
+    if (!state.Running && state.Status !== 'created') {
+      outcome = 'exited';
+      exitCode = state.ExitCode;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  const containerLogTail = await logTail(container, 10);
+  await container.remove({ force: true, v: true }).catch(() => undefined);
+  return { status: outcome, elapsedMs: Date.now() - started, exitCode, log: log.slice(-3), containerLogTail, declared };
+}
+
+async function logTail(container: { logs(options: object): Promise<unknown> }, lines: number): Promise<string[]> {
+  try {
+    const raw = (await container.logs({ stdout: true, stderr: true, tail: lines })) as Buffer;
+    return demultiplex(raw).split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/** Non-TTY container logs arrive as frames with an 8-byte header (stream, 0, 0, 0, size). */
+export function demultiplex(buffer: Buffer): string {
+  let text = '';
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    text += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+  }
+  return offset === 0 ? buffer.toString('utf8') : text;
+}
+
+function formatNs(ns: number, fallback: string): string {
+  if (!ns) return `${fallback} (default)`;
+  const seconds = ns / 1e9;
+  return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`;
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { LABEL_RUN, LABEL_TOOL, TOOL_NAME, runLabels } from './labels.js';
+
+export interface CleanupReport {
+  containers: number;
+  images: number;
+  errors: string[];
+}
+
+/**
+ * One run's Docker objects. Everything created goes through here (or carries its labels) so that
+ * `dispose()` can remove it at the end of the run, on error and on Ctrl-C.
+ */
+export class RunScope {
+  readonly runId: string;
+  readonly labels: Record<string, string>;
+  private readonly images: string[] = [];
+  private readonly containers = new Set<string>();
+  private readonly keptImages = new Set<string>();
+  private disposed: Promise<CleanupReport> | null = null;
+
+  constructor(
+    readonly docker: Docker,
+    challengeId?: string,
+  ) {
+    this.runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.labels = runLabels(this.runId, challengeId);
+  }
+
+  /** Images made by a build: the final one and the intermediates (classic builds cannot label those). */
+  trackImage(id: string): void {
+    if (!this.images.includes(id)) this.images.push(id);
+  }
+
+  /** Intermediate build containers left by a failed or cancelled step, and containers we create. */
+  trackContainer(id: string): void {
+    this.containers.add(id);
+  }
+
+  keepImage(id: string): void {
+    this.keptImages.add(id);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed !== null;
+  }
+
+  dispose(): Promise<CleanupReport> {
+    this.disposed ??= this.removeEverything();
+    return this.disposed;
+  }
+
+  private async removeEverything(): Promise<CleanupReport> {
+    const report: CleanupReport = { containers: 0, images: 0, errors: [] };
+    const labelled = await this.docker
+      .listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${this.runId}`] } })
+      .catch(() => []);
+    const containerIds = new Set([...this.containers, ...labelled.map((container) => container.Id)]);
+    for (const id of containerIds) {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+        report.containers++;
+      } catch (error) {
+        if (!isGone(error)) report.errors.push(`container ${id.slice(0, 12)}: ${describe(error)}`);
+      }
+    }
+
+    const labelledImages = await this.docker
+      .listImages({ all: true, filters: { label: [`${LABEL_RUN}=${this.runId}`] } })
+      .catch(() => []);
+    // Newest first: a child must go before the parent it was built on.
+    const imageIds = [...new Set([...labelledImages.map((image) => image.Id), ...[...this.images].reverse()])];
+    for (const id of imageIds) {
+      if (this.keptImages.has(id)) continue;
+      try {
+        await this.docker.getImage(id).remove({ force: true, noprune: false });
+        report.images++;
+      } catch (error) {
+        if (!isGone(error)) report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
+      }
+    }
+    return report;
+  }
+}
+
+/** Objects left by runs that never got to clean up (killed, crashed). */
+export async function findLeftovers(docker: Docker): Promise<{ containers: string[]; images: string[] }> {
+  const filter = { label: [`${LABEL_TOOL}=${TOOL_NAME}`] };
+  const [containers, images] = await Promise.all([
+    docker.listContainers({ all: true, filters: filter }),
+    docker.listImages({ all: true, filters: filter }),
+  ]);
+  return { containers: containers.map((container) => container.Id), images: images.map((image) => image.Id) };
+}
+
+function isGone(error: unknown): boolean {
+  const status = (error as { statusCode?: number }).statusCode;
+  return status === 404;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
