@@ -1,9 +1,35 @@
 import type { CheckKind } from './kind.js';
 import { stageCount } from './dockerfile/stage-count.js';
+import { namedStage } from './dockerfile/named-stage.js';
+import { finalStageFrom } from './dockerfile/final-stage-from.js';
+import { commandOnlyInBuildStages } from './dockerfile/command-only-in-build-stages.js';
+import { copyFromStage } from './dockerfile/copy-from-stage.js';
+import { noCopyOf } from './dockerfile/no-copy-of.js';
+import { healthcheck } from './dockerfile/healthcheck.js';
+import { execForm } from './dockerfile/exec-form.js';
+import { buildSucceeds } from './build/succeeds.js';
+import { healthcheckConfigured } from './image/healthcheck-configured.js';
+import { imagePath } from './image/path.js';
+import { sizeOverBase } from './image/size-over-base.js';
+import { sizeVsStarter } from './image/size-vs-starter.js';
+import { runtimeHealthy } from './runtime/healthy.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
   stageCount,
+  namedStage,
+  finalStageFrom,
+  commandOnlyInBuildStages,
+  copyFromStage,
+  noCopyOf,
+  healthcheck,
+  execForm,
+  buildSucceeds,
+  sizeOverBase,
+  sizeVsStarter,
+  imagePath,
+  healthcheckConfigured,
+  runtimeHealthy,
 ] as unknown as readonly CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

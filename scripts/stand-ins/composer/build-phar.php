@@ -33,13 +33,17 @@ $code = preg_replace('{^#!.*\n}', '', file_get_contents($launcher));
 $phar->addFromString('bin/composer', $code);
 $count++;
 
-$phar->setStub(<<<'STUB'
-#!/usr/bin/env php
-<?php
-Phar::mapPhar('composer.phar');
-require 'phar://composer.phar/bin/composer';
-__HALT_COMPILER();
-STUB);
+// Debian's Composer relies on the mbstring and intl extensions; the official composer.phar
+// bundles Symfony's polyfills instead. Load the packed polyfills (each only defines what
+// is missing) before Composer.
+$polyfills = '';
+foreach (array_merge(glob("$share/Symfony/Polyfill/*/autoload.php"), glob("$share/Symfony/Polyfill/*/*/autoload.php")) as $file) {
+    $polyfills .= sprintf("require_once 'phar://composer.phar/share/php/%s';\n", substr($file, strlen($share) + 1));
+}
+
+$phar->setStub("#!/usr/bin/env php\n<?php\nPhar::mapPhar('composer.phar');\n"
+    . $polyfills
+    . "require 'phar://composer.phar/bin/composer';\n__HALT_COMPILER(); ?>\n");
 $phar->stopBuffering();
 chmod($out, 0755);
 fwrite(STDERR, sprintf("build-phar: %d files, %.1f MB\n", $count, filesize($out) / 1048576));

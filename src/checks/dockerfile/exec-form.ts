@@ -1,0 +1,64 @@
+import type { Instruction } from 'dockerfile-ast';
+import { z } from 'zod';
+import { defineCheck, fail, pass } from '../kind.js';
+import { instructionRef, type Stage } from './model.js';
+import { argumentText, describeFinal, linesPhrase, parentChain, parseExecForm } from './operands.js';
+
+export const execForm = defineCheck({
+  kind: 'dockerfile.exec-form',
+  phase: 'static',
+  summary: 'The CMD (or ENTRYPOINT) that takes effect in the final stage is written in exec (JSON array) form.',
+  params: z.object({
+    instruction: z.enum(['CMD', 'ENTRYPOINT']).default('CMD').describe('Which instruction must use exec form'),
+    allowInherited: z
+      .boolean()
+      .default(false)
+      .describe("Pass when the Dockerfile declares none, so the base image's value is used"),
+  }),
+  example: { instruction: 'CMD', allowInherited: false },
+  run({ instruction: keyword, allowInherited }, { dockerfile }) {
+    const final = dockerfile.finalStage;
+    if (!final) return fail(`no FROM instruction found; expected ${keyword} in exec form in the final stage`);
+    const where = describeFinal(dockerfile, final);
+    const declaredIn = (stage: Stage): Instruction[] =>
+      stage.instructions.filter((candidate) => candidate.getKeyword() === keyword);
+
+    let owner: Stage = final;
+    let declared = declaredIn(final);
+    if (declared.length === 0) {
+      const ancestor = parentChain(dockerfile, final).find((stage) => declaredIn(stage).length > 0);
+      if (ancestor) {
+        owner = ancestor;
+        declared = declaredIn(ancestor);
+      }
+    }
+    const base = dockerfile.externalBaseOf(final);
+    const effective = declared.at(-1);
+    if (!effective) {
+      if (allowInherited) {
+        return pass(`no ${keyword} in the final stage, ${where}; the base image's ${keyword} (${base}) is used`, { declared: false, base });
+      }
+      return fail(
+        `no ${keyword} in the final stage, ${where}; the base image's ${keyword} (${base}) applies. ` +
+          `Declare it in exec form, e.g. ${keyword} ["executable", "arg"]`,
+        { declared: false, base },
+      );
+    }
+    const ref = instructionRef(effective);
+    const overridden = declared.slice(0, -1).map((candidate) => instructionRef(candidate).line);
+    const context =
+      (owner === final ? ` in ${where}` : ` in ${dockerfile.describe(owner)}, inherited by the final stage`) +
+      (overridden.length > 0 ? ` (it overrides the ${keyword} at ${linesPhrase(overridden)})` : '');
+    const text = argumentText(effective);
+    const argv = parseExecForm(text);
+    const evidence = { line: ref.line, text: ref.text, exec: argv, overridden };
+    if (argv && argv.length > 0) {
+      return pass(`${keyword} at line ${ref.line}${context} uses exec form: ${JSON.stringify(argv)}`, evidence);
+    }
+    if (argv) return fail(`${keyword} at line ${ref.line}${context} is an empty JSON array; name the executable to run`, evidence);
+    const why = text.startsWith('[')
+      ? ` It starts with [ but is not a valid JSON array of strings (use double quotes: ["php-fpm"], not ['php-fpm']), so Docker runs it through /bin/sh -c.`
+      : ' Shell form runs it as a child of /bin/sh -c, so it is not PID 1 and does not receive SIGTERM on docker stop.';
+    return fail(`${keyword} at line ${ref.line}${context} is in shell form: ${ref.text}.${why}`, evidence);
+  },
+});

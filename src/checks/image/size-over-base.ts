@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { formatBytes } from '../format.js';
+import { defineCheck, fail, pass } from '../kind.js';
+
+export const sizeOverBase = defineCheck({
+  kind: 'image.size-over-base',
+  phase: 'image',
+  summary:
+    "Bytes the image adds on top of its final stage's base image, measured on the same engine, stay within a budget.",
+  params: z.object({
+    maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may add over its base'),
+  }),
+  example: { maxMegabytes: 20 },
+  run({ maxMegabytes }, { image, finalBase, dockerfile }) {
+    const baseRef = dockerfile.finalStage ? dockerfile.externalBaseOf(dockerfile.finalStage) : '(none)';
+    if (!finalBase) return fail(`the final stage's base image ${baseRef} is not on the engine, so the added size cannot be measured`);
+    const limit = Math.round(maxMegabytes * 1_000_000);
+    const added = image.size - finalBase.size;
+    const evidence = { imageBytes: image.size, baseImage: baseRef, baseBytes: finalBase.size, addedBytes: added, limitBytes: limit };
+    const summary = `adds ${formatBytes(added)} over ${baseRef} (${formatBytes(finalBase.size)} -> ${formatBytes(image.size)}); budget ${formatBytes(limit)}`;
+    return added <= limit ? pass(summary, evidence) : fail(summary, evidence);
+  },
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { formatBytes } from '../format.js';
+import { defineCheck, fail, pass } from '../kind.js';
+
+export const sizeVsStarter = defineCheck({
+  kind: 'image.size-vs-starter',
+  phase: 'image',
+  summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine.",
+  params: z.object({
+    maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
+  }),
+  example: { maxFraction: 0.6 },
+  async run({ maxFraction }, { image, inspector }) {
+    const baseline = await inspector.starterBaseline();
+    const fraction = image.size / baseline.bytes;
+    const evidence = {
+      imageBytes: image.size,
+      starterBytes: baseline.bytes,
+      starterMeasured: baseline.source,
+      fraction: Number(fraction.toFixed(4)),
+      maxFraction,
+    };
+    const summary = `${formatBytes(image.size)} is ${(fraction * 100).toFixed(0)}% of the starter's ${formatBytes(baseline.bytes)}; at most ${(maxFraction * 100).toFixed(0)}% accepted`;
+    return fraction <= maxFraction ? pass(summary, evidence) : fail(summary, evidence);
+  },
+});

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { findPack } from '../../course/packs.js';
+import { startChallenge } from '../../workspace/workspace.js';
+import { ShipshapeCommand } from '../../cli/base.js';
+
+export default class ChallengeStart extends ShipshapeCommand {
+  static override description = "Put a challenge's broken starter into a workspace (./<id> by default).";
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> challenge:start docker-missing-multistage'];
+  static override args = {
+    id: Args.string({ description: 'Challenge id (see challenge:list)', required: true }),
+  };
+  static override flags = {
+    dir: Flags.string({ description: 'Workspace directory (default: ./<id>)' }),
+    force: Flags.boolean({ description: 'Move files you changed to .shipshape/backups/ instead of refusing' }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(ChallengeStart);
+    const pack = await findPack(args.id);
+    const dir = path.resolve(flags.dir ?? args.id);
+    const result = await startChallenge(pack, dir, { force: flags.force });
+    if (!this.jsonEnabled()) {
+      this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
+      this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);
+      if (result.backupDir) this.log(`  your changed files were moved to ${result.backupDir}: ${result.backedUp.join(', ')}`);
+      this.log(`\n${pack.manifest.summary}\n`);
+      this.log(`Read the task: ${path.join(pack.dir, pack.manifest.task)}`);
+      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile)} and run: shipshape challenge:verify --dir ${path.relative(process.cwd(), result.dir) || '.'}`);
+    }
+    return { challenge: pack.manifest.id, ...result };
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { CHECK_KINDS, findCheckKind } from '../checks/registry.js';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'lower-case letters, digits and dashes, 2 to 64 characters');
+/** A path inside the pack: no absolute paths, no `..`. */
+const packPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !value.startsWith('/') && !value.split(/[\\/]/).includes('..'), 'must stay inside the pack (no absolute path, no `..`)');
+
+export const CheckEntrySchema = z
+  .object({
+    id: id.describe('Unique within the challenge; shown in reports and named in starterFails'),
+    kind: z.string().describe('A check kind from the catalogue, e.g. dockerfile.stage-count'),
+    title: z.string().min(3).max(120).describe('What the learner sees in the scorecard'),
+    with: z.record(z.string(), z.unknown()).default({}).describe("The kind's parameters"),
+    points: z.number().int().min(0).max(100).default(10),
+    required: z.boolean().default(true).describe('A required check must pass for the challenge to pass'),
+    hint: z.string().min(3).max(600).describe('Shown when this check fails'),
+  })
+  .superRefine((check, context) => {
+    const kind = findCheckKind(check.kind);
+    if (!kind) {
+      context.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: `unknown check kind "${check.kind}"; known kinds: ${CHECK_KINDS.map((known) => known.kind).join(', ')}`,
+      });
+      return;
+    }
+    const parsed = kind.params.safeParse(check.with);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        context.addIssue({ code: 'custom', path: ['with', ...issue.path.map(String)], message: issue.message });
+      }
+    }
+  });
+
+export const ManifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    id,
+    title: z.string().min(3).max(120),
+    difficulty: z.enum(['beginner', 'intermediate', 'advanced']),
+    lesson: id.describe('The lesson this challenge belongs to'),
+    summary: z.string().min(3).max(400),
+    dockerfile: packPath.default('Dockerfile').describe('The Dockerfile graded, relative to the workspace'),
+    starter: packPath.default('starter'),
+    solution: packPath.default('solution'),
+    task: packPath.default('task.md'),
+    hints: z.array(packPath).min(1).max(5).describe('Progressive hints, gentlest first'),
+    starterFails: z.array(id).min(1).describe('Check ids the starter must fail'),
+    limits: z
+      .object({
+        buildTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
+        healthTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+        probeIntervalSeconds: z.number().min(0.5).max(30).default(1),
+      })
+      .prefault({}),
+    checks: z.array(CheckEntrySchema).min(1).max(100),
+  })
+  .superRefine((manifest, context) => {
+    const seen = new Map<string, number>();
+    manifest.checks.forEach((check, index) => {
+      const earlier = seen.get(check.id);
+      if (earlier !== undefined) {
+        context.addIssue({ code: 'custom', path: ['checks', index, 'id'], message: `duplicate check id "${check.id}" (also checks[${earlier}])` });
+      }
+      seen.set(check.id, index);
+    });
+    manifest.starterFails.forEach((failing, index) => {
+      if (!seen.has(failing)) {
+        context.addIssue({ code: 'custom', path: ['starterFails', index], message: `"${failing}" is not the id of any check` });
+      }
+    });
+  });
+
+export type Manifest = z.output<typeof ManifestSchema>;
+export type CheckEntry = z.output<typeof CheckEntrySchema>;

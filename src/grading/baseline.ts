@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Baseline } from '../checks/kind.js';
+import { DockerfileModel } from '../checks/dockerfile/model.js';
+import { UserError } from '../errors.js';
+import { buildImage } from '../engine/build.js';
+import type { Engine } from '../engine/connect.js';
+import { inspectImage } from '../engine/inspect.js';
+import type { RunScope } from '../engine/scope.js';
+import { writeFileAtomic } from '../workspace/atomic.js';
+import { listFiles } from '../workspace/files.js';
+
+export function cacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'shipshape');
+}
+
+interface BaselineCache {
+  [key: string]: { bytes: number; measuredAt: string; challenge: string };
+}
+
+/**
+ * The starter image's size on this engine. Measured by building the starter once; the figure is
+ * cached per (starter files, engine, base image ids), the image itself is removed with the run.
+ */
+export async function starterBaseline(options: {
+  engine: Engine;
+  scope: RunScope;
+  challengeId: string;
+  starterDir: string;
+  dockerfile: string;
+  buildTimeoutMs: number;
+  onNote?: (message: string) => void;
+}): Promise<Baseline> {
+  const key = await baselineKey(options);
+  const file = path.join(cacheDir(), 'baselines.json');
+  const cache = await readCache(file);
+  const cached = cache[key];
+  if (cached) return { bytes: cached.bytes, source: 'cache' };
+
+  options.onNote?.('Measuring the starter image on this engine for the size budget (once per engine; cached afterwards)...');
+  const result = await buildImage(options.engine, options.scope, {
+    contextDir: options.starterDir,
+    dockerfile: options.dockerfile,
+    timeoutMs: options.buildTimeoutMs,
+  });
+  if (!result.imageId) {
+    throw new UserError(
+      `Could not build the challenge's starter to measure its size: ${result.failure?.message ?? 'no image'}${result.failure?.step ? ` (${result.failure.step})` : ''}.`,
+      2,
+      result.missingBaseImage ? `Base image ${result.missingBaseImage} is missing: pull it while online.` : undefined,
+    );
+  }
+  const facts = await inspectImage(options.engine, result.imageId);
+  const bytes = facts!.size;
+  cache[key] = { bytes, measuredAt: new Date().toISOString(), challenge: options.challengeId };
+  await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`).catch(() => undefined);
+  return { bytes, source: 'built' };
+}
+
+async function baselineKey(options: { engine: Engine; starterDir: string; dockerfile: string }): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(`${options.engine.info.endpoint}\n${options.engine.info.serverVersion}\n`);
+  for (const file of await listFiles(options.starterDir)) {
+    hash.update(`${file}\n`);
+    hash.update(await readFile(path.join(options.starterDir, file)));
+  }
+  // A different base image (a new php release, a stand-in rebuilt) changes the starter's size.
+  const model = DockerfileModel.parse(options.dockerfile, await readFile(path.join(options.starterDir, options.dockerfile), 'utf8'));
+  const externals = new Set(model.stages.map((stage) => model.externalBaseOf(stage)));
+  for (const ref of [...externals].sort()) {
+    const facts = await inspectImage(options.engine, ref).catch(() => null);
+    hash.update(`${ref}=${facts?.id ?? 'missing'}\n`);
+  }
+  return hash.digest('hex');
+}
+
+async function readCache(file: string): Promise<BaselineCache> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as BaselineCache) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,59 @@
+import type { Phase } from '../checks/kind.js';
+import type { EngineInfo } from '../engine/connect.js';
+import type { ContainerLimits } from '../engine/run.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+/** One graded check, as shown in the scorecard and printed by --json. */
+export interface CheckResult {
+  id: string;
+  title: string;
+  kind: string;
+  phase: Phase;
+  status: CheckStatus;
+  required: boolean;
+  points: number;
+  maxPoints: number;
+  message: string;
+  /** The manifest's hint, given when the check did not pass. */
+  hint: string | null;
+  evidence?: Record<string, unknown>;
+  durationMs: number;
+}
+
+/** The documented `challenge:verify --json` object (schemaVersion 1). */
+export interface VerifyResult {
+  schemaVersion: 1;
+  challenge: { id: string; title: string; lesson: string };
+  workspace: string;
+  runId: string;
+  passed: boolean;
+  score: { points: number; maxPoints: number; percent: number };
+  counts: { pass: number; fail: number; skip: number };
+  checks: CheckResult[];
+  timings: { totalMs: number; staticMs: number; buildMs: number; imageMs: number; runtimeMs: number };
+  engine: EngineInfo;
+  build: {
+    imageId: string | null;
+    steps: number;
+    durationMs: number;
+    context: { files: number; bytes: number; ignored: number };
+    keptAs: string | null;
+  } | null;
+  limits: ContainerLimits & { buildTimeoutSeconds: number; healthTimeoutSeconds: number };
+  cleanup: { containers: number; images: number; errors: string[] } | null;
+}
+
+export function score(checks: CheckResult[]): Pick<VerifyResult, 'passed' | 'score' | 'counts'> {
+  const points = checks.reduce((sum, check) => sum + (check.status === 'pass' ? check.points : 0), 0);
+  const maxPoints = checks.reduce((sum, check) => sum + check.maxPoints, 0);
+  return {
+    passed: checks.every((check) => !check.required || check.status === 'pass'),
+    score: { points, maxPoints, percent: maxPoints === 0 ? 100 : Math.round((points / maxPoints) * 100) },
+    counts: {
+      pass: checks.filter((check) => check.status === 'pass').length,
+      fail: checks.filter((check) => check.status === 'fail').length,
+      skip: checks.filter((check) => check.status === 'skip').length,
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { copyFile, lstat, mkdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ChallengePack } from '../course/packs.js';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { listFiles, sha256File } from './files.js';
+
+export const STATE_DIR = '.shipshape';
+export const MARKER_FILE = `${STATE_DIR}/challenge.json`;
+
+const MarkerSchema = z.object({
+  schemaVersion: z.literal(1),
+  challenge: z.string(),
+  startedAt: z.string(),
+  /** sha256 of every file as we wrote it, to tell the learner's changes from ours. */
+  files: z.record(z.string(), z.string()),
+});
+export type Marker = z.infer<typeof MarkerSchema>;
+
+export interface Workspace {
+  root: string;
+  marker: Marker;
+}
+
+export interface StartResult {
+  dir: string;
+  written: string[];
+  unchanged: string[];
+  backupDir: string | null;
+  backedUp: string[];
+}
+
+/**
+ * Scaffolds the starter into `dir`. Files the learner changed are never overwritten: without
+ * `force` the start is refused with their list; with it they are moved to a timestamped backup first.
+ */
+export async function startChallenge(pack: ChallengePack, dir: string, options: { force?: boolean } = {}): Promise<StartResult> {
+  const root = path.resolve(dir);
+  const starterDir = path.join(pack.dir, pack.manifest.starter);
+  const starterFiles = await listFiles(starterDir);
+  const previous = await readMarker(root);
+
+  const conflicts: string[] = [];
+  const unchanged: string[] = [];
+  const starterHashes: Record<string, string> = {};
+  for (const file of starterFiles) {
+    starterHashes[file] = await sha256File(path.join(starterDir, file));
+    const target = path.join(root, file);
+    const existing = await lstat(target).catch(() => null);
+    await refuseSymlinkedParents(root, file);
+    if (!existing) continue;
+    if (existing.isSymbolicLink() || !existing.isFile()) {
+      conflicts.push(file);
+      continue;
+    }
+    const current = await sha256File(target);
+    if (current === starterHashes[file]) unchanged.push(file);
+    else if (previous?.files[file] === current && previous.challenge === pack.manifest.id) continue;
+    else conflicts.push(file);
+  }
+
+  let backupDir: string | null = null;
+  if (conflicts.length > 0) {
+    if (!options.force) {
+      throw new UserError(
+        `${root} has files the starter would overwrite:\n${conflicts.map((file) => `  ${file}`).join('\n')}`,
+        1,
+        'Nothing was changed. Use --force to move them to a backup under .shipshape/backups/ first, or choose another --dir.',
+      );
+    }
+    backupDir = path.join(root, STATE_DIR, 'backups', new Date().toISOString().replace(/[:.]/g, '-'));
+    for (const file of conflicts) {
+      await mkdir(path.dirname(path.join(backupDir, file)), { recursive: true });
+      await rename(path.join(root, file), path.join(backupDir, file));
+    }
+  }
+
+  const written: string[] = [];
+  for (const file of starterFiles) {
+    if (unchanged.includes(file)) continue;
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await copyFile(path.join(starterDir, file), path.join(root, file));
+    written.push(file);
+  }
+  const marker: Marker = {
+    schemaVersion: 1,
+    challenge: pack.manifest.id,
+    startedAt: new Date().toISOString(),
+    files: starterHashes,
+  };
+  await writeFileAtomic(path.join(root, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+  return { dir: root, written, unchanged, backupDir, backedUp: conflicts };
+}
+
+/** Finds the workspace holding `dir` (it or a parent has the marker). */
+export async function findWorkspace(dir: string): Promise<Workspace> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const marker = await readMarker(current);
+    if (marker) return { root: current, marker };
+    const parent = path.dirname(current);
+    if (parent === current) {
+      throw new UserError(
+        `No challenge workspace at ${path.resolve(dir)} (no ${MARKER_FILE} here or above).`,
+        2,
+        'Start one with `shipshape challenge:start <id>`, or pass --dir to the workspace.',
+      );
+    }
+    current = parent;
+  }
+}
+
+async function readMarker(root: string): Promise<Marker | null> {
+  const file = path.join(root, MARKER_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return MarkerSchema.parse(JSON.parse(text));
+  } catch {
+    throw new UserError(`The workspace marker ${file} is damaged.`, 2, 'Run `shipshape challenge:start <id> --force` in that directory to begin again.');
+  }
+}
+
+/** A parent directory that is a symlink could lead the write outside the workspace. */
+async function refuseSymlinkedParents(root: string, file: string): Promise<void> {
+  const parts = file.split('/').slice(0, -1);
+  let current = root;
+  for (const part of parts) {
+    current = path.join(current, part);
+    const info = await lstat(current).catch(() => null);
+    if (info?.isSymbolicLink()) {
+      throw new UserError(`${current} is a symbolic link; refusing to write the starter through it.`, 1, 'Remove the link or choose another --dir.');
+    }
+  }
+}
