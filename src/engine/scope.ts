@@ -52,36 +52,40 @@ export class RunScope {
   }
 
   private async removeEverything(): Promise<CleanupReport> {
-    const report: CleanupReport = { containers: 0, images: 0, errors: [] };
-    const labelled = await this.docker
-      .listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${this.runId}`] } })
-      .catch(() => []);
-    const containerIds = new Set([...this.containers, ...labelled.map((container) => container.Id)]);
-    for (const id of containerIds) {
-      try {
-        await this.docker.getContainer(id).remove({ force: true, v: true });
-        report.containers++;
-      } catch (error) {
-        if (!isGone(error)) report.errors.push(`container ${id.slice(0, 12)}: ${describe(error)}`);
-      }
-    }
-
-    const labelledImages = await this.docker
-      .listImages({ all: true, filters: { label: [`${LABEL_RUN}=${this.runId}`] } })
-      .catch(() => []);
+    const filter = { label: [`${LABEL_RUN}=${this.runId}`] };
+    const [labelled, labelledImages] = await Promise.all([
+      this.docker.listContainers({ all: true, filters: filter }).catch(() => []),
+      this.docker.listImages({ all: true, filters: filter }).catch(() => []),
+    ]);
     // Newest first: a child must go before the parent it was built on.
-    const imageIds = [...new Set([...labelledImages.map((image) => image.Id), ...[...this.images].reverse()])];
-    for (const id of imageIds) {
-      if (this.keptImages.has(id)) continue;
-      try {
-        await this.docker.getImage(id).remove({ force: true, noprune: false });
-        report.images++;
-      } catch (error) {
-        if (!isGone(error)) report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
-      }
-    }
-    return report;
+    const images = [...new Set([...labelledImages.map((image) => image.Id), ...[...this.images].reverse()])];
+    return removeLeftovers(this.docker, {
+      containers: [...new Set([...this.containers, ...labelled.map((container) => container.Id)])],
+      images: images.filter((id) => !this.keptImages.has(id)),
+    });
   }
+}
+
+/** Removes containers (with their anonymous volumes) then images; objects already gone are not errors. */
+export async function removeLeftovers(docker: Docker, objects: { containers: string[]; images: string[] }): Promise<CleanupReport> {
+  const report: CleanupReport = { containers: 0, images: 0, errors: [] };
+  for (const id of objects.containers) {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+      report.containers++;
+    } catch (error) {
+      if (!isGone(error)) report.errors.push(`container ${shortId(id)}: ${describe(error)}`);
+    }
+  }
+  for (const id of objects.images) {
+    try {
+      await docker.getImage(id).remove({ force: true, noprune: false });
+      report.images++;
+    } catch (error) {
+      if (!isGone(error)) report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
+    }
+  }
+  return report;
 }
 
 /** Objects left by runs that never got to clean up (killed, crashed). */

@@ -1,0 +1,85 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import tarStream from 'tar-stream';
+import { packBuildContext, planBuildContext } from '../../src/engine/context.js';
+
+let dir: string;
+
+async function write(relative: string, content = 'x'): Promise<void> {
+  await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
+  await writeFile(path.join(dir, relative), content);
+}
+
+async function packedNames(): Promise<string[]> {
+  const plan = await planBuildContext(dir);
+  const extract = tarStream.extract();
+  const names: string[] = [];
+  extract.on('entry', (header, stream, next) => {
+    names.push(header.type === 'directory' ? `${header.name.replace(/\/$/, '')}/` : header.name);
+    stream.on('end', next);
+    stream.resume();
+  });
+  const done = new Promise((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  packBuildContext(plan).pipe(extract);
+  await done;
+  // The root directory's own entry carries no content.
+  return names.filter((name) => name !== './').sort();
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'shipshape-ctx-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('build context packing', () => {
+  it('applies .dockerignore but always sends the Dockerfile and .dockerignore', async () => {
+    await write('Dockerfile', 'FROM scratch');
+    await write('.dockerignore', 'Dockerfile\n.dockerignore\nvendor\n*.md\n');
+    await write('vendor/autoload.php');
+    await write('README.md');
+    await write('src/App.php');
+    expect(await packedNames()).toEqual(['.dockerignore', 'Dockerfile', 'src/', 'src/App.php']);
+  });
+
+  it('is case-sensitive as docker on Linux is', async () => {
+    await write('Dockerfile');
+    await write('.dockerignore', 'secret.txt\n');
+    await write('secret.txt');
+    await write('Secret.txt');
+    expect(await packedNames()).toEqual(['.dockerignore', 'Dockerfile', 'Secret.txt']);
+  });
+
+  it('re-includes a file under an ignored directory with a ! rule', async () => {
+    await write('Dockerfile');
+    await write('.dockerignore', 'logs\n!logs/keep.log\n');
+    await write('logs/keep.log');
+    await write('logs/drop.log');
+    expect(await packedNames()).toEqual(['.dockerignore', 'Dockerfile', 'logs/', 'logs/keep.log']);
+  });
+
+  it('counts files and bytes and names the largest', async () => {
+    await write('Dockerfile', 'FROM scratch\n');
+    await write('big.bin', 'y'.repeat(5000));
+    await write('.git/objects/pack', 'z'.repeat(9000));
+    await write('.dockerignore', '.git\n');
+    const plan = await planBuildContext(dir);
+    expect(plan.fileCount).toBe(3);
+    expect(plan.totalBytes).toBe(13 + 5000 + 5);
+    expect(plan.largest[0]).toEqual({ path: 'big.bin', bytes: 5000 });
+    expect(plan.ignoredCount).toBe(1);
+  });
+
+  it('sends symlinks as links, not their targets', async () => {
+    await write('Dockerfile');
+    await symlink('/etc/passwd', path.join(dir, 'link'));
+    const names = await packedNames();
+    expect(names).toContain('link');
+  });
+});

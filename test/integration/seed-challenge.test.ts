@@ -1,0 +1,142 @@
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { VerifyResult } from '../../src/grading/result.js';
+import { ROOT, shipshape } from '../support/cli.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+
+const ID = 'docker-missing-multistage';
+const PACK = path.join(ROOT, 'challenges', ID);
+
+describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', () => {
+  let scratch: string;
+  let workspace: string;
+  let env: Record<string, string>;
+  let starterFails: string[];
+  let allCheckIds: string[];
+
+  beforeAll(async () => {
+    requireEngine();
+    requireImages('composer:2', 'php:8.2-fpm-alpine');
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-it-'));
+    workspace = path.join(scratch, ID);
+    // A cache of its own, so the starter baseline is really measured in this run.
+    env = { XDG_CACHE_HOME: path.join(scratch, 'cache') };
+    const manifest = parse(await readFile(path.join(PACK, 'manifest.yaml'), 'utf8'));
+    starterFails = manifest.starterFails;
+    allCheckIds = manifest.checks.map((check: { id: string }) => check.id);
+  });
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('starts the challenge into a workspace with a marker', async () => {
+    const result = await shipshape(['challenge:start', ID, '--dir', workspace]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toContain(`Started ${ID}`);
+    await stat(path.join(workspace, 'Dockerfile'));
+    await stat(path.join(workspace, 'composer.lock'));
+    const marker = JSON.parse(await readFile(path.join(workspace, '.shipshape', 'challenge.json'), 'utf8'));
+    expect(marker.challenge).toBe(ID);
+  });
+
+  it('fails the broken starter on exactly the checks the manifest lists, then leaves nothing behind', async () => {
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+    expect(result.exitCode, result.all).toBe(1);
+    const report = JSON.parse(result.stdout) as VerifyResult;
+    expect(report.passed).toBe(false);
+    const failing = report.checks.filter((check) => check.status !== 'pass').map((check) => check.id);
+    expect(failing.sort()).toEqual([...starterFails].sort());
+    expect(report.checks.map((check) => check.id)).toEqual(allCheckIds);
+    // Real evidence: the starter's extra bytes were measured, and composer was found in the image.
+    const overBase = report.checks.find((check) => check.id === 'size-over-base')!;
+    expect(overBase.evidence!.addedBytes as number).toBeGreaterThan(30_000_000);
+    const composer = report.checks.find((check) => check.id === 'composer-absent')!;
+    expect(composer.evidence!.found).toBe(true);
+    const healthy = report.checks.find((check) => check.id === 'container-healthy')!;
+    expect(healthy.evidence!.status).toBe('no-healthcheck');
+    for (const failed of report.checks.filter((check) => check.status === 'fail')) expect(failed.hint).toBeTruthy();
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('passes the reference solution on every check with real evidence, then leaves nothing behind', async () => {
+    await cp(path.join(PACK, 'solution'), workspace, { recursive: true });
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+    expect(result.exitCode, result.all).toBe(0);
+    const report = JSON.parse(result.stdout) as VerifyResult;
+    expect(report.passed).toBe(true);
+    expect(report.checks.filter((check) => check.status !== 'pass')).toEqual([]);
+    expect(report.checks).toHaveLength(allCheckIds.length);
+    expect(report.score.points).toBe(report.score.maxPoints);
+
+    const overBase = report.checks.find((check) => check.id === 'size-over-base')!.evidence!;
+    expect(overBase.addedBytes as number).toBeLessThanOrEqual(overBase.limitBytes as number);
+    expect(overBase.baseBytes as number).toBeGreaterThan(1_000_000);
+    const vsStarter = report.checks.find((check) => check.id === 'size-vs-starter')!.evidence!;
+    expect(vsStarter.starterBytes as number).toBeGreaterThan(vsStarter.imageBytes as number);
+    expect(vsStarter.starterMeasured).toBe('cache');
+    expect(report.checks.find((check) => check.id === 'composer-absent')!.evidence!.found).toBe(false);
+    const healthy = report.checks.find((check) => check.id === 'container-healthy')!.evidence!;
+    expect(healthy.status).toBe('healthy');
+    expect(healthy.declared).toMatchObject({ interval: '30s', retries: 3 });
+    expect(report.engine.apiVersion).toMatch(/^1\.\d+$/);
+    expect(report.cleanup!.errors).toEqual([]);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('prints a readable plain scorecard with --plain', async () => {
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--plain'], { env });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/\[\d+\/\d+\] FROM composer:2 AS builder/);
+    expect(result.stdout).toContain('PASSED');
+    expect(result.stdout).toMatch(/container-healthy\s+✔ PASS/);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('turns a failing RUN into a failed build check naming the step, and skips what needs the image', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    await writeFile(dockerfile, original.replace('WORKDIR /app\n', 'WORKDIR /app\nRUN echo "about to fail" && exit 3\n'));
+    try {
+      const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+      expect(result.exitCode, result.all).toBe(1);
+      const report = JSON.parse(result.stdout) as VerifyResult;
+      const build = report.checks.find((check) => check.id === 'build')!;
+      expect(build.status).toBe('fail');
+      expect(build.message).toMatch(/Step \d+\/\d+ : RUN echo "about to fail" && exit 3/);
+      expect(build.message).toMatch(/returned a non-zero code: 3/);
+      expect(build.evidence!.lastLines as string[]).toContain('about to fail');
+      const later = report.checks.filter((check) => check.phase === 'image' || check.phase === 'runtime');
+      expect(later.length).toBeGreaterThan(0);
+      for (const check of later) {
+        expect(check.status).toBe('skip');
+        expect(check.message).toContain('the build failed');
+      }
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+});
+
+describe('without an engine', () => {
+  it('says what it tried and how to start Docker, and exits 2', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-noengine-'));
+    try {
+      const start = await shipshape(['challenge:start', ID, '--dir', scratch]);
+      expect(start.exitCode, start.all).toBe(0);
+      const result = await shipshape(['challenge:verify', '--dir', scratch], {
+        env: { DOCKER_HOST: `unix://${scratch}/no-such.sock` },
+      });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`No Docker engine answered at unix://${scratch}/no-such.sock`);
+      expect(result.stderr).toContain('DOCKER_HOST');
+      expect(result.all).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});

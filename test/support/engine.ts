@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
+import { LABEL_TOOL, TOOL_NAME } from '../../src/engine/labels.js';
+
+/**
+ * Whether Docker-backed tests can run. Under CI a missing engine is a failure, never a silent skip:
+ * the suites call `describe.runIf(dockerTestsEnabled)` and `requireEngine()` fails them.
+ */
+export async function engineAnswers(): Promise<boolean> {
+  try {
+    await Promise.race([
+      new Docker().ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000)),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const engineUp = await engineAnswers();
+export const dockerTestsEnabled = engineUp || Boolean(process.env.CI);
+if (!engineUp) {
+  console.warn(
+    process.env.CI
+      ? 'No Docker engine answers: Docker-backed tests will FAIL (CI is set).'
+      : 'No Docker engine answers: Docker-backed tests are SKIPPED. Start Docker or run `bash scripts/ensure-engine.sh`.',
+  );
+}
+
+export function requireEngine(): void {
+  if (!engineUp) throw new Error('No Docker engine answers (CI is set, so Docker-backed tests fail instead of skipping).');
+}
+
+export function requireImages(...refs: string[]): void {
+  for (const ref of refs) {
+    try {
+      execFileSync(dockerCli(), ['image', 'inspect', ref], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`Base image ${ref} is missing: run \`bash scripts/stand-ins/build.sh\` (npm test does it in its pretest).`);
+    }
+  }
+}
+
+export function dockerCli(): string {
+  return '/usr/bin/docker';
+}
+
+/** Containers and images carrying our tool label; tests assert these are zero after every run. */
+export async function labelledObjects(): Promise<{ containers: number; images: number }> {
+  const docker = new Docker();
+  const filters = { label: [`${LABEL_TOOL}=${TOOL_NAME}`] };
+  const [containers, images] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listImages({ all: true, filters }),
+  ]);
+  return { containers: containers.length, images: images.length };
+}
+
+export async function allContainerCount(): Promise<number> {
+  return (await new Docker().listContainers({ all: true })).length;
+}
+
+export async function danglingImageIds(): Promise<string[]> {
+  return (await new Docker().listImages({ all: true, filters: { dangling: ['true'] } })).map((image) => image.Id);
+}
