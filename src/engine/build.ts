@@ -115,6 +115,11 @@ function detectMissingBase(failure: BuildFailure, instruction: string | null): s
   return copyFrom ? copyFrom[1]! : null;
 }
 
+// Build steps print colour codes of their own (apt, composer); the report shows plain text.
+function stripAnsi(text: string): string {
+  return text.replace(/\u001B\[[0-9;?]*[ -\/]*[@-~]/g, '');
+}
+
 /** Reads the build's JSON message stream and keeps what the report needs. */
 class StreamState {
   currentStep: string | null = null;
@@ -159,7 +164,7 @@ class StreamState {
       return;
     }
     if (message.aux?.ID) this.imageId = message.aux.ID;
-    if (message.stream) for (const line of message.stream.replace(/\r/g, '').split('\n')) this.line(line);
+    if (message.stream) for (const line of stripAnsi(message.stream).replace(/\r/g, '').split('\n')) this.line(line);
     if (message.status) this.line(message.status);
     const error = message.errorDetail?.message ?? message.error;
     if (error && !this.failure) {

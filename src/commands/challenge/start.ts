@@ -27,7 +27,9 @@ export default class ChallengeStart extends ShipshapeCommand {
       if (result.backupDir) this.log(`  your changed files were moved to ${result.backupDir}: ${result.backedUp.join(', ')}`);
       this.log(`\n${pack.manifest.summary}\n`);
       this.log(`Read the task: ${path.join(pack.dir, pack.manifest.task)}`);
-      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile)} and run: shipshape challenge:verify --dir ${path.relative(process.cwd(), result.dir) || '.'}`);
+      const relative = path.relative(process.cwd(), result.dir);
+      const shown = relative === '' ? '.' : relative.startsWith('..') ? result.dir : relative;
+      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile)} and run: shipshape challenge:verify --dir ${shown}`);
     }
     return { challenge: pack.manifest.id, ...result };
   }
