@@ -11,6 +11,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SELF=$HERE/$(basename "${BASH_SOURCE[0]}")   # absolute: the hash must not depend on how we are called
 DOCKER=/usr/bin/docker
 [ -x "$DOCKER" ] || DOCKER=$(command -v docker || true)
 LABEL=dev.shipshape.stand-in
@@ -23,7 +24,7 @@ die() { printf 'stand-ins: %s\n' "$*" >&2; exit 1; }
 "$DOCKER" info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/ensure-engine.sh first"
 
 # One build at a time (tests may call this concurrently); the lock is the script itself.
-exec 9<"${BASH_SOURCE[0]}"
+exec 9<"$SELF"
 flock 9
 
 # debootstrap mounts /proc and /sys in its target; never delete through a mount.
@@ -34,9 +35,17 @@ unmount_under() {
 }
 
 WORK=""
+OLD_IDS=()
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
-  local rc=$?
+  local rc=$? id
+  # Drop the stand-ins this run replaced (now untagged), unless something still uses
+  # them (a container, or an image built on them): `image rm` without -f refuses then.
+  for id in "${OLD_IDS[@]}"; do
+    if [ "$("$DOCKER" image inspect -f '{{len .RepoTags}}' "$id" 2>/dev/null)" = 0 ]; then
+      "$DOCKER" image rm "$id" >/dev/null 2>&1 || true
+    fi
+  done
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     unmount_under "$WORK"
     rm -rf --one-file-system "$WORK"
@@ -83,7 +92,6 @@ image_label() { "$DOCKER" image inspect -f "{{with .Config.Labels}}{{index . \"$
 # a stand-in, its image ID when it is a real image.
 parent_identity() { local l; l=$(image_label "$1"); if [ -n "$l" ]; then echo "$l"; else image_id "$1"; fi; }
 
-OLD_IDS=()
 # needs_build <tag> <hash>: true when the image must be (re)built; announces it otherwise.
 needs_build() {
   local tag=$1 want=$2 id have
@@ -170,7 +178,7 @@ build_dockerfile() {  # <tag> <dir> <hash> <logfile>
   "$DOCKER" build --force-rm --label "$LABEL=$3" -t "$1" "$2" >"$4" 2>&1
 }
 
-debian_hash=$(hash_files "${BASH_SOURCE[0]}" "$HERE/debian" "mirror=$MIRROR" "security=$SECURITY_MIRROR")
+debian_hash=$(hash_files "$SELF" "$HERE/debian" "mirror=$MIRROR" "security=$SECURITY_MIRROR")
 if needs_build debian:bookworm-slim "$debian_hash"; then
   build_debian "$debian_hash"
 fi
@@ -181,7 +189,7 @@ declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50)
 declare -A PIDS=() STARTED=()
 for tag in php:8.2-fpm-alpine composer:2; do
   dir=$HERE/${DIRS[$tag]}
-  hash=$(hash_files "${BASH_SOURCE[0]}" "$dir" "base=$base")
+  hash=$(hash_files "$SELF" "$dir" "base=$base")
   needs_build "$tag" "$hash" || continue
   workdir
   say "stand-in $tag: building (about ${SECS[$tag]} s)"
@@ -202,10 +210,4 @@ for tag in "${!PIDS[@]}"; do
 done
 [ -z "$failed" ] || die "failed:$failed"
 
-# Drop the images that rebuilt stand-ins replaced, and replaced ones earlier runs could
-# not drop yet, as soon as nothing (no container, no image built on them) uses them.
-mapfile -t dangling < <("$DOCKER" image ls -q --no-trunc --filter dangling=true --filter "label=$LABEL" 2>/dev/null || true)
-for id in "${OLD_IDS[@]}" "${dangling[@]}"; do
-  [ -n "$id" ] && "$DOCKER" image rm "$id" >/dev/null 2>&1 || true
-done
 exit 0
