@@ -49,7 +49,10 @@ export async function imagePathExists(engine: Engine, scope: RunScope, imageId: 
   });
   scope.trackContainer(container.id);
   try {
-    await container.infoArchive({ path });
+    // A HEAD answered as a stream: it must be released, or its socket keeps the process alive.
+    const response = (await container.infoArchive({ path })) as { destroy?: () => void; resume?: () => void };
+    response.resume?.();
+    response.destroy?.();
     return true;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return false;

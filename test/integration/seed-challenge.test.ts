@@ -10,7 +10,7 @@ import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } fro
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
 
-describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', () => {
+describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let workspace: string;
   let env: Record<string, string>;
