@@ -176,12 +176,16 @@ class StreamState {
     if (!line.trim()) return;
     const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
     if (step) {
-      this.currentStep = line;
       this.currentInstruction = step[3]!;
-      this.totalSteps = Number(step[2]);
       this.stepIsFrom = /^FROM\s/i.test(step[3]!);
       this.lastWasCache = false;
-      this.onEvent?.({ type: 'step', index: Number(step[1]), total: Number(step[2]), instruction: step[3]! });
+      // The engine appends our labels as LABEL steps; they are not the learner's, so not shown.
+      const ownLabels = Object.keys(this.scope.labels).length;
+      this.totalSteps = Number(step[2]) - ownLabels;
+      this.currentStep = `Step ${step[1]}/${this.totalSteps} : ${step[3]}`;
+      if (Number(step[1]) <= this.totalSteps) {
+        this.onEvent?.({ type: 'step', index: Number(step[1]), total: this.totalSteps, instruction: step[3]! });
+      }
       return;
     }
     const running = /^ ---> Running in ([0-9a-f]{12,64})/.exec(line);

@@ -77,15 +77,39 @@ export async function removeLeftovers(docker: Docker, objects: { containers: str
       if (!isGone(error)) report.errors.push(`container ${shortId(id)}: ${describe(error)}`);
     }
   }
-  for (const id of objects.images) {
-    try {
-      await docker.getImage(id).remove({ force: true, noprune: false });
-      report.images++;
-    } catch (error) {
-      if (!isGone(error)) report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
+  // Parents cannot go before their children and listing order is arbitrary: retry what conflicted
+  // for as long as each pass removes something.
+  let pending = dedupeImageIds(objects.images);
+  while (pending.length > 0) {
+    const conflicted: Array<{ id: string; error: unknown }> = [];
+    for (const id of pending) {
+      try {
+        await docker.getImage(id).remove({ force: true, noprune: false });
+        report.images++;
+      } catch (error) {
+        if (isGone(error)) continue;
+        if ((error as { statusCode?: number }).statusCode === 409) conflicted.push({ id, error });
+        else report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
+      }
     }
+    if (conflicted.length === pending.length) {
+      for (const { id, error } of conflicted) report.errors.push(`image ${shortId(id)}: ${describe(error)}`);
+      break;
+    }
+    pending = conflicted.map(({ id }) => id);
   }
   return report;
+}
+
+/** The build stream gives short ids, the API full ones: keep one of each image, first seen first. */
+function dedupeImageIds(ids: string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const key = shortId(id);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Objects left by runs that never got to clean up (killed, crashed). */
