@@ -5,7 +5,7 @@
 export class UserError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 2,
+    readonly exitCode: 1 | 2 | 130 = 2,
     readonly suggestion?: string,
   ) {
     super(message);

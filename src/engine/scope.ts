@@ -39,7 +39,8 @@ export class RunScope {
   }
 
   keepImage(id: string): void {
-    this.keptImages.add(id);
+    // Compared by short id: the build stream names images by short id, the API by full one.
+    this.keptImages.add(shortId(id));
   }
 
   get isDisposed(): boolean {
@@ -61,7 +62,7 @@ export class RunScope {
     const images = [...new Set([...labelledImages.map((image) => image.Id), ...[...this.images].reverse()])];
     return removeLeftovers(this.docker, {
       containers: [...new Set([...this.containers, ...labelled.map((container) => container.Id)])],
-      images: images.filter((id) => !this.keptImages.has(id)),
+      images: images.filter((id) => !this.keptImages.has(shortId(id))),
     });
   }
 }

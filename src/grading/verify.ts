@@ -42,7 +42,7 @@ export interface VerifyOptions {
 
 export class CancelledError extends UserError {
   constructor() {
-    super('Cancelled; everything this run created was removed.', 2);
+    super('Cancelled; everything this run created was removed.', 130);
     this.name = 'CancelledError';
   }
 }

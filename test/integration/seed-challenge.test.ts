@@ -2,6 +2,8 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape } from '../support/cli.js';
@@ -140,3 +142,87 @@ describe('without an engine', () => {
     }
   });
 });
+
+describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout: 600_000 }, () => {
+  let scratch: string;
+  let workspace: string;
+
+  beforeAll(async () => {
+    requireEngine();
+    requireImages('composer:2', 'php:8.2-fpm-alpine');
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-faults-'));
+    workspace = path.join(scratch, ID);
+    const start = await shipshape(['challenge:start', ID, '--dir', workspace]);
+    expect(start.exitCode, start.all).toBe(0);
+    await cp(path.join(PACK, 'solution'), workspace, { recursive: true });
+  });
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('names a base image that is neither present nor pullable, and exits 2', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    await writeFile(dockerfile, original.replace('FROM php:8.2-fpm-alpine', 'FROM shipshape-test/no-such-base:1'));
+    try {
+      const result = await shipshape(['challenge:verify', '--dir', workspace, '--plain']);
+      expect(result.exitCode, result.all).toBe(2);
+      expect(result.stderr).toContain('Base image shipshape-test/no-such-base:1 is not on the engine and could not be pulled');
+      expect(result.stderr).toContain('docker pull shipshape-test/no-such-base:1');
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+
+  it('keeps the final image only with --keep-image, tagged and labelled', async () => {
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json', '--keep-image']);
+    expect(result.exitCode, result.all).toBe(0);
+    const report = JSON.parse(result.stdout) as VerifyResult;
+    expect(report.build!.keptAs).toBe(`shipshape/${ID}:latest`);
+    const docker = new Docker();
+    const kept = await docker.getImage(`shipshape/${ID}:latest`).inspect();
+    expect(kept.Id).toBe(report.build!.imageId);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 1 });
+    await docker.getImage(kept.Id).remove({ force: true });
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('on Ctrl-C during the build cancels, removes what the run made and exits 130', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    // A slow step to interrupt.
+    await writeFile(dockerfile, original.replace('WORKDIR /app\n', 'WORKDIR /app\nRUN sleep 60\n'));
+    try {
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain'], {
+        reject: false,
+        env: { NO_COLOR: '1' },
+        all: true,
+      });
+      let output = '';
+      await new Promise<void>((resolve) => {
+        child.all!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('RUN sleep 60')) resolve();
+        });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await allRunContainers()).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, String(result.all)).toBe(130);
+      expect(String(result.all)).toContain('Cancelled; everything this run created was removed.');
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+      expect(await allRunContainers()).toBe(0);
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+});
+
+/** Containers running a build step of ours (intermediate build containers carry no labels). */
+async function allRunContainers(): Promise<number> {
+  const containers = await new Docker().listContainers({ all: true });
+  return containers.filter((container) => container.Command.includes('sleep 60')).length;
+}

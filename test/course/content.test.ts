@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { listPacks, loadPack } from '../../src/course/packs.js';
+import { ROOT } from '../support/cli.js';
+
+describe('course content', () => {
+  it('every built-in pack validates and has its starter, solution, task and hints', async () => {
+    const packs = await listPacks();
+    expect(packs.map((pack) => pack.manifest.id)).toContain('docker-missing-multistage');
+    for (const { manifest, dir } of packs) {
+      for (const file of [manifest.task, ...manifest.hints, path.join(manifest.starter, manifest.dockerfile), path.join(manifest.solution, manifest.dockerfile)]) {
+        expect((await readFile(path.join(dir, file), 'utf8')).trim().length, `${manifest.id}: ${file}`).toBeGreaterThan(10);
+      }
+      expect(manifest.hints).toHaveLength(3);
+    }
+  });
+
+  it('the pack template validates against the schema', async () => {
+    const pack = await loadPack(path.join(ROOT, 'templates', 'dockerfile'));
+    expect(pack.manifest.checks.map((check) => check.id)).toEqual(['healthcheck-declared', 'build', 'container-healthy']);
+  });
+
+  it('each lesson names, in its front matter, challenges that exist', async () => {
+    const text = await readFile(path.join(ROOT, 'lessons', 'docker-intermediate.md'), 'utf8');
+    const front = parse(text.split(/^---$/m)[1]!);
+    const ids = (await listPacks()).map((pack) => pack.manifest.id);
+    expect(front.id).toBe('docker-intermediate');
+    for (const challenge of front.challenges) expect(ids).toContain(challenge);
+  });
+});
