@@ -36,7 +36,16 @@ if (unpullable.length > 0) {
   console.log(`Cannot pull ${unpullable.join(', ')} (no registry reachable): building local stand-ins from Debian packages, as the tests do.`);
   if (run('bash', ['scripts/stand-ins/build.sh']) !== 0) process.exit(2);
 } else {
-  console.log(`Present: ${baseImages.join(', ')}`);
+  const standIns = baseImages.filter((image) => {
+    const probe = spawnSync(docker, ['image', 'inspect', '-f', '{{index .Config.Labels "dev.shipshape.stand-in"}}', image], { encoding: 'utf8' });
+    return probe.status === 0 && probe.stdout.trim() !== '' && probe.stdout.trim() !== '<no value>';
+  });
+  if (standIns.length > 0) {
+    console.log(`Using local stand-ins for ${standIns.join(', ')} (built from Debian packages because no registry was reachable); checking they are up to date:`);
+    if (run('bash', ['scripts/stand-ins/build.sh']) !== 0) process.exit(2);
+  } else {
+    console.log(`Present: ${baseImages.join(', ')}`);
+  }
 }
 
 const workspace = path.join(mkdtempSync(path.join(os.tmpdir(), 'shipshape-demo-')), challenge);
