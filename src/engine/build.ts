@@ -76,7 +76,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
         ? `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`
         : abort.signal.aborted
           ? 'the build was cancelled'
-          : `the engine stopped the build: ${errorMessage(error)}`,
+          : describeEngineError(error),
       lastLines: state.tail(),
     };
   } finally {
@@ -105,6 +105,14 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     context,
     missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
   };
+}
+
+/** A 400 on /build is the engine refusing the Dockerfile itself (empty, unknown instruction, bad flag). */
+function describeEngineError(error: unknown): string {
+  const status = (error as { statusCode?: number }).statusCode;
+  const detail = errorMessage(error).replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
+  if (status === 400) return `the engine rejected the Dockerfile: ${detail}`;
+  return `the engine stopped the build: ${detail}`;
 }
 
 function detectMissingBase(failure: BuildFailure, instruction: string | null): string | null {

@@ -78,17 +78,18 @@ export async function runUntilHealthy(
   while (Date.now() - started < options.timeoutMs && !options.signal?.aborted) {
     const state = (await container.inspect()).State;
     log = (state.Health?.Log ?? []).map((entry) => ({ exitCode: entry.ExitCode, output: entry.Output.trim() }));
+    // Exit first: a stopped container also reports its last health status, which would hide why.
+    if (!state.Running && state.Status !== 'created') {
+      outcome = 'exited';
+      exitCode = state.ExitCode;
+      break;
+    }
     if (state.Health?.Status === 'healthy') {
       outcome = 'healthy';
       break;
     }
     if (state.Health?.Status === 'unhealthy') {
       outcome = 'unhealthy';
-      break;
-    }
-    if (!state.Running && state.Status !== 'created') {
-      outcome = 'exited';
-      exitCode = state.ExitCode;
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
