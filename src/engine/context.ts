@@ -38,7 +38,8 @@ export async function planBuildContext(dir: string, dockerfile = 'Dockerfile'): 
     let anyIncluded = false;
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
-      const ignored = !alwaysSent.has(relative) && matcher.ignores(relative);
+      // Shipshape's own state (marker, lock, backups) is never part of the learner's build.
+      const ignored = relative === '.shipshape' || (!alwaysSent.has(relative) && matcher.ignores(relative));
       if (entry.isDirectory()) {
         // An ignored directory is only entered when a `!` rule might bring something inside it back.
         if (ignored && !hasExceptions) {

@@ -21,6 +21,7 @@ import type { Engine } from '../engine/connect.js';
 import { imagePathExists, inspectImage } from '../engine/inspect.js';
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
+import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
 
@@ -83,114 +84,123 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     return allPassed;
   }
 
-  const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
-  const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') {
-      throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
-    }
-    throw error;
-  });
-  const dockerfile = DockerfileModel.parse(dockerfilePath, source);
-  const staticContext: StaticContext = { dockerfile, workspaceDir: options.workspaceDir };
-  await runPhase('static', staticContext);
-
-  const scope = new RunScope(engine.docker, manifest.id);
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  let build: BuildResult | null = null;
-  let keptAs: string | null = null;
-  let cleanup: VerifyResult['cleanup'] = null;
+  const releaseLock = await acquireWorkspaceLock(options.workspaceDir, 'challenge:verify');
   try {
-    if (options.signal?.aborted) throw new CancelledError();
-    emit({ type: 'phase', phase: 'build', state: 'start' });
-    const tag = options.keepImage ? `shipshape/${manifest.id}:latest` : undefined;
-    build = await buildImage(engine, scope, {
-      contextDir: options.workspaceDir,
-      dockerfile: manifest.dockerfile,
-      timeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
-      tag,
-      signal: options.signal,
-      onEvent: (event) => emit({ type: 'build', event }),
-    });
-    if (options.signal?.aborted) throw new CancelledError();
-    if (build.missingBaseImage) {
-      throw new UserError(
-        `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: ${build.failure?.message}`,
-        2,
-        `Pull it while online (\`docker pull ${build.missingBaseImage}\`), or check the image name in ${manifest.dockerfile}.`,
-      );
-    }
-    const buildContext: BuildContext = { ...staticContext, build };
-    const built = await runPhase('build', buildContext);
-
-    const imageFacts = build.imageId ? await inspectImage(engine, build.imageId) : null;
-    const unavailable = !build.imageId
-      ? 'skipped: the build failed'
-      : !built
-        ? 'skipped: a build check failed'
-        : null;
-    let imageContext: ImageContext | null = null;
-    if (imageFacts && !unavailable) {
-      const finalStage = dockerfile.finalStage;
-      const finalBaseRef = finalStage ? dockerfile.externalBaseOf(finalStage) : null;
-      const finalBase: ImageFacts | null =
-        finalBaseRef === 'scratch'
-          ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null }
-          : finalBaseRef
-            ? await inspectImage(engine, finalBaseRef)
-            : null;
-      imageContext = { ...staticContext, image: imageFacts, finalBase, inspector: makeInspector(options, scope) };
-    }
-
-    await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
-
-    const runtimeContext: RuntimeContext | null = imageContext
-      ? {
-          ...imageContext,
-          runner: {
-            runUntilHealthy: (imageId, runOptions) =>
-              runUntilHealthy(engine, scope, imageId, { ...runOptions, limits, signal: options.signal }),
-          },
-        }
-      : null;
-    await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
-    if (options.signal?.aborted) throw new CancelledError();
-
-    if (options.keepImage && build.imageId && tag) {
-      scope.keepImage(build.imageId);
-      keptAs = tag;
-    }
+    return await gradeLocked();
   } finally {
-    const report = await scope.dispose();
-    cleanup = report;
+    await releaseLock();
   }
 
-  timings.buildMs = build?.durationMs ?? 0;
-  timings.totalMs = Date.now() - started;
-  return {
-    schemaVersion: 1,
-    challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
-    workspace: options.workspaceDir,
-    runId: scope.runId,
-    ...score(results),
-    checks: results,
-    timings,
-    engine: engine.info,
-    build: build
-      ? {
-          imageId: build.imageId,
-          steps: build.steps,
-          durationMs: build.durationMs,
-          context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
-          keptAs,
-        }
-      : null,
-    limits: {
-      ...limits,
-      buildTimeoutSeconds: manifest.limits.buildTimeoutSeconds,
-      healthTimeoutSeconds: manifest.limits.healthTimeoutSeconds,
-    },
-    cleanup,
-  };
+  async function gradeLocked(): Promise<VerifyResult> {
+    const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
+    const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
+      }
+      throw error;
+    });
+    const dockerfile = DockerfileModel.parse(dockerfilePath, source);
+    const staticContext: StaticContext = { dockerfile, workspaceDir: options.workspaceDir };
+    await runPhase('static', staticContext);
+
+    const scope = new RunScope(engine.docker, manifest.id);
+    const limits = options.limits ?? DEFAULT_LIMITS;
+    let build: BuildResult | null = null;
+    let keptAs: string | null = null;
+    let cleanup: VerifyResult['cleanup'] = null;
+    try {
+      if (options.signal?.aborted) throw new CancelledError();
+      emit({ type: 'phase', phase: 'build', state: 'start' });
+      const tag = options.keepImage ? `shipshape/${manifest.id}:latest` : undefined;
+      build = await buildImage(engine, scope, {
+        contextDir: options.workspaceDir,
+        dockerfile: manifest.dockerfile,
+        timeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
+        tag,
+        signal: options.signal,
+        onEvent: (event) => emit({ type: 'build', event }),
+      });
+      if (options.signal?.aborted) throw new CancelledError();
+      if (build.missingBaseImage) {
+        throw new UserError(
+          `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: ${build.failure?.message}`,
+          2,
+          `Pull it while online (\`docker pull ${build.missingBaseImage}\`), or check the image name in ${manifest.dockerfile}.`,
+        );
+      }
+      const buildContext: BuildContext = { ...staticContext, build };
+      const built = await runPhase('build', buildContext);
+
+      const imageFacts = build.imageId ? await inspectImage(engine, build.imageId) : null;
+      const unavailable = !build.imageId
+        ? 'skipped: the build failed'
+        : !built
+          ? 'skipped: a build check failed'
+          : null;
+      let imageContext: ImageContext | null = null;
+      if (imageFacts && !unavailable) {
+        const finalStage = dockerfile.finalStage;
+        const finalBaseRef = finalStage ? dockerfile.externalBaseOf(finalStage) : null;
+        const finalBase: ImageFacts | null =
+          finalBaseRef === 'scratch'
+            ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null }
+            : finalBaseRef
+              ? await inspectImage(engine, finalBaseRef)
+              : null;
+        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector: makeInspector(options, scope) };
+      }
+
+      await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
+
+      const runtimeContext: RuntimeContext | null = imageContext
+        ? {
+            ...imageContext,
+            runner: {
+              runUntilHealthy: (imageId, runOptions) =>
+                runUntilHealthy(engine, scope, imageId, { ...runOptions, limits, signal: options.signal }),
+            },
+          }
+        : null;
+      await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
+      if (options.signal?.aborted) throw new CancelledError();
+
+      if (options.keepImage && build.imageId && tag) {
+        scope.keepImage(build.imageId);
+        keptAs = tag;
+      }
+    } finally {
+      const report = await scope.dispose();
+      cleanup = report;
+    }
+
+    timings.buildMs = build?.durationMs ?? 0;
+    timings.totalMs = Date.now() - started;
+    return {
+      schemaVersion: 1,
+      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
+      workspace: options.workspaceDir,
+      runId: scope.runId,
+      ...score(results),
+      checks: results,
+      timings,
+      engine: engine.info,
+      build: build
+        ? {
+            imageId: build.imageId,
+            steps: build.steps,
+            durationMs: build.durationMs,
+            context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
+            keptAs,
+          }
+        : null,
+      limits: {
+        ...limits,
+        buildTimeoutSeconds: manifest.limits.buildTimeoutSeconds,
+        healthTimeoutSeconds: manifest.limits.healthTimeoutSeconds,
+      },
+      cleanup,
+    };
+  }
 
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope): ImageInspector {
     let baseline: ReturnType<ImageInspector['starterBaseline']> | null = null;

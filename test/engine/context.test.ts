@@ -83,3 +83,12 @@ describe('build context packing', () => {
     expect(names).toContain('link');
   });
 });
+
+describe('Shipshape state in the workspace', () => {
+  it('never sends .shipshape/ (marker, lock, backups), even without a .dockerignore', async () => {
+    await write('Dockerfile');
+    await write('.shipshape/challenge.json', '{}');
+    await write('.shipshape/backups/x/Dockerfile');
+    expect(await packedNames()).toEqual(['Dockerfile']);
+  });
+});

@@ -189,7 +189,7 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 
-  it('on Ctrl-C during the build cancels, removes what the run made and exits 130', async () => {
+  it('serializes verifies of one workspace; on Ctrl-C during the build cancels, removes what the run made and exits 130', async () => {
     const dockerfile = path.join(workspace, 'Dockerfile');
     const original = await readFile(dockerfile, 'utf8');
     // A slow step to interrupt.
@@ -209,6 +209,10 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(await allRunContainers()).toBeGreaterThan(0);
+      // A second verify of the same workspace meanwhile is refused, naming the first.
+      const second = await shipshape(['challenge:verify', '--dir', workspace, '--plain']);
+      expect(second.exitCode, second.all).toBe(2);
+      expect(second.stderr).toContain(`Another challenge:verify is running in this workspace (pid ${child.pid}`);
       child.kill('SIGINT');
       const result = await child;
       expect(result.exitCode, String(result.all)).toBe(130);
