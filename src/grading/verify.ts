@@ -75,6 +75,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         typeof context === 'string'
           ? skipped(check, phase, context)
           : await runCheck(check, phase, context);
+      // A check cut short by Ctrl-C has no verdict worth showing.
+      if (options.signal?.aborted) throw new CancelledError();
       if (result.status !== 'pass') allPassed = false;
       results.push(result);
       emit({ type: 'check', result });

@@ -1,0 +1,86 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_RUN, LABEL_TOOL, TOOL_NAME } from '../../src/engine/labels.js';
+import { ROOT, shipshape } from '../support/cli.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+
+const ID = 'docker-missing-multistage';
+
+describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_000 }, () => {
+  let scratch: string;
+  let workspace: string;
+
+  beforeAll(async () => {
+    requireEngine();
+    requireImages('composer:2', 'php:8.2-fpm-alpine', 'debian:bookworm-slim');
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-int-'));
+    workspace = path.join(scratch, ID);
+    expect((await shipshape(['challenge:start', ID, '--dir', workspace])).exitCode).toBe(0);
+    await cp(path.join(ROOT, 'challenges', ID, 'solution'), workspace, { recursive: true });
+  });
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('`clean --dry-run` lists what a crashed run left, `clean` removes it', async () => {
+    const docker = new Docker();
+    const container = await docker.createContainer({
+      Image: 'debian:bookworm-slim',
+      Cmd: ['true'],
+      Labels: { [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: 'crashed-run' },
+    });
+    try {
+      const dry = await shipshape(['clean', '--dry-run']);
+      expect(dry.exitCode, dry.all).toBe(0);
+      expect(dry.stdout).toContain('Would remove 1 containers and 0 images');
+      expect(dry.stdout).toContain(container.id.slice(0, 12));
+      expect(await labelledObjects()).toEqual({ containers: 1, images: 0 });
+
+      const real = await shipshape(['clean', '--json']);
+      expect(real.exitCode, real.all).toBe(0);
+      expect(JSON.parse(real.stdout).removed).toEqual({ containers: 1, images: 0 });
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+      expect((await shipshape(['clean'])).stdout).toContain('Nothing left behind.');
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  it('Ctrl-C during the health wait stops the container and removes everything', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    await writeFile(dockerfile, original.replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --timeout=60s --retries=10 CMD ["sleep", "600"]'));
+    try {
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain'], {
+        reject: false,
+        env: { NO_COLOR: '1' },
+        all: true,
+      });
+      let output = '';
+      await new Promise<void>((resolve) => {
+        child.all!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Runtime checks')) resolve();
+        });
+      });
+      // Wait until the container under test is really running.
+      const docker = new Docker();
+      const runningOfOurs = () => docker.listContainers({ filters: { label: [`${LABEL_TOOL}=${TOOL_NAME}`] } });
+      for (let tries = 0; tries < 80 && (await runningOfOurs()).length === 0; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(await runningOfOurs()).toHaveLength(1);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, String(result.all)).toBe(130);
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+});
