@@ -21,6 +21,7 @@ export const CheckEntrySchema = z
     required: z.boolean().default(true).describe('A required check must pass for the challenge to pass'),
     hint: z.string().min(3).max(600).describe('Shown when this check fails'),
   })
+  .strict()
   .superRefine((check, context) => {
     const kind = findCheckKind(check.kind);
     if (!kind) {
@@ -56,12 +57,13 @@ export const ManifestSchema = z
     limits: z
       .object({
         buildTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
-        healthTimeoutSeconds: z.number().int().min(5).max(600).default(60),
-        probeIntervalSeconds: z.number().min(0.5).max(30).default(1),
+        contextMaxMegabytes: z.number().min(1).max(10_000).default(200).describe('Largest build context sent to the engine'),
       })
+      .strict()
       .prefault({}),
     checks: z.array(CheckEntrySchema).min(1).max(100),
   })
+  .strict()
   .superRefine((manifest, context) => {
     const seen = new Map<string, number>();
     manifest.checks.forEach((check, index) => {

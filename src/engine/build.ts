@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BuildFailure, BuildOutcome } from '../checks/kind.js';
+import { formatBytes } from '../checks/format.js';
 import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
@@ -15,6 +16,8 @@ export interface BuildRequest {
   contextDir: string;
   dockerfile?: string;
   timeoutMs: number;
+  /** Largest context sent; a bigger one fails before anything reaches the engine. */
+  contextLimitBytes?: number;
   /** Tag for the final image (used with --keep-image). */
   tag?: string;
   onEvent?: (event: BuildEvent) => void;
@@ -46,6 +49,24 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     totalBytes: context.totalBytes,
     ignoredCount: context.ignoredCount,
   });
+
+  if (request.contextLimitBytes !== undefined && context.totalBytes > request.contextLimitBytes) {
+    const biggest = context.largest.map((file) => `${file.path} (${formatBytes(file.bytes)})`).join(', ');
+    return {
+      imageId: null,
+      failure: {
+        step: null,
+        message:
+          `the build context is ${formatBytes(context.totalBytes)} in ${context.fileCount} files, over the ${formatBytes(request.contextLimitBytes)} limit; ` +
+          `biggest: ${biggest}. Exclude what the image does not need in .dockerignore`,
+        lastLines: [],
+      },
+      durationMs: Date.now() - started,
+      steps: 0,
+      context,
+      missingBaseImage: null,
+    };
+  }
 
   const abort = new AbortController();
   let timedOut = false;

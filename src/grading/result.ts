@@ -40,7 +40,7 @@ export interface VerifyResult {
     context: { files: number; bytes: number; ignored: number };
     keptAs: string | null;
   } | null;
-  limits: ContainerLimits & { buildTimeoutSeconds: number; healthTimeoutSeconds: number };
+  limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
   cleanup: { containers: number; images: number; errors: string[] } | null;
 }
 

@@ -37,6 +37,9 @@ export interface VerifyOptions {
   engine: Engine;
   keepImage?: boolean;
   limits?: ContainerLimits;
+  /** Overrides of the manifest's build limits (flags). */
+  buildTimeoutSeconds?: number;
+  contextMaxMegabytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: VerifyEvent) => void;
 }
@@ -53,6 +56,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const { pack, engine, onEvent } = options;
   const { manifest } = pack;
   const started = Date.now();
+  const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
+  const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
   const timings = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
   const results: CheckResult[] = [];
   const emit = (event: VerifyEvent) => onEvent?.(event);
@@ -117,7 +122,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       build = await buildImage(engine, scope, {
         contextDir: options.workspaceDir,
         dockerfile: manifest.dockerfile,
-        timeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
+        timeoutMs: buildTimeoutSeconds * 1000,
+        contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
         signal: options.signal,
         onEvent: (event) => emit({ type: 'build', event }),
@@ -197,8 +203,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         : null,
       limits: {
         ...limits,
-        buildTimeoutSeconds: manifest.limits.buildTimeoutSeconds,
-        healthTimeoutSeconds: manifest.limits.healthTimeoutSeconds,
+        buildTimeoutSeconds,
+        contextMaxMegabytes,
       },
       cleanup,
     };

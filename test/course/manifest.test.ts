@@ -83,3 +83,10 @@ describe('manifest schema', () => {
     expect(problems[0]!.path).toBe('limits.buildTimeoutSeconds');
   });
 });
+
+describe('manifest strictness', () => {
+  it('refuses unknown keys, so a typo in a field name is caught', () => {
+    const problems = problemsOf(minimal.replace('summary:', 'sumary: typo\nsummary:'));
+    expect(problems.some((problem) => /Unrecognized key.*sumary/.test(problem.message))).toBe(true);
+  });
+});

@@ -115,4 +115,18 @@ describe.runIf(dockerTestsEnabled)('bad input catalogue', { timeout: 300_000 }, 
     expect(checks.build!.status).toBe('fail');
     expect(checks.build!.message.length).toBeGreaterThan(20);
   });
+
+  it('a build context over the limit fails the build naming the biggest files, before the engine gets it', async () => {
+    const big = path.join(workspace, 'dump.sql');
+    await writeFile(big, Buffer.alloc(60_000_000, 1));
+    try {
+      const checks = await verifyWith(solution);
+      expect(checks.build!.status).toBe('fail');
+      expect(checks.build!.message).toMatch(/the build context is 60\.0 MB in \d+ files, over the 50\.0 MB limit; biggest: dump\.sql \(60\.0 MB\)/);
+      expect(checks.build!.message).toContain('.dockerignore');
+      expect(checks.result.limits.contextMaxMegabytes).toBe(50);
+    } finally {
+      await rm(big);
+    }
+  });
 });
