@@ -16,6 +16,14 @@ export interface Engine {
 }
 
 const DEFAULT_PING_TIMEOUT_MS = 3_000;
+/** Health checks on create, pids limits and the archive HEAD all need at least this (Docker 19.03). */
+export const MIN_API_VERSION = '1.40';
+
+export function apiAtLeast(version: string, minimum: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [minMajor = 0, minMinor = 0] = minimum.split('.').map(Number);
+  return major > minMajor || (major === minMajor && minor >= minMinor);
+}
 
 /** Describes the endpoint dockerode will use; it reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself. */
 export function describeEndpoint(docker: Docker): string {
@@ -52,6 +60,12 @@ export async function connectEngine(options: { pingTimeoutMs?: number } = {}): P
   try {
     await withTimeout(docker.ping(), timeoutMs, `the Docker engine at ${endpoint}`);
     const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${endpoint}`);
+    if (!apiAtLeast(version.ApiVersion, MIN_API_VERSION)) {
+      throw new EngineUnavailableError(
+        `The Docker engine at ${endpoint} is too old: Docker ${version.Version} speaks API ${version.ApiVersion}; Shipshape needs API ${MIN_API_VERSION} (Docker 19.03) or newer.`,
+        'Upgrade Docker, or point DOCKER_HOST at a newer engine.',
+      );
+    }
     return {
       docker,
       info: {
@@ -63,6 +77,7 @@ export async function connectEngine(options: { pingTimeoutMs?: number } = {}): P
       },
     };
   } catch (error) {
+    if (error instanceof EngineUnavailableError) throw error;
     const source = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'the default socket';
     throw new EngineUnavailableError(
       `No Docker engine answered at ${endpoint} (from ${source}): ${errorMessage(error)}.`,
