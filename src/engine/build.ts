@@ -29,7 +29,11 @@ export interface BuildResult extends BuildOutcome {
   context: BuildContextPlan;
   /** Set when the failure is a base image that is neither on the engine nor pullable. */
   missingBaseImage: string | null;
+  /** The engine went away during the build (stopped, crashed, connection lost): not the learner's fault. */
+  engineLost: boolean;
 }
+
+const CONNECTION_LOST = /ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|aborted|premature close/i;
 
 const TAIL_LINES = 15;
 const PULL_FAILURE =
@@ -65,6 +69,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
       steps: 0,
       context,
       missingBaseImage: null,
+      engineLost: false,
     };
   }
 
@@ -79,6 +84,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
 
   const state = new StreamState(scope, request.onEvent);
   let failure: BuildFailure | null = null;
+  let engineLost = false;
   try {
     const stream = (await engine.docker.buildImage(packBuildContext(context), {
       dockerfile,
@@ -91,6 +97,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     await state.consume(stream);
     failure = state.failure;
   } catch (error) {
+    engineLost = !abort.signal.aborted && CONNECTION_LOST.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${errorMessage(error)}`);
     failure = {
       step: state.currentStep,
       message: timedOut
@@ -110,7 +117,13 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
   }
   let imageId = failure ? null : state.imageId;
   if (!failure && !imageId) {
-    failure = { step: state.currentStep, message: 'the build ended without producing an image', lastLines: state.tail() };
+    // A stream that simply stops, with no error message and no image, is a connection the engine dropped.
+    engineLost = !abort.signal.aborted && !(await engineStillAnswers(engine));
+    failure = {
+      step: state.currentStep,
+      message: engineLost ? 'the engine stopped answering during the build' : 'the build ended without producing an image',
+      lastLines: state.tail(),
+    };
   }
   if (imageId) {
     // Only an image carrying this run's label is ours to remove later; never a base image.
@@ -125,7 +138,17 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     steps: state.totalSteps,
     context,
     missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
+    engineLost,
   };
+}
+
+async function engineStillAnswers(engine: Engine): Promise<boolean> {
+  try {
+    await Promise.race([engine.docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A 400 on /build is the engine refusing the Dockerfile itself (empty, unknown instruction, bad flag). */

@@ -15,7 +15,7 @@ import type {
 import { findCheckKind } from '../checks/registry.js';
 import type { CheckEntry } from '../course/manifest.js';
 import type { ChallengePack } from '../course/packs.js';
-import { UserError, errorMessage } from '../errors.js';
+import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { imagePathExists, inspectImage } from '../engine/inspect.js';
@@ -129,6 +129,12 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         onEvent: (event) => emit({ type: 'build', event }),
       });
       if (options.signal?.aborted) throw new CancelledError();
+      if (build.engineLost) {
+        throw new EngineUnavailableError(
+          `The Docker engine at ${engine.info.endpoint} stopped answering during the build${build.failure?.step ? ` (at ${build.failure.step})` : ''}: ${build.failure?.message}.`,
+          'Check that Docker is still running (`docker info`), then verify again. Your files were not changed.',
+        );
+      }
       if (build.missingBaseImage) {
         throw new UserError(
           `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: ${build.failure?.message}`,

@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findPack } from '../../src/course/packs.js';
+import { verifyWorkspace } from '../../src/grading/verify.js';
+import { startChallenge } from '../../src/workspace/workspace.js';
 import { apiAtLeast, connectEngine } from '../../src/engine/connect.js';
 import { EngineUnavailableError } from '../../src/errors.js';
 
@@ -60,5 +64,40 @@ describe('engine faults', () => {
     expect(error).toBeInstanceOf(EngineUnavailableError);
     expect((error as Error).message).toContain(`No Docker engine answered at unix://${socket}`);
     expect((error as Error).message).toContain('did not answer within 0.3 s');
+  });
+
+  it('an engine that dies mid-build: one clear message, exit 2, the learner files untouched', async () => {
+    const workspace = path.join(scratch, 'ws');
+    const pack = await findPack('docker-missing-multistage');
+    await startChallenge(pack, workspace);
+    const before = await readFile(path.join(workspace, 'Dockerfile'), 'utf8');
+    await serve((request, response) => {
+      if (request.url?.includes('_ping')) return response.end('OK');
+      if (request.url?.includes('/version')) {
+        response.setHeader('Content-Type', 'application/json');
+        return response.end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64' }));
+      }
+      if (request.url?.startsWith('/build')) {
+        request.resume();
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.write(`${JSON.stringify({ stream: 'Step 1/8 : FROM php:8.2-fpm-alpine\n' })}\n`);
+        // The daemon goes away: the connection drops and nothing answers any more.
+        setTimeout(() => {
+          response.socket?.destroy();
+          server?.close();
+        }, 50);
+        return;
+      }
+      response.statusCode = 404;
+      response.end('{"message":"not here"}');
+    });
+    const engine = await connectEngine();
+    const error = await verifyWorkspace({ pack, workspaceDir: workspace, engine }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EngineUnavailableError);
+    expect((error as EngineUnavailableError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(new RegExp(`The Docker engine at unix://${socket} stopped answering during the build \\(at Step 1/5 : FROM php:8.2-fpm-alpine\\)`));
+    expect(await readFile(path.join(workspace, 'Dockerfile'), 'utf8')).toBe(before);
+    // The lock was released with the run.
+    await expect(readFile(path.join(workspace, '.shipshape', 'verify.lock'))).rejects.toThrow();
   });
 });
