@@ -135,6 +135,13 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           'Check that Docker is still running (`docker info`), then verify again. Your files were not changed.',
         );
       }
+      if (build.failure && /no space left on device/i.test(build.failure.message)) {
+        throw new UserError(
+          `The Docker engine's disk is full${build.failure.step ? ` (at ${build.failure.step})` : ''}: ${build.failure.message}`,
+          2,
+          'Free space on the engine (`docker system prune`, or remove unused images), then verify again. Your files were not changed.',
+        );
+      }
       if (build.missingBaseImage) {
         throw new UserError(
           `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: ${build.failure?.message}`,

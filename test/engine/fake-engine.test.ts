@@ -8,7 +8,7 @@ import { findPack } from '../../src/course/packs.js';
 import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
 import { apiAtLeast, connectEngine } from '../../src/engine/connect.js';
-import { EngineUnavailableError } from '../../src/errors.js';
+import { EngineUnavailableError, UserError } from '../../src/errors.js';
 
 /** A stand-in for the Engine API on a unix socket, to provoke faults a healthy engine never shows. */
 let scratch: string;
@@ -99,5 +99,31 @@ describe('engine faults', () => {
     expect(await readFile(path.join(workspace, 'Dockerfile'), 'utf8')).toBe(before);
     // The lock was released with the run.
     await expect(readFile(path.join(workspace, '.shipshape', 'verify.lock'))).rejects.toThrow();
+  });
+
+  it('a full disk on the engine is an environment error, not a failed check', async () => {
+    const workspace = path.join(scratch, 'ws');
+    const pack = await findPack('docker-missing-multistage');
+    await startChallenge(pack, workspace);
+    await serve((request, response) => {
+      response.setHeader('Content-Type', 'application/json');
+      if (request.url?.includes('_ping')) return response.end('OK');
+      if (request.url?.includes('/version')) return response.end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64' }));
+      if (request.url?.startsWith('/build')) {
+        request.resume();
+        const error = 'write /var/lib/docker/tmp/x: no space left on device';
+        return response.end(
+          `${JSON.stringify({ stream: 'Step 2/8 : RUN apk add git\n' })}\n${JSON.stringify({ error, errorDetail: { message: error } })}\n`,
+        );
+      }
+      response.statusCode = 404;
+      response.end('{"message":"not here"}');
+    });
+    const error = await verifyWorkspace({ pack, workspaceDir: workspace, engine: await connectEngine() }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as Error).message).toBe(
+      "The Docker engine's disk is full (at Step 2/5 : RUN apk add git): write /var/lib/docker/tmp/x: no space left on device",
+    );
   });
 });
