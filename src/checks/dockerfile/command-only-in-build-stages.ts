@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Stage } from './model.js';
-import { describeFinal, linesPhrase, parentChain, runCommand, stagesUsedByFinal } from './operands.js';
-
-const regexSource = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a valid regular expression');
+import { describeFinal, linesPhrase, parentChain, runCommand, regexSource, stagesUsedByFinal } from './operands.js';
 
 export const commandOnlyInBuildStages = defineCheck({
   kind: 'dockerfile.command-only-in-build-stages',

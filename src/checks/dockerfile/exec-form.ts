@@ -1,8 +1,7 @@
-import type { Instruction } from 'dockerfile-ast';
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
-import { instructionRef, type Stage } from './model.js';
-import { argumentText, describeFinal, linesPhrase, parentChain, parseExecForm } from './operands.js';
+import { instructionRef } from './model.js';
+import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
 
 export const execForm = defineCheck({
   kind: 'dockerfile.exec-form',
@@ -20,18 +19,7 @@ export const execForm = defineCheck({
     const final = dockerfile.finalStage;
     if (!final) return fail(`no FROM instruction found; expected ${keyword} in exec form in the final stage`);
     const where = describeFinal(dockerfile, final);
-    const declaredIn = (stage: Stage): Instruction[] =>
-      stage.instructions.filter((candidate) => candidate.getKeyword() === keyword);
-
-    let owner: Stage = final;
-    let declared = declaredIn(final);
-    if (declared.length === 0) {
-      const ancestor = parentChain(dockerfile, final).find((stage) => declaredIn(stage).length > 0);
-      if (ancestor) {
-        owner = ancestor;
-        declared = declaredIn(ancestor);
-      }
-    }
+    const { owner, declared } = effectiveInstructions(dockerfile, final, keyword);
     const base = dockerfile.externalBaseOf(final);
     const effective = declared.at(-1);
     if (!effective) {

@@ -2,7 +2,7 @@ import type { Instruction } from 'dockerfile-ast';
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef, type Stage } from './model.js';
-import { argumentText, describeFinal, linesPhrase, parentChain, parseExecForm } from './operands.js';
+import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
 
 /** The engine's defaults for flags a HEALTHCHECK leaves out. */
 const DEFAULTS = { interval: '30s', timeout: '30s', 'start-period': '0s', retries: '3' } as const;
@@ -74,17 +74,7 @@ export const healthcheck = defineCheck({
     const final = dockerfile.finalStage;
     if (!final) return fail('no FROM instruction found; expected a HEALTHCHECK in the final stage');
     const where = describeFinal(dockerfile, final);
-    const declaredIn = (stage: Stage) => stage.instructions.filter((instruction) => instruction.getKeyword() === 'HEALTHCHECK');
-
-    let owner: Stage = final;
-    let declared = declaredIn(final);
-    if (declared.length === 0) {
-      const ancestor = parentChain(dockerfile, final).find((stage) => declaredIn(stage).length > 0);
-      if (ancestor) {
-        owner = ancestor;
-        declared = declaredIn(ancestor);
-      }
-    }
+    const { owner, declared } = effectiveInstructions(dockerfile, final, 'HEALTHCHECK');
     const inherited = owner === final ? '' : ` (inherited by the final stage, ${where})`;
     const ownerName = owner === final ? where : dockerfile.describe(owner);
     if (declared.length === 0) {

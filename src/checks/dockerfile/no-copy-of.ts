@@ -2,20 +2,7 @@ import type { Instruction } from 'dockerfile-ast';
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { flagValue, instructionRef, type Stage } from './model.js';
-import { copyOperands, describeFinal, earlierStage, parentChain } from './operands.js';
-
-const regexSource = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a valid regular expression');
+import { copyOperands, describeFinal, earlierStage, parentChain, regexSource } from './operands.js';
 
 /** A source as the learner wrote it, minus trailing slashes and a leading ./ */
 function tidySource(source: string): string {

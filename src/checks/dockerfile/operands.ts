@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Instruction } from 'dockerfile-ast';
 import type { DockerfileModel, Stage } from './model.js';
 
@@ -148,4 +149,30 @@ export function describeFinal(dockerfile: DockerfileModel, stage: Stage): string
   if (dockerfile.stages.length > 1) return dockerfile.describe(stage);
   const label = stage.name ? ` "${stage.name}"` : '';
   return `stage ${stage.index + 1}${label} (the only stage) at line ${stage.line}`;
+}
+
+/** A manifest parameter holding a regular expression: refused at load time when it does not compile. */
+export const regexSource = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+/**
+ * The instructions of one keyword that apply to the final stage: its own, or else those of the
+ * nearest stage it is built FROM (they are inherited), with the stage that declared them.
+ */
+export function effectiveInstructions(dockerfile: DockerfileModel, final: Stage, keyword: string): { owner: Stage; declared: Instruction[] } {
+  const declaredIn = (stage: Stage) => stage.instructions.filter((instruction) => instruction.getKeyword() === keyword);
+  const own = declaredIn(final);
+  if (own.length > 0) return { owner: final, declared: own };
+  const ancestor = parentChain(dockerfile, final).find((stage) => declaredIn(stage).length > 0);
+  return ancestor ? { owner: ancestor, declared: declaredIn(ancestor) } : { owner: final, declared: [] };
 }
