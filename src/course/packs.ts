@@ -62,7 +62,7 @@ export function parseManifest(file: string, text: string): Manifest {
 }
 
 /** The deepest node that exists along the issue's path, so a missing key points at its parent. */
-function locate(document: ReturnType<typeof parseDocument>, issuePath: Array<string | number>): number {
+export function locate(document: ReturnType<typeof parseDocument>, issuePath: Array<string | number>): number {
   for (let length = issuePath.length; length >= 0; length--) {
     const node = document.getIn(issuePath.slice(0, length), true);
     if (isNode(node) && node.range) return node.range[0];
@@ -70,7 +70,7 @@ function locate(document: ReturnType<typeof parseDocument>, issuePath: Array<str
   return 0;
 }
 
-function formatPath(parts: Array<string | number>): string {
+export function formatPath(parts: Array<string | number>): string {
   return parts.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
 }
 

@@ -2,11 +2,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_RUN, LABEL_TOOL, TOOL_NAME } from '../../src/engine/labels.js';
-import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
 
 const ID = 'docker-missing-multistage';
 
@@ -56,24 +55,11 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
     const original = await readFile(dockerfile, 'utf8');
     await writeFile(dockerfile, original.replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --timeout=60s --retries=10 CMD ["sleep", "600"]'));
     try {
-      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain'], {
-        reject: false,
-        env: { NO_COLOR: '1' },
-        all: true,
-      });
-      let output = '';
-      await new Promise<void>((resolve) => {
-        child.all!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Runtime checks')) resolve();
-        });
-      });
+      const child = await verifyUntil(workspace, 'Runtime checks');
       // Wait until the container under test is really running.
       const docker = new Docker();
       const runningOfOurs = () => docker.listContainers({ filters: { label: [`${LABEL_TOOL}=${TOOL_NAME}`] } });
-      for (let tries = 0; tries < 80 && (await runningOfOurs()).length === 0; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await waitFor('the container under test to run', async () => (await runningOfOurs()).length > 0);
       expect(await runningOfOurs()).toHaveLength(1);
       child.kill('SIGINT');
       const result = await child;

@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
-import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { VerifyResult } from '../../src/grading/result.js';
-import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
@@ -195,20 +194,8 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
     // A slow step to interrupt.
     await writeFile(dockerfile, original.replace('WORKDIR /app\n', 'WORKDIR /app\nRUN sleep 60\n'));
     try {
-      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain'], {
-        reject: false,
-        env: { NO_COLOR: '1' },
-        all: true,
-      });
-      let output = '';
-      await new Promise<void>((resolve) => {
-        child.all!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('RUN sleep 60')) resolve();
-        });
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(await allRunContainers()).toBeGreaterThan(0);
+      const child = await verifyUntil(workspace, 'RUN sleep 60');
+      await waitFor('the RUN sleep step to start its container', async () => (await allRunContainers()) > 0);
       // A second verify of the same workspace meanwhile is refused, naming the first.
       const second = await shipshape(['challenge:verify', '--dir', workspace, '--plain']);
       expect(second.exitCode, second.all).toBe(2);

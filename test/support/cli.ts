@@ -16,3 +16,24 @@ export async function shipshape(args: string[], options: { env?: Record<string, 
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), all: String(result.all) };
 }
+
+/**
+ * Starts `challenge:verify --plain` in the background and resolves once its output shows `marker`,
+ * for tests that interrupt a run at a chosen moment. The process is returned to be signalled and awaited.
+ */
+export async function verifyUntil(workspace: string, marker: string) {
+  const child = execa(process.execPath, [BIN, 'challenge:verify', '--dir', workspace, '--plain'], {
+    reject: false,
+    env: { NO_COLOR: '1' },
+    all: true,
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.all!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(marker)) resolve();
+    });
+    child.once('exit', () => reject(new Error(`verify ended before "${marker}" appeared:\n${output}`)));
+  });
+  return child;
+}

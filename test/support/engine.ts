@@ -64,3 +64,12 @@ export async function allContainerCount(): Promise<number> {
 export async function danglingImageIds(): Promise<string[]> {
   return (await new Docker().listImages({ all: true, filters: { dangling: ['true'] } })).map((image) => image.Id);
 }
+
+/** Polls until `condition` holds (the engine may be busy: no fixed sleeps), failing after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,12 +1,17 @@
-import { listPacks } from '../../course/packs.js';
+import { Flags } from '@oclif/core';
+import { listPacks, packRoots } from '../../course/packs.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 
 export default class ChallengeList extends ShipshapeCommand {
   static override description = 'List the challenges: id, title, difficulty and lesson.';
   static override enableJsonFlag = true;
+  static override flags = {
+    pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+  };
 
   async run() {
-    const packs = await listPacks();
+    const { flags } = await this.parse(ChallengeList);
+    const packs = await listPacks(packRoots(flags.pack ?? []));
     const rows = packs.map(({ manifest }) => ({
       id: manifest.id,
       title: manifest.title,

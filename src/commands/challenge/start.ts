@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { findPack } from '../../course/packs.js';
+import { findPack, packRoots } from '../../course/packs.js';
 import { startChallenge } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 
@@ -13,12 +13,13 @@ export default class ChallengeStart extends ShipshapeCommand {
   };
   static override flags = {
     dir: Flags.string({ description: 'Workspace directory (default: ./<id>)' }),
+    pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     force: Flags.boolean({ description: 'Move files you changed to .shipshape/backups/ instead of refusing' }),
   };
 
   async run() {
     const { args, flags } = await this.parse(ChallengeStart);
-    const pack = await findPack(args.id);
+    const pack = await findPack(args.id, packRoots(flags.pack ?? []));
     const dir = path.resolve(flags.dir ?? args.id);
     const result = await startChallenge(pack, dir, { force: flags.force });
     if (!this.jsonEnabled()) {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { findPack } from '../../course/packs.js';
+import { findPack, packRoots } from '../../course/packs.js';
 import { connectEngine } from '../../engine/connect.js';
 import { verifyWorkspace } from '../../grading/verify.js';
 import { createPlainRenderer } from '../../ui/plain.js';
@@ -15,6 +15,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
   static override flags = {
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
+    pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain line output even on a terminal' }),
     verbose: Flags.boolean({ description: 'Stream the full build log' }),
   };
@@ -22,7 +23,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
   async run() {
     const { flags } = await this.parse(ChallengeVerify);
     const workspace = await findWorkspace(flags.dir);
-    const pack = await findPack(workspace.marker.challenge);
+    const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const engine = await connectEngine();
 
     const cancel = new AbortController();
