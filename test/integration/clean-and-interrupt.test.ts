@@ -55,7 +55,7 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
     const original = await readFile(dockerfile, 'utf8');
     await writeFile(dockerfile, original.replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --timeout=60s --retries=10 CMD ["sleep", "600"]'));
     try {
-      const child = await verifyUntil(workspace, 'Runtime checks');
+      const { child } = await verifyUntil(workspace, 'Runtime checks');
       // Wait until the container under test is really running.
       const docker = new Docker();
       const runningOfOurs = () => docker.listContainers({ filters: { label: [`${LABEL_TOOL}=${TOOL_NAME}`] } });

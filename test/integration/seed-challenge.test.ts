@@ -194,7 +194,7 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
     // A slow step to interrupt.
     await writeFile(dockerfile, original.replace('WORKDIR /app\n', 'WORKDIR /app\nRUN sleep 60\n'));
     try {
-      const child = await verifyUntil(workspace, 'RUN sleep 60');
+      const { child } = await verifyUntil(workspace, 'RUN sleep 60');
       await waitFor('the RUN sleep step to start its container', async () => (await allRunContainers()) > 0);
       // A second verify of the same workspace meanwhile is refused, naming the first.
       const second = await shipshape(['challenge:verify', '--dir', workspace, '--plain']);

@@ -35,5 +35,6 @@ export async function verifyUntil(workspace: string, marker: string) {
     });
     child.once('exit', () => reject(new Error(`verify ended before "${marker}" appeared:\n${output}`)));
   });
-  return child;
+  // Wrapped: the subprocess is itself a promise, and returning it bare would wait for it to end.
+  return { child };
 }
