@@ -188,6 +188,24 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 
+  it('stops a build that exceeds --build-timeout, naming the step, and cleans up', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const original = await readFile(dockerfile, 'utf8');
+    await writeFile(dockerfile, original.replace('WORKDIR /app\n', 'WORKDIR /app\nRUN sleep 60\n'));
+    try {
+      const result = await shipshape(['challenge:verify', '--dir', workspace, '--json', '--build-timeout', '10']);
+      expect(result.exitCode, result.all).toBe(1);
+      const report = JSON.parse(result.stdout) as VerifyResult;
+      const build = report.checks.find((check) => check.id === 'build')!;
+      expect(build.message).toMatch(/at Step \d+\/\d+ : RUN sleep 60: the build took longer than 10 s and was stopped/);
+      expect(report.limits.buildTimeoutSeconds).toBe(10);
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+      await waitFor('the cancelled step container to go', async () => (await allRunContainers()) === 0, 30_000);
+    } finally {
+      await writeFile(dockerfile, original);
+    }
+  });
+
   it('serializes verifies of one workspace; on Ctrl-C during the build cancels, removes what the run made and exits 130', async () => {
     const dockerfile = path.join(workspace, 'Dockerfile');
     const original = await readFile(dockerfile, 'utf8');

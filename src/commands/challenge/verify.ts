@@ -18,6 +18,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain line output even on a terminal' }),
     verbose: Flags.boolean({ description: 'Stream the full build log' }),
+    'build-timeout': Flags.integer({ description: "Stop a build after this many seconds (default: the challenge's limit)", min: 10, max: 3600 }),
+    'max-context-mb': Flags.integer({ description: "Largest build context in MB (default: the challenge's limit)", min: 1, max: 10_000 }),
   };
 
   async run() {
@@ -25,6 +27,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const engine = await connectEngine();
+    const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
 
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
@@ -36,7 +39,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
         const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose });
         try {
-          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], signal: cancel.signal, onEvent: view.onEvent });
+          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
           process.exitCode = result.passed ? 0 : 1;
           return result;
@@ -52,6 +55,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         workspaceDir: workspace.root,
         engine,
         keepImage: flags['keep-image'],
+        ...limits,
         signal: cancel.signal,
         onEvent: renderer?.onEvent,
       });
