@@ -129,4 +129,15 @@ describe.runIf(dockerTestsEnabled)('bad input catalogue', { timeout: 300_000 }, 
       await rm(big);
     }
   });
+
+  it('a line continuation at the very end is accepted, as the engine accepts it', async () => {
+    const checks = await verifyWith(solution.replace('CMD ["php-fpm"]\n', 'CMD ["php-fpm"]\nRUN echo done \\\n'));
+    expect(checks.build!.status).toBe('pass');
+  });
+
+  it('a `# syntax=` directive is ignored by the classic builder, so the build does not try to fetch a frontend', async () => {
+    const checks = await verifyWith(`# syntax=docker/dockerfile:1\n${solution}`);
+    expect(checks.build!.status).toBe('pass');
+    expect(checks.result.passed).toBe(true);
+  });
 });

@@ -60,7 +60,17 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
       const docker = new Docker();
       const runningOfOurs = () => docker.listContainers({ filters: { label: [`${LABEL_TOOL}=${TOOL_NAME}`] } });
       await waitFor('the container under test to run', async () => (await runningOfOurs()).length > 0);
-      expect(await runningOfOurs()).toHaveLength(1);
+      const [running] = await runningOfOurs();
+      expect(running).toBeDefined();
+      // Containment of learner code, read back from the engine.
+      const host = (await docker.getContainer(running!.Id).inspect()).HostConfig;
+      expect(host.Memory).toBe(512 * 1024 * 1024);
+      expect(host.PidsLimit).toBe(256);
+      expect(host.NanoCpus).toBe(1_000_000_000);
+      expect(host.SecurityOpt).toEqual(['no-new-privileges']);
+      expect(host.Privileged).toBe(false);
+      expect(host.Binds ?? []).toEqual([]);
+      expect(host.NetworkMode).toBe('bridge');
       child.kill('SIGINT');
       const result = await child;
       expect(result.exitCode, String(result.all)).toBe(130);
