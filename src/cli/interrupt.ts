@@ -8,6 +8,7 @@ export function onInterrupt(cancel: () => void): () => void {
     if (interrupted) {
       process.stderr.write('\nStopped at once; `shipshape clean` removes anything left behind.\n');
       process.exit(130);
+      return;
     }
     interrupted = true;
     process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: cancelling and removing what this run created (again to exit at once)...\n`);
