@@ -78,7 +78,7 @@ export interface HealthOutcome {
 }
 
 export interface ContainerRunner {
-  runUntilHealthy(imageId: string, options: { timeoutMs: number; probeIntervalMs: number }): Promise<HealthOutcome>;
+  runUntilHealthy(image: ImageFacts, options: { timeoutMs: number; probeIntervalMs: number }): Promise<HealthOutcome>;
 }
 
 export interface ImageContext extends StaticContext {

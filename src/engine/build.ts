@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BuildFailure, BuildOutcome } from '../checks/kind.js';
 import { formatBytes } from '../checks/format.js';
 import { errorMessage } from '../errors.js';
-import type { Engine } from './connect.js';
+import { type Engine, withTimeout } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
@@ -144,7 +144,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
 
 async function engineStillAnswers(engine: Engine): Promise<boolean> {
   try {
-    await Promise.race([engine.docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+    await withTimeout(engine.docker.ping(), 2000, 'the Docker engine');
     return true;
   } catch {
     return false;

@@ -1,6 +1,5 @@
-import type { HealthLogEntry, HealthOutcome } from '../checks/kind.js';
+import type { HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
 import type { Engine } from './connect.js';
-import { inspectImage } from './inspect.js';
 import type { RunScope } from './scope.js';
 
 /** Containment for learner code: applied to every container we start. */
@@ -40,12 +39,12 @@ const POLL_MS = 250;
 export async function runUntilHealthy(
   engine: Engine,
   scope: RunScope,
-  imageId: string,
+  image: ImageFacts,
   options: { timeoutMs: number; probeIntervalMs: number; limits?: ContainerLimits; signal?: AbortSignal },
 ): Promise<HealthOutcome> {
   const started = Date.now();
-  const image = await inspectImage(engine, imageId);
-  const health = image?.healthcheck;
+  // The image phase already inspected the image; its health check config is reused here.
+  const health = image.healthcheck;
   if (!health || health.test[0] === 'NONE') {
     return { status: 'no-healthcheck', elapsedMs: 0, log: [], containerLogTail: [], declared: null };
   }
@@ -57,7 +56,7 @@ export async function runUntilHealthy(
   };
   const probeNs = options.probeIntervalMs * 1_000_000;
   const container = await engine.docker.createContainer({
-    Image: imageId,
+    Image: image.id,
     Labels: scope.labels,
     Healthcheck: {
       Test: health.test,

@@ -43,10 +43,6 @@ export class RunScope {
     this.keptImages.add(shortId(id));
   }
 
-  get isDisposed(): boolean {
-    return this.disposed !== null;
-  }
-
   dispose(): Promise<CleanupReport> {
     this.disposed ??= this.removeEverything();
     return this.disposed;

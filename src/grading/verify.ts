@@ -177,8 +177,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         ? {
             ...imageContext,
             runner: {
-              runUntilHealthy: (imageId, runOptions) =>
-                runUntilHealthy(engine, scope, imageId, { ...runOptions, limits, signal: options.signal }),
+              runUntilHealthy: (image, runOptions) =>
+                runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
             },
           }
         : null;

@@ -13,7 +13,7 @@ export const runtimeHealthy = defineCheck({
   }),
   example: { timeoutSeconds: 60, probeIntervalSeconds: 1 },
   async run({ timeoutSeconds, probeIntervalSeconds }, { image, runner }) {
-    const outcome = await runner.runUntilHealthy(image.id, {
+    const outcome = await runner.runUntilHealthy(image, {
       timeoutMs: timeoutSeconds * 1000,
       probeIntervalMs: probeIntervalSeconds * 1000,
     });
