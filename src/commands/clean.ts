@@ -1,31 +1,39 @@
 import { Flags } from '@oclif/core';
 import { connectEngine } from '../engine/connect.js';
-import { findLeftovers, removeLeftovers } from '../engine/scope.js';
+import { currentSession } from '../engine/labels.js';
+import { findLeftovers, removeLeftovers, shortId } from '../engine/scope.js';
 import { ShipshapeCommand } from '../cli/base.js';
 
 export default class Clean extends ShipshapeCommand {
-  static override description = 'Remove containers and images left by Shipshape runs that could not clean up (crashed, killed).';
+  static override description =
+    'Remove containers and images left by Shipshape runs that could not clean up (crashed, killed). Objects of runs still in progress are left alone unless --all is given.';
   static override enableJsonFlag = true;
   static override flags = {
     'dry-run': Flags.boolean({ description: 'Only list what would be removed' }),
+    all: Flags.boolean({ description: 'Also remove objects of runs that are still in progress' }),
+    session: Flags.string({ description: 'Only objects of this session (the SHIPSHAPE_SESSION they were made under)' }),
   };
 
   async run() {
     const { flags } = await this.parse(Clean);
     const engine = await connectEngine();
-    const leftovers = await findLeftovers(engine.docker);
+    const leftovers = await findLeftovers(engine.docker, { session: flags.session ?? currentSession(), includeLive: flags.all });
     const total = leftovers.containers.length + leftovers.images.length;
+    const liveCount = leftovers.live.containers.length + leftovers.live.images.length;
+    const liveNote = liveCount > 0 ? `Left alone: ${liveCount} objects of runs still in progress (use --all to remove them too).` : '';
     if (flags['dry-run'] || total === 0) {
       if (!this.jsonEnabled()) {
         this.log(total === 0 ? 'Nothing left behind.' : `Would remove ${leftovers.containers.length} containers and ${leftovers.images.length} images:`);
-        for (const id of leftovers.containers) this.log(`  container ${id.slice(0, 12)}`);
-        for (const id of leftovers.images) this.log(`  image ${id.replace(/^sha256:/, '').slice(0, 12)}`);
+        for (const id of leftovers.containers) this.log(`  container ${shortId(id)}`);
+        for (const id of leftovers.images) this.log(`  image ${shortId(id)}`);
+        if (liveNote) this.log(liveNote);
       }
       return { dryRun: flags['dry-run'], ...leftovers, removed: { containers: 0, images: 0 }, errors: [] as string[] };
     }
     const report = await removeLeftovers(engine.docker, leftovers);
     if (!this.jsonEnabled()) {
       this.log(`Removed ${report.containers} containers and ${report.images} images.`);
+      if (liveNote) this.log(liveNote);
       for (const error of report.errors) this.warn(error);
     }
     return { dryRun: false, ...leftovers, removed: { containers: report.containers, images: report.images }, errors: report.errors };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { LABEL_RUN, LABEL_TOOL, TOOL_NAME, runLabels } from './labels.js';
+import { LABEL_OWNER, LABEL_RUN, ownerIsAlive, runLabels, toolFilter } from './labels.js';
 
 export interface CleanupReport {
   containers: number;
@@ -110,13 +110,29 @@ function dedupeImageIds(ids: string[]): string[] {
 }
 
 /** Objects left by runs that never got to clean up (killed, crashed). */
-export async function findLeftovers(docker: Docker): Promise<{ containers: string[]; images: string[] }> {
-  const filter = { label: [`${LABEL_TOOL}=${TOOL_NAME}`] };
+export interface Leftovers {
+  containers: string[];
+  images: string[];
+  /** Objects of runs whose process is still alive (another terminal's verify): left alone unless asked. */
+  live: { containers: string[]; images: string[] };
+}
+
+export async function findLeftovers(docker: Docker, options: { session?: string; includeLive?: boolean } = {}): Promise<Leftovers> {
+  const filters = toolFilter(options.session);
   const [containers, images] = await Promise.all([
-    docker.listContainers({ all: true, filters: filter }),
-    docker.listImages({ all: true, filters: filter }),
+    docker.listContainers({ all: true, filters }),
+    docker.listImages({ all: true, filters }),
   ]);
-  return { containers: containers.map((container) => container.Id), images: images.map((image) => image.Id) };
+  const leftovers: Leftovers = { containers: [], images: [], live: { containers: [], images: [] } };
+  for (const container of containers) {
+    const live = !options.includeLive && ownerIsAlive(container.Labels?.[LABEL_OWNER]);
+    (live ? leftovers.live.containers : leftovers.containers).push(container.Id);
+  }
+  for (const image of images) {
+    const live = !options.includeLive && ownerIsAlive(image.Labels?.[LABEL_OWNER]);
+    (live ? leftovers.live.images : leftovers.images).push(image.Id);
+  }
+  return leftovers;
 }
 
 function isGone(error: unknown): boolean {

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL_RUN, LABEL_TOOL, TOOL_NAME } from '../../src/engine/labels.js';
+import { LABEL_OWNER, LABEL_RUN, LABEL_SESSION, LABEL_TOOL, TOOL_NAME, toolFilter } from '../../src/engine/labels.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
 
 const ID = 'docker-missing-multistage';
 
@@ -31,7 +31,7 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
     const container = await docker.createContainer({
       Image: 'debian:bookworm-slim',
       Cmd: ['true'],
-      Labels: { [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: 'crashed-run' },
+      Labels: { [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: 'crashed-run', [LABEL_SESSION]: testSession(), [LABEL_OWNER]: `${os.hostname()}:999999999` },
     });
     try {
       const dry = await shipshape(['clean', '--dry-run']);
@@ -50,6 +50,30 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
     }
   });
 
+  it('`clean` leaves alone the objects of a run still in progress, `clean --all` takes them too', async () => {
+    const docker = new Docker();
+    // Owned by this test process, which is alive while the CLI child runs.
+    const container = await docker.createContainer({
+      Image: 'debian:bookworm-slim',
+      Cmd: ['true'],
+      Labels: { [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: 'live-run', [LABEL_SESSION]: testSession(), [LABEL_OWNER]: `${os.hostname()}:${process.pid}` },
+    });
+    try {
+      const polite = await shipshape(['clean']);
+      expect(polite.exitCode, polite.all).toBe(0);
+      expect(polite.stdout).toContain('Nothing left behind.');
+      expect(polite.stdout).toContain('Left alone: 1 objects of runs still in progress');
+      expect(await labelledObjects()).toEqual({ containers: 1, images: 0 });
+
+      const forced = await shipshape(['clean', '--all', '--json']);
+      expect(forced.exitCode, forced.all).toBe(0);
+      expect(JSON.parse(forced.stdout).removed).toEqual({ containers: 1, images: 0 });
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  });
+
   it('Ctrl-C during the health wait stops the container and removes everything', async () => {
     const dockerfile = path.join(workspace, 'Dockerfile');
     const original = await readFile(dockerfile, 'utf8');
@@ -58,7 +82,7 @@ describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_00
       const { child } = await verifyUntil(workspace, 'Runtime checks');
       // Wait until the container under test is really running.
       const docker = new Docker();
-      const runningOfOurs = () => docker.listContainers({ filters: { label: [`${LABEL_TOOL}=${TOOL_NAME}`] } });
+      const runningOfOurs = () => docker.listContainers({ filters: toolFilter(testSession()) });
       await waitFor('the container under test to run', async () => (await runningOfOurs()).length > 0);
       const [running] = await runningOfOurs();
       expect(running).toBeDefined();

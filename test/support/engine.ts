@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
-import { LABEL_TOOL, TOOL_NAME } from '../../src/engine/labels.js';
+import { toolFilter } from '../../src/engine/labels.js';
 
 /**
  * Whether Docker-backed tests can run. Under CI a missing engine is a failure, never a silent skip:
@@ -46,10 +46,10 @@ export function dockerCli(): string {
   return '/usr/bin/docker';
 }
 
-/** Containers and images carrying our tool label; tests assert these are zero after every run. */
+/** Containers and images carrying our labels and this test run's session; tests assert these are zero after every run. */
 export async function labelledObjects(): Promise<{ containers: number; images: number }> {
   const docker = new Docker();
-  const filters = { label: [`${LABEL_TOOL}=${TOOL_NAME}`] };
+  const filters = toolFilter(testSession());
   const [containers, images] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listImages({ all: true, filters }),
@@ -72,4 +72,10 @@ export async function waitFor(what: string, condition: () => Promise<boolean>, t
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+export function testSession(): string {
+  const session = process.env.SHIPSHAPE_SESSION;
+  if (!session) throw new Error('SHIPSHAPE_SESSION is not set: test/support/session.ts must run first (vitest setupFiles).');
+  return session;
 }
