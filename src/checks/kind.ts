@@ -24,11 +24,19 @@ export interface BuildFailure {
   lastLines: string[];
 }
 
+export interface BuildStep {
+  index: number;
+  instruction: string;
+  /** The engine reused a cached layer for this step. */
+  cached: boolean;
+}
+
 export interface BuildOutcome {
   imageId: string | null;
   failure: BuildFailure | null;
   durationMs: number;
   steps: number;
+  stepLog: BuildStep[];
 }
 
 export interface BuildContext extends StaticContext {
@@ -53,8 +61,54 @@ export interface Baseline {
   source: 'built' | 'cache';
 }
 
+/** One entry of `docker history`: the instruction that made a layer and the bytes it added. */
+export interface ImageLayer {
+  id: string;
+  createdBy: string;
+  size: number;
+  created: number;
+}
+
+export interface CommandRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The command was stopped at its time limit. */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface CommandOptions {
+  /** Replaces the image's ENTRYPOINT (e.g. [] to run the command as is). */
+  entrypoint?: string[];
+  user?: string;
+  env?: string[];
+  timeoutMs?: number;
+  /** Network access (bridge); off by default. */
+  network?: boolean;
+}
+
+/** A second build of the same workspace with other settings, within the same run (shares its layer cache). */
+export interface BuildVariant {
+  target?: string;
+  buildArgs?: Record<string, string>;
+  /** Files replaced in a copy of the workspace before building: relative path → new content. */
+  changes?: Record<string, string>;
+}
+
+export interface VariantBuild {
+  outcome: BuildOutcome;
+  image: ImageFacts | null;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
+  /** Layers newest first, as `docker history` lists them. */
+  history(imageId: string): Promise<ImageLayer[]>;
+  /** Runs a command in a fresh container of the image (limits, our labels, no network unless asked) and removes it. */
+  run(imageId: string, command: string[], options?: CommandOptions): Promise<CommandRun>;
+  /** Builds the workspace again with a target, build args or changed files; images are removed with the run. */
+  buildVariant(variant: BuildVariant): Promise<VariantBuild>;
   inspect(ref: string): Promise<ImageFacts | null>;
   /** True when the path exists in the image's filesystem (read through the archive API, no shell needed). */
   pathExists(imageId: string, path: string): Promise<boolean>;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { BuildFailure, BuildOutcome } from '../checks/kind.js';
+import type { BuildFailure, BuildOutcome, BuildStep } from '../checks/kind.js';
 import { formatBytes } from '../checks/format.js';
 import { errorMessage } from '../errors.js';
 import { type Engine, withTimeout } from './connect.js';
@@ -23,6 +23,9 @@ export interface BuildRequest {
   onEvent?: (event: BuildEvent) => void;
   /** Cancels the build (Ctrl-C, a save in watch mode). */
   signal?: AbortSignal;
+  /** Stage to stop at (`docker build --target`). */
+  target?: string;
+  buildArgs?: Record<string, string>;
 }
 
 export interface BuildResult extends BuildOutcome {
@@ -58,6 +61,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     const biggest = context.largest.map((file) => `${file.path} (${formatBytes(file.bytes)})`).join(', ');
     return {
       imageId: null,
+      stepLog: [],
       failure: {
         step: null,
         message:
@@ -92,6 +96,8 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
       rm: true,
       forcerm: true,
       t: request.tag,
+      ...(request.target ? { target: request.target } : {}),
+      ...(request.buildArgs ? { buildargs: request.buildArgs } : {}),
       abortSignal: abort.signal,
     } as never)) as unknown as Readable;
     await state.consume(stream);
@@ -136,6 +142,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     failure,
     durationMs: Date.now() - started,
     steps: state.totalSteps,
+    stepLog: state.stepLog,
     context,
     missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
     engineLost,
@@ -179,6 +186,8 @@ class StreamState {
   totalSteps = 0;
   imageId: string | null = null;
   failure: BuildFailure | null = null;
+  /** The learner's steps in order, and whether the engine took each from its layer cache. */
+  readonly stepLog: BuildStep[] = [];
   private readonly lines: string[] = [];
   private lastWasCache = false;
   private stepIsFrom = false;
@@ -236,6 +245,7 @@ class StreamState {
       this.totalSteps = Number(step[2]) - ownLabels;
       this.currentStep = `Step ${step[1]}/${this.totalSteps} : ${step[3]}`;
       if (Number(step[1]) <= this.totalSteps) {
+        this.stepLog.push({ index: Number(step[1]), instruction: step[3]!, cached: false });
         this.onEvent?.({ type: 'step', index: Number(step[1]), total: this.totalSteps, instruction: step[3]! });
       }
       return;
@@ -245,6 +255,7 @@ class StreamState {
     const layer = /^ ---> ([0-9a-f]{12,64})$/.exec(line);
     if (layer && !this.stepIsFrom && !this.lastWasCache) this.scope.trackImage(layer[1]!);
     this.lastWasCache = /^ ---> Using cache/.test(line);
+    if (this.lastWasCache && this.stepLog.length > 0) this.stepLog[this.stepLog.length - 1]!.cached = true;
     const built = /^Successfully built ([0-9a-f]{12,64})/.exec(line);
     if (built && !this.imageId) this.imageId = built[1]!;
     if (!line.startsWith(' ---> ') && !line.startsWith('Removing intermediate container')) {

@@ -1,5 +1,7 @@
-import type { ImageFacts } from '../checks/kind.js';
+import type { CommandOptions, CommandRun, ImageFacts, ImageLayer } from '../checks/kind.js';
+import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
+import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
 /** Image config and size as the engine reports them; null when the engine has no such image. */
@@ -56,6 +58,87 @@ export async function imagePathExists(engine: Engine, scope: RunScope, imageId: 
     return true;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** `docker history`: newest layer first, with the instruction that made it and the bytes it added. */
+export async function imageHistory(engine: Engine, imageId: string): Promise<ImageLayer[]> {
+  const entries = (await engine.docker.getImage(imageId).history()) as Array<{
+    Id: string;
+    CreatedBy?: string;
+    Size?: number;
+    Created?: number;
+  }>;
+  // The LABEL steps the engine appended for our run labels are not the learner's instructions.
+  const ours = /#\(nop\)\s+LABEL dev\.shipshape\./;
+  return entries.filter((entry) => !ours.test(entry.CreatedBy ?? '')).map((entry) => ({
+    id: entry.Id,
+    createdBy: entry.CreatedBy ?? '',
+    size: entry.Size ?? 0,
+    created: entry.Created ?? 0,
+  }));
+}
+
+const COMMAND_OUTPUT_LIMIT = 1_000_000;
+
+/**
+ * Runs a command in a fresh container of the image, with the containment of every learner
+ * container, no network unless asked, and a time limit; the container is removed afterwards.
+ */
+export async function runInImage(
+  engine: Engine,
+  scope: RunScope,
+  imageId: string,
+  command: string[],
+  options: CommandOptions & { limits?: ContainerLimits } = {},
+): Promise<CommandRun> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const host = hostConfigFor(options.limits ?? DEFAULT_LIMITS);
+  const container = await engine.docker.createContainer({
+    Image: imageId,
+    Cmd: command,
+    ...(options.entrypoint ? { Entrypoint: options.entrypoint } : {}),
+    ...(options.user !== undefined ? { User: options.user } : {}),
+    ...(options.env ? { Env: options.env } : {}),
+    Labels: scope.labels,
+    // The image's own health check is not what is being asked here.
+    Healthcheck: { Test: ['NONE'] },
+    NetworkDisabled: !options.network,
+    HostConfig: { ...host, NetworkMode: options.network ? 'bridge' : 'none' },
+  });
+  scope.trackContainer(container.id);
+  try {
+    await container.start();
+    let timedOut = false;
+    const waited = await Promise.race([
+      container.wait() as Promise<{ StatusCode: number }>,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
+    ]);
+    if (waited === null) {
+      timedOut = true;
+      await container.kill().catch(() => undefined);
+    }
+    const [stdout, stderr] = await Promise.all([
+      container.logs({ stdout: true, stderr: false }) as Promise<Buffer>,
+      container.logs({ stdout: false, stderr: true }) as Promise<Buffer>,
+    ]);
+    return {
+      exitCode: waited ? waited.StatusCode : null,
+      stdout: demultiplex(stdout).slice(0, COMMAND_OUTPUT_LIMIT),
+      stderr: demultiplex(stderr).slice(0, COMMAND_OUTPUT_LIMIT),
+      timedOut,
+      durationMs: Date.now() - started,
+    };
+  } catch (error) {
+    // A command that is not in the image fails at start: that is an answer, not an engine fault.
+    const message = errorMessage(error);
+    if (/executable file not found|no such file or directory|not found in \$PATH|permission denied/i.test(message)) {
+      return { exitCode: 127, stdout: '', stderr: message, timedOut: false, durationMs: Date.now() - started };
+    }
     throw error;
   } finally {
     await container.remove({ force: true, v: true }).catch(() => undefined);

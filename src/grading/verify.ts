@@ -18,9 +18,10 @@ import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { imagePathExists, inspectImage } from '../engine/inspect.js';
+import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
+import { buildVariant } from '../engine/variant.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
@@ -228,6 +229,17 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     return {
       inspect: (ref) => inspectImage(engine, ref),
       pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
+      history: (imageId) => imageHistory(engine, imageId),
+      run: (imageId, command, runOptions) =>
+        runInImage(engine, runScope, imageId, command, { ...runOptions, limits: verifyOptions.limits ?? DEFAULT_LIMITS }),
+      buildVariant: (variant) =>
+        buildVariant(engine, runScope, {
+          workspaceDir: verifyOptions.workspaceDir,
+          dockerfile: manifest.dockerfile,
+          timeoutMs: (verifyOptions.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds) * 1000,
+          signal: verifyOptions.signal,
+          variant,
+        }),
       starterBaseline: () =>
         (baseline ??= starterBaseline({
           engine,
