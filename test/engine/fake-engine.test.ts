@@ -1,3 +1,4 @@
+import { runLabels } from '../../src/engine/labels.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -9,6 +10,9 @@ import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
 import { apiAtLeast, connectEngine } from '../../src/engine/connect.js';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
+
+// The engine appends one LABEL step per run label; a real stream's total counts them.
+const OUR_LABEL_STEPS = Object.keys(runLabels('run', 'docker-missing-multistage')).length;
 
 /** A stand-in for the Engine API on a unix socket, to provoke faults a healthy engine never shows. */
 let scratch: string;
@@ -80,7 +84,7 @@ describe('engine faults', () => {
       if (request.url?.startsWith('/build')) {
         request.resume();
         response.writeHead(200, { 'Content-Type': 'application/json' });
-        response.write(`${JSON.stringify({ stream: 'Step 1/8 : FROM php:8.2-fpm-alpine\n' })}\n`);
+        response.write(`${JSON.stringify({ stream: `Step 1/${5 + OUR_LABEL_STEPS} : FROM php:8.2-fpm-alpine\n` })}\n`);
         // The daemon goes away: the connection drops and nothing answers any more.
         setTimeout(() => {
           response.socket?.destroy();
@@ -113,7 +117,7 @@ describe('engine faults', () => {
         request.resume();
         const error = 'write /var/lib/docker/tmp/x: no space left on device';
         return response.end(
-          `${JSON.stringify({ stream: 'Step 2/8 : RUN apk add git\n' })}\n${JSON.stringify({ error, errorDetail: { message: error } })}\n`,
+          `${JSON.stringify({ stream: `Step 2/${5 + OUR_LABEL_STEPS} : RUN apk add git\n` })}\n${JSON.stringify({ error, errorDetail: { message: error } })}\n`,
         );
       }
       response.statusCode = 404;
