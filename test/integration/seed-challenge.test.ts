@@ -184,6 +184,21 @@ describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout:
     const kept = await docker.getImage(`shipshape/${ID}:latest`).inspect();
     expect(kept.Id).toBe(report.build!.imageId);
     expect(await labelledObjects()).toEqual({ containers: 0, images: 1 });
+
+    // Tamper resistance: a passing image under the challenge's tag does not grade a broken workspace;
+    // verify builds the workspace and grades the image id it built.
+    const solutionDockerfile = await readFile(path.join(workspace, 'Dockerfile'), 'utf8');
+    await cp(path.join(PACK, 'starter', 'Dockerfile'), path.join(workspace, 'Dockerfile'));
+    try {
+      const broken = await shipshape(['challenge:verify', '--dir', workspace, '--json']);
+      expect(broken.exitCode, broken.all).toBe(1);
+      const brokenReport = JSON.parse(broken.stdout) as VerifyResult;
+      expect(brokenReport.build!.imageId).not.toBe(kept.Id);
+      expect(brokenReport.passed).toBe(false);
+      expect((await docker.getImage(`shipshape/${ID}:latest`).inspect()).Id).toBe(kept.Id);
+    } finally {
+      await writeFile(path.join(workspace, 'Dockerfile'), solutionDockerfile);
+    }
     await docker.getImage(kept.Id).remove({ force: true });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
