@@ -44,7 +44,7 @@ function inspector(overrides: Partial<ImageInspector> = {}): ImageInspector {
     buildVariant: unused,
     inspect: unused,
     pathExists: unused,
-    starterBaseline: async () => ({ bytes: 150 * MB, source: 'cache' }),
+    starterBaseline: async () => ({ bytes: 150 * MB, source: 'cache', layers: 12, buildMs: 40_000 }),
     ...overrides,
   };
 }
