@@ -24,7 +24,8 @@ export interface WatchLoopOptions {
   onRunStart?(run: WatchRun): void;
   /** A save arrived while `run` was still going: it is being cancelled to start again. */
   onCancelling?(run: WatchRun, changed: string[]): void;
-  onRunEnd?(run: WatchRun, outcome: WatchOutcome): void;
+  /** Awaited before the next run starts, so a view can finish drawing first. */
+  onRunEnd?(run: WatchRun, outcome: WatchOutcome): void | Promise<void>;
 }
 
 export const DEFAULT_DEBOUNCE_MS = 300;
@@ -92,7 +93,7 @@ export async function watchLoop(options: WatchLoopOptions): Promise<{ runs: numb
       }
       current = null;
       if (outcome.kind !== 'cancelled') last = outcome;
-      options.onRunEnd?.(run, outcome);
+      await options.onRunEnd?.(run, outcome);
     }
   } finally {
     if (timer) clearTimeout(timer);

@@ -337,6 +337,10 @@ export function renderVerifyInteractive(options: {
   challenge: { id: string; title: string };
   verbose?: boolean;
   stdout?: NodeJS.WriteStream;
+  /** A line under the title (watch mode: the run number and the files saved). */
+  subtitle?: string;
+  /** Watch mode: the scorecard's next step is a save. */
+  watching?: boolean;
 }): {
   onEvent(event: VerifyEvent): void;
   finish(result: VerifyResult): Promise<void>;
@@ -347,6 +351,7 @@ export function renderVerifyInteractive(options: {
   const store = new VerifyStore(style, options.verbose);
   let unmounted = false;
   store.commit(`${style.bold(options.challenge.title)} ${style.dim(`(${options.challenge.id})`)}`);
+  if (options.subtitle) store.commit(style.dim(options.subtitle));
   store.flush();
   const view = () => <VerifyView snapshot={store.getSnapshot()} style={style} />;
   // Ctrl-C stays with the command's own handler, which cancels the run and cleans up.
@@ -371,7 +376,7 @@ export function renderVerifyInteractive(options: {
       if (unmounted) return;
       const columns = stdout.columns;
       const width = columns && columns < 110 ? Math.max(60, columns) : 110;
-      store.close(`\n${formatScorecard(result, style, width)}`);
+      store.close(`\n${formatScorecard(result, style, width, { watching: options.watching })}`);
       unmount();
       await exited;
     },
