@@ -11,7 +11,10 @@ export function statusText(status: CheckResult['status'], style: Style): string 
 
 /** One line per check as it finishes (the live part of the plain renderer). */
 export function formatCheckLine(result: CheckResult, style: Style): string {
-  return `  ${statusText(result.status, style)}  ${result.title} ${style.dim(`(${result.id})`)}\n      ${result.message}`;
+  const line = `  ${statusText(result.status, style)}  ${result.title} ${style.dim(`(${result.id})`)}\n      ${result.message}`;
+  // Where the bytes went and what the probes said are not in the build output above, so they go here.
+  const extra = result.status === 'fail' ? evidenceLines(result, { buildOutput: false }) : [];
+  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${evidenceLine}`))].join('\n');
 }
 
 function pad(text: string, width: number): string {
@@ -109,7 +112,7 @@ function signed(value: number): string {
 }
 
 /** Evidence worth showing under a failure (the message already gives sizes and budget): largest layers, build output, health log, container output. */
-export function evidenceLines(check: CheckResult): string[] {
+export function evidenceLines(check: CheckResult, options: { buildOutput?: boolean } = {}): string[] {
   const evidence = check.evidence ?? {};
   const lines: string[] = [];
   const asLines = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
@@ -119,7 +122,7 @@ export function evidenceLines(check: CheckResult): string[] {
     lines.push('largest layers:');
     for (const layer of layers) lines.push(`  ${formatBytes(layer.bytes).padStart(width)}  ${layer.instruction}`);
   }
-  lines.push(...asLines(evidence.lastLines).slice(-10));
+  if (options.buildOutput !== false) lines.push(...asLines(evidence.lastLines).slice(-10));
   const healthLog = Array.isArray(evidence.healthLog) ? (evidence.healthLog as Array<{ exitCode: number; output: string }>) : [];
   for (const entry of healthLog.slice(-5)) lines.push(`probe exit ${entry.exitCode}: ${entry.output.split('\n').slice(-3).join(' / ')}`);
   const containerLog = asLines(evidence.containerLog).slice(-5);

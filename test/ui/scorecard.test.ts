@@ -152,6 +152,40 @@ describe('scorecard', () => {
   });
 });
 
+describe('live view', () => {
+  it('shows a failing size check with its largest layers as soon as it finishes', () => {
+    const style = makeStyle(false);
+    const store = new view.VerifyStore(style);
+    const app = inkTesting.render(createElement(view.VerifyView, { snapshot: store.getSnapshot(), style }));
+    try {
+      store.onEvent({ type: 'phase', phase: 'image', state: 'start' });
+      store.onEvent({ type: 'check', result: TOO_LARGE });
+      store.flush();
+      app.rerender(createElement(view.VerifyView, { snapshot: store.getSnapshot(), style }));
+      const frame = app.lastFrame() ?? '';
+      expect(frame).toContain('✖ FAIL  title of size-over-base (size-over-base)');
+      expect(frame).toContain('budget 30.0 MB');
+      expect(frame).toMatch(/│ largest layers:\n\s+│ {3}41\.0 MB {2}RUN apk add --no-cache git unzip/);
+      // Still running: the phase strip shows the image phase with a spinner.
+      expect(frame).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Image/);
+    } finally {
+      app.unmount();
+    }
+  });
+
+  it('does not repeat build output under a failed build check (the step output is already above it)', () => {
+    const failedBuild = check('build', 'fail', 'build failed at Step 3/5 : RUN false', { phase: 'build', evidence: { lastLines: ['about to fail'] } });
+    const store = new view.VerifyStore(makeStyle(false));
+    store.onEvent({ type: 'check', result: failedBuild });
+    store.flush();
+    const text = store.getSnapshot().lines.map((line) => line.text).join('\n');
+    expect(text).toContain('build failed at Step 3/5 : RUN false');
+    expect(text).not.toContain('about to fail');
+    // The scorecard's first failure does show it.
+    expect(formatScorecard(result([failedBuild]), makeStyle(false))).toContain('│ about to fail');
+  });
+});
+
 describe('NO_COLOR', () => {
   const terminal = { isTTY: true };
 

@@ -29,12 +29,14 @@ export default class ChallengeVerify extends ShipshapeCommand {
 
   async run() {
     const { flags } = await this.parse(ChallengeVerify);
+    if (flags.watch && this.jsonEnabled()) {
+      throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
+    }
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const engine = await connectEngine();
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
-      if (this.jsonEnabled()) throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
       const base = { pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose });
       return undefined;
