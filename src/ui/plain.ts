@@ -1,9 +1,8 @@
 import type { VerifyEvent } from '../grading/verify.js';
 import type { VerifyResult } from '../grading/result.js';
-import { formatCheckLine, formatScorecard, formatShortResult } from './report.js';
+import { formatCheckLine, formatScorecard, formatShortResult, phaseTitle } from './report.js';
 import type { Style } from './style.js';
 
-const PHASE_TITLES = { static: 'Static checks (Dockerfile)', build: 'Build', image: 'Image checks', runtime: 'Runtime checks' } as const;
 
 /** Line-by-line progress for logs, CI and pipes: nothing is redrawn. */
 export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean; watching?: boolean } = {}) {
@@ -13,7 +12,7 @@ export function createPlainRenderer(write: (text: string) => void, style: Style,
     onEvent(event: VerifyEvent): void {
       switch (event.type) {
         case 'phase':
-          if (event.state === 'start') write(`\n${style.bold(`▸ ${PHASE_TITLES[event.phase]}`)}\n`);
+          if (event.state === 'start') write(`\n${style.bold(`▸ ${phaseTitle(event.phase)}`)}\n`);
           break;
         case 'check':
           write(`${formatCheckLine(event.result, style)}\n`);

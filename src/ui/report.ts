@@ -2,6 +2,24 @@ import { formatBytes, formatSeconds } from '../checks/format.js';
 import type { CheckResult, Comparison, VerifyResult } from '../grading/result.js';
 import type { Style } from './style.js';
 
+const TITLES: Record<string, { title: string; label: string }> = {
+  static: { title: 'Static checks (Dockerfile)', label: 'Static' },
+  context: { title: 'Build context', label: 'Context' },
+  build: { title: 'Build', label: 'Build' },
+  image: { title: 'Image checks', label: 'Image' },
+  runtime: { title: 'Runtime checks', label: 'Runtime' },
+};
+
+/** Heading of a phase; a phase added to the core later still gets one. */
+export function phaseTitle(phase: string): string {
+  return TITLES[phase]?.title ?? `${phase.charAt(0).toUpperCase()}${phase.slice(1)} checks`;
+}
+
+/** Short name of a phase for the live strip. */
+export function phaseLabel(phase: string): string {
+  return TITLES[phase]?.label ?? `${phase.charAt(0).toUpperCase()}${phase.slice(1)}`;
+}
+
 export const STATUS_MARK: Record<CheckResult['status'], string> = { pass: '✔', fail: '✖', skip: '○' };
 
 export function statusText(status: CheckResult['status'], style: Style): string {
