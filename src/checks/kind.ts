@@ -59,6 +59,9 @@ export interface Baseline {
   bytes: number;
   /** Where the figure came from: built now or read from the cache of an earlier measurement on this engine. */
   source: 'built' | 'cache';
+  /** Filesystem layers of the starter image, and how long its build took (for the before/after of a pass). */
+  layers: number;
+  buildMs: number;
 }
 
 /** One entry of `docker history`: the instruction that made a layer and the bytes it added. */

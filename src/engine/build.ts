@@ -191,14 +191,17 @@ class StreamState {
   private readonly lines: string[] = [];
   private lastWasCache = false;
   private stepIsFrom = false;
+  /** Output lines of the current step (all lines before the first step count as one step). */
+  private stepLines = 0;
 
   constructor(
     private readonly scope: RunScope,
     private readonly onEvent?: (event: BuildEvent) => void,
   ) {}
 
+  /** The current step's last output lines: earlier steps' output would pass for the failing one's. */
   tail(): string[] {
-    return this.lines.slice(-TAIL_LINES);
+    return this.stepLines === 0 ? [] : this.lines.slice(-Math.min(this.stepLines, TAIL_LINES));
   }
 
   async consume(stream: Readable): Promise<void> {
@@ -239,6 +242,7 @@ class StreamState {
     if (step) {
       this.currentInstruction = step[3]!;
       this.stepIsFrom = /^FROM\s/i.test(step[3]!);
+      this.stepLines = 0;
       this.lastWasCache = false;
       // The engine appends our labels as LABEL steps; they are not the learner's, so not shown.
       const ownLabels = Object.keys(this.scope.labels).length;
@@ -260,6 +264,7 @@ class StreamState {
     if (built && !this.imageId) this.imageId = built[1]!;
     if (!line.startsWith(' ---> ') && !line.startsWith('Removing intermediate container')) {
       this.lines.push(line);
+      this.stepLines++;
       if (this.lines.length > 200) this.lines.splice(0, this.lines.length - 200);
       this.onEvent?.({ type: 'output', line });
     }

@@ -7,7 +7,7 @@ import { DockerfileModel } from '../checks/dockerfile/model.js';
 import { UserError } from '../errors.js';
 import { buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { inspectImage } from '../engine/inspect.js';
+import { imageLayerCount, inspectImage } from '../engine/inspect.js';
 import type { RunScope } from '../engine/scope.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import { listFiles } from '../workspace/files.js';
@@ -17,7 +17,7 @@ export function cacheDir(): string {
 }
 
 interface BaselineCache {
-  [key: string]: { bytes: number; measuredAt: string; challenge: string };
+  [key: string]: { bytes: number; layers?: number; buildMs?: number; measuredAt: string; challenge: string };
 }
 
 /**
@@ -31,19 +31,24 @@ export async function starterBaseline(options: {
   starterDir: string;
   dockerfile: string;
   buildTimeoutMs: number;
+  signal?: AbortSignal;
   onNote?: (message: string) => void;
 }): Promise<Baseline> {
   const key = await baselineKey(options);
   const file = path.join(cacheDir(), 'baselines.json');
   const cache = await readCache(file);
   const cached = cache[key];
-  if (cached) return { bytes: cached.bytes, source: 'cache' };
+  // Entries written before layers and build time were recorded are measured again, once.
+  if (cached?.layers !== undefined && cached.buildMs !== undefined) {
+    return { bytes: cached.bytes, source: 'cache', layers: cached.layers, buildMs: cached.buildMs };
+  }
 
   options.onNote?.('Measuring the starter image on this engine for the size budget (once per engine; cached afterwards)...');
   const result = await buildImage(options.engine, options.scope, {
     contextDir: options.starterDir,
     dockerfile: options.dockerfile,
     timeoutMs: options.buildTimeoutMs,
+    signal: options.signal,
   });
   if (!result.imageId) {
     throw new UserError(
@@ -54,9 +59,11 @@ export async function starterBaseline(options: {
   }
   const facts = await inspectImage(options.engine, result.imageId);
   const bytes = facts!.size;
-  cache[key] = { bytes, measuredAt: new Date().toISOString(), challenge: options.challengeId };
+  const layers = await imageLayerCount(options.engine, result.imageId);
+  const buildMs = result.durationMs;
+  cache[key] = { bytes, layers, buildMs, measuredAt: new Date().toISOString(), challenge: options.challengeId };
   await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`).catch(() => undefined);
-  return { bytes, source: 'built' };
+  return { bytes, source: 'built', layers, buildMs };
 }
 
 async function baselineKey(options: { engine: Engine; starterDir: string; dockerfile: string }): Promise<string> {

@@ -42,6 +42,20 @@ export interface VerifyResult {
   } | null;
   limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
   cleanup: { containers: number; images: number; errors: string[] } | null;
+  /**
+   * Before/after against the challenge's starter on the same engine, when an image was built and
+   * the starter was measured (added after schemaVersion 1 was published; absent in older output).
+   */
+  comparison?: Comparison | null;
+}
+
+export interface Comparison {
+  starter: { bytes: number; layers: number; buildMs: number; measured: 'built' | 'cache' };
+  image: { bytes: number; layers: number; buildMs: number };
+  /** starter bytes − image bytes (negative when the image grew). */
+  savedBytes: number;
+  /** starter bytes ÷ image bytes: 3.2 means three times smaller. */
+  factor: number;
 }
 
 export function score(checks: CheckResult[]): Pick<VerifyResult, 'passed' | 'score' | 'counts'> {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
 import type {
+  Baseline,
   BuildContext,
   ContextByPhase,
   ImageContext,
@@ -18,13 +19,13 @@ import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
+import { imageHistory, imageLayerCount, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
-import { type CheckResult, type VerifyResult, score } from './result.js';
+import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
 
 export type VerifyEvent =
   | { type: 'phase'; phase: Phase; state: 'start' | 'end' }
@@ -61,6 +62,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
   const timings = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
   const results: CheckResult[] = [];
+  // Shared by the size check and the before/after comparison: the starter is measured at most once a run.
+  let baseline: Promise<Baseline> | null = null;
   const emit = (event: VerifyEvent) => onEvent?.(event);
   const checksOf = (phase: Phase) =>
     manifest.checks.filter((check) => findCheckKind(check.kind)?.phase === phase);
@@ -77,10 +80,14 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     let allPassed = true;
     for (const check of checks) {
       if (options.signal?.aborted) throw new CancelledError();
-      const result =
-        typeof context === 'string'
-          ? skipped(check, phase, context)
-          : await runCheck(check, phase, context);
+      let result: CheckResult;
+      try {
+        result = typeof context === 'string' ? skipped(check, phase, context) : await runCheck(check, phase, context);
+      } catch (error) {
+        // A cancelled engine call fails in its own words; the run was cancelled, and says so.
+        if (options.signal?.aborted) throw new CancelledError();
+        throw error;
+      }
       // A check cut short by Ctrl-C has no verdict worth showing.
       if (options.signal?.aborted) throw new CancelledError();
       if (result.status !== 'pass') allPassed = false;
@@ -116,6 +123,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     let build: BuildResult | null = null;
     let keptAs: string | null = null;
     let cleanup: VerifyResult['cleanup'] = null;
+    let comparison: Comparison | null = null;
     try {
       if (options.signal?.aborted) throw new CancelledError();
       emit({ type: 'phase', phase: 'build', state: 'start' });
@@ -186,6 +194,12 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
       if (options.signal?.aborted) throw new CancelledError();
 
+      // A pass earns the before/after; a failing run gets it only when a check measured the starter anyway.
+      if (imageContext && build.imageId && (baseline || score(results).passed)) {
+        comparison = await compareWithStarter(imageContext.inspector, imageContext.image, build.imageId, build.durationMs);
+        if (options.signal?.aborted) throw new CancelledError();
+      }
+
       if (options.keepImage && build.imageId && tag) {
         scope.keepImage(build.imageId);
         keptAs = tag;
@@ -221,11 +235,29 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         contextMaxMegabytes,
       },
       cleanup,
+      comparison,
     };
   }
 
+  async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, imageId: string, buildMs: number): Promise<Comparison | null> {
+    try {
+      const starter = await inspector.starterBaseline();
+      const layers = await imageLayerCount(engine, imageId);
+      return {
+        starter: { bytes: starter.bytes, layers: starter.layers, buildMs: starter.buildMs, measured: starter.source },
+        image: { bytes: image.size, layers, buildMs },
+        savedBytes: starter.bytes - image.size,
+        factor: image.size > 0 ? Number((starter.bytes / image.size).toFixed(2)) : 0,
+      };
+    } catch (error) {
+      if (options.signal?.aborted) throw new CancelledError();
+      // The comparison is a bonus: a starter that cannot be measured must not change the verdict.
+      emit({ type: 'note', message: `No before/after against the starter: ${errorMessage(error)}` });
+      return null;
+    }
+  }
+
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope): ImageInspector {
-    let baseline: ReturnType<ImageInspector['starterBaseline']> | null = null;
     return {
       inspect: (ref) => inspectImage(engine, ref),
       pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
@@ -248,6 +280,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           starterDir: path.join(verifyOptions.pack.dir, manifest.starter),
           dockerfile: manifest.dockerfile,
           buildTimeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
+          signal: verifyOptions.signal,
           onNote: (message) => emit({ type: 'note', message }),
         })),
     };

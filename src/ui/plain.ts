@@ -1,19 +1,18 @@
 import type { VerifyEvent } from '../grading/verify.js';
 import type { VerifyResult } from '../grading/result.js';
-import { formatCheckLine, formatScorecard } from './report.js';
+import { formatCheckLine, formatScorecard, formatShortResult, phaseTitle } from './report.js';
 import type { Style } from './style.js';
 
-const PHASE_TITLES = { static: 'Static checks (Dockerfile)', build: 'Build', image: 'Image checks', runtime: 'Runtime checks' } as const;
 
 /** Line-by-line progress for logs, CI and pipes: nothing is redrawn. */
-export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean } = {}) {
+export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean; watching?: boolean } = {}) {
   let lastStep = 0;
   let outputSinceStep = 0;
   return {
     onEvent(event: VerifyEvent): void {
       switch (event.type) {
         case 'phase':
-          if (event.state === 'start') write(`\n${style.bold(`▸ ${PHASE_TITLES[event.phase]}`)}\n`);
+          if (event.state === 'start') write(`\n${style.bold(`▸ ${phaseTitle(event.phase)}`)}\n`);
           break;
         case 'check':
           write(`${formatCheckLine(event.result, style)}\n`);
@@ -38,7 +37,8 @@ export function createPlainRenderer(write: (text: string) => void, style: Style,
       }
     },
     finish(result: VerifyResult): void {
-      write(`\n${formatScorecard(result, style)}\n`);
+      // Every check was printed as it finished; in watch mode the verdict and the next step are enough.
+      write(`\n${options.watching ? formatShortResult(result, style, { watching: true }) : formatScorecard(result, style)}\n`);
     },
   };
 }

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Box, Static, Text, render } from 'ink';
-import type { Phase } from '../checks/kind.js';
+import { PHASES, type Phase } from '../checks/kind.js';
 import type { BuildEvent } from '../engine/build.js';
 import type { CheckResult, VerifyResult } from '../grading/result.js';
 import type { VerifyEvent } from '../grading/verify.js';
-import { STATUS_MARK, formatCheckLine, formatScorecard } from './report.js';
+import { STATUS_MARK, formatCheckLine, formatScorecard, phaseLabel, phaseTitle } from './report.js';
 import { type Style, colorWanted, makeStyle } from './style.js';
 
 /**
@@ -17,14 +17,8 @@ import { type Style, colorWanted, makeStyle } from './style.js';
  * render per batch, not one per output line.
  */
 
-const PHASE_ORDER = ['static', 'build', 'image', 'runtime'] as const satisfies readonly Phase[];
-const PHASE_TITLES: Record<Phase, string> = {
-  static: 'Static checks (Dockerfile)',
-  build: 'Build',
-  image: 'Image checks',
-  runtime: 'Runtime checks',
-};
-const PHASE_LABELS: Record<Phase, string> = { static: 'Static', build: 'Build', image: 'Image', runtime: 'Runtime' };
+// The core's phase order; a phase it adds later (a context phase) shows up without a change here.
+const PHASE_ORDER: readonly Phase[] = PHASES;
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const FRAME_MS = 80;
 const FLUSH_MS = 25;
@@ -104,7 +98,7 @@ export class VerifyStore {
     private readonly now: () => number = Date.now,
   ) {
     const fresh = (): PhaseView => ({ status: 'pending', pass: 0, fail: 0, skip: 0, startedAt: null, endedAt: null });
-    this.phases = { static: fresh(), build: fresh(), image: fresh(), runtime: fresh() };
+    this.phases = Object.fromEntries(PHASE_ORDER.map((phase) => [phase, fresh()])) as Record<Phase, PhaseView>;
     this.snapshot = { lines: [], phases: this.copyPhases(), active: null, build: null, startedAt: this.now(), done: false };
   }
 
@@ -174,12 +168,7 @@ export class VerifyStore {
   }
 
   private copyPhases(): Record<Phase, PhaseView> {
-    return {
-      static: { ...this.phases.static },
-      build: { ...this.phases.build },
-      image: { ...this.phases.image },
-      runtime: { ...this.phases.runtime },
-    };
+    return Object.fromEntries(PHASE_ORDER.map((phase) => [phase, { ...this.phases[phase] }])) as Record<Phase, PhaseView>;
   }
 
   private startPhase(phase: Phase): void {
@@ -192,7 +181,7 @@ export class VerifyStore {
     Object.assign(view, { status: 'running', startedAt: this.now(), endedAt: null });
     this.active = phase;
     if (phase === 'build') this.build = { startedAt: this.now(), context: null, steps: 0, step: null, tail: [] };
-    this.commit(`\n${this.style.bold(`▸ ${PHASE_TITLES[phase]}`)}`);
+    this.commit(`\n${this.style.bold(`▸ ${phaseTitle(phase)}`)}`);
   }
 
   private endPhase(phase: Phase): void {
@@ -210,7 +199,7 @@ export class VerifyStore {
     if (phase === 'build' && this.build && this.build.steps > 0) counts.unshift(`${this.build.steps} steps`);
     if (counts.length === 0) counts.push('no checks');
     counts.push(seconds(view.endedAt - (view.startedAt ?? view.endedAt)));
-    this.commit(`${phaseMark(view, this.style)} ${PHASE_TITLES[phase]} ${this.style.dim(`· ${counts.join(', ')}`)}`);
+    this.commit(`${phaseMark(view, this.style)} ${phaseTitle(phase)} ${this.style.dim(`· ${counts.join(', ')}`)}`);
   }
 
   private check(result: CheckResult): void {
@@ -284,7 +273,7 @@ function LiveArea({ snapshot, style }: { snapshot: ViewSnapshot; style: Style })
   const spinner = style.cyan(SPINNER_FRAMES[Math.floor(now / FRAME_MS) % SPINNER_FRAMES.length]!);
   const strip = PHASE_ORDER.map((phase) => {
     const view = snapshot.phases[phase];
-    const label = PHASE_LABELS[phase];
+    const label = phaseLabel(phase);
     switch (view.status) {
       case 'running':
         return `${spinner} ${style.bold(label)} ${style.dim(seconds(now - (view.startedAt ?? now)))}`;
@@ -337,6 +326,10 @@ export function renderVerifyInteractive(options: {
   challenge: { id: string; title: string };
   verbose?: boolean;
   stdout?: NodeJS.WriteStream;
+  /** A line under the title (watch mode: the run number and the files saved). */
+  subtitle?: string;
+  /** Watch mode: the scorecard's next step is a save. */
+  watching?: boolean;
 }): {
   onEvent(event: VerifyEvent): void;
   finish(result: VerifyResult): Promise<void>;
@@ -347,6 +340,7 @@ export function renderVerifyInteractive(options: {
   const store = new VerifyStore(style, options.verbose);
   let unmounted = false;
   store.commit(`${style.bold(options.challenge.title)} ${style.dim(`(${options.challenge.id})`)}`);
+  if (options.subtitle) store.commit(style.dim(options.subtitle));
   store.flush();
   const view = () => <VerifyView snapshot={store.getSnapshot()} style={style} />;
   // Ctrl-C stays with the command's own handler, which cancels the run and cleans up.
@@ -371,7 +365,7 @@ export function renderVerifyInteractive(options: {
       if (unmounted) return;
       const columns = stdout.columns;
       const width = columns && columns < 110 ? Math.max(60, columns) : 110;
-      store.close(`\n${formatScorecard(result, style, width)}`);
+      store.close(`\n${formatScorecard(result, style, width, { watching: options.watching })}`);
       unmount();
       await exited;
     },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { parse } from 'yaml';
+import { shortInstruction } from '../../src/checks/image/layers.js';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
 import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
@@ -55,6 +56,19 @@ describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', { 
     // Real evidence: the starter's extra bytes were measured, and composer was found in the image.
     const overBase = report.checks.find((check) => check.id === 'size-over-base')!;
     expect(overBase.evidence!.addedBytes as number).toBeGreaterThan(30_000_000);
+    // Where the bytes went: the starter's own layers, largest first, the build-tool install on top.
+    const layers = overBase.evidence!.largestLayers as Array<{ instruction: string; bytes: number }>;
+    expect(layers.length).toBeGreaterThanOrEqual(3);
+    expect(layers[0]!.instruction).toMatch(/^RUN apk add --no-cache git unzip/);
+    expect(layers.map((layer) => layer.bytes)).toEqual([...layers.map((layer) => layer.bytes)].sort((x, y) => y - x));
+    expect(layers.reduce((sum, layer) => sum + layer.bytes, 0)).toBeLessThanOrEqual(overBase.evidence!.addedBytes as number);
+    const baseLayers = (await new Docker().getImage('php:8.2-fpm-alpine').history()) as Array<{ CreatedBy: string; Size: number }>;
+    const baseInstructions = baseLayers.filter((layer) => layer.Size > 0).map((layer) => shortInstruction(layer.CreatedBy));
+    expect(layers.filter((layer) => baseInstructions.includes(layer.instruction))).toEqual([]);
+    // The size check measured the starter, so even this failing run compares with it: the same image.
+    expect(report.comparison).toMatchObject({ starter: { measured: 'built' } });
+    expect(report.comparison!.image.bytes).toBe(report.comparison!.starter.bytes);
+    expect(report.comparison!.image.layers).toBe(report.comparison!.starter.layers);
     const composer = report.checks.find((check) => check.id === 'composer-absent')!;
     expect(composer.evidence!.found).toBe(true);
     const healthy = report.checks.find((check) => check.id === 'container-healthy')!;
@@ -79,6 +93,16 @@ describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', { 
     const vsStarter = report.checks.find((check) => check.id === 'size-vs-starter')!.evidence!;
     expect(vsStarter.starterBytes as number).toBeGreaterThan(vsStarter.imageBytes as number);
     expect(vsStarter.starterMeasured).toBe('cache');
+    // The before/after of a pass, read back from the engine's own figures.
+    const comparison = report.comparison!;
+    expect(comparison.starter).toMatchObject({ bytes: vsStarter.starterBytes, measured: 'cache' });
+    expect(comparison.image.bytes).toBe(vsStarter.imageBytes);
+    expect(comparison.savedBytes).toBe(comparison.starter.bytes - comparison.image.bytes);
+    expect(comparison.factor).toBeGreaterThan(1.5);
+    expect(comparison.starter.layers).toBeGreaterThan(0);
+    expect(comparison.image.layers).toBeGreaterThan(0);
+    expect(comparison.starter.buildMs).toBeGreaterThan(0);
+    expect(comparison.image.buildMs).toBe(report.build!.durationMs);
     expect(report.checks.find((check) => check.id === 'composer-absent')!.evidence!.found).toBe(false);
     const healthy = report.checks.find((check) => check.id === 'container-healthy')!.evidence!;
     expect(healthy.status).toBe('healthy');

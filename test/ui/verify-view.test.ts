@@ -236,7 +236,7 @@ describe('renderVerifyInteractive', () => {
       for (let line = 0; line < 6; line++) expect(text).toContain(`step ${index} output ${line}`);
     }
     expect(text).toContain('PASSED  docker-demo: 50/50 points (100%)');
-    expect(text).toContain('Next: pick another challenge');
+    expect(text).toContain('Passed — next: `shipshape challenge:status`.');
   });
 
   it('abort unmounts at once, keeping what was printed', async () => {

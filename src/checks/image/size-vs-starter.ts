@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { largestAddedLayers } from './layers.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
@@ -10,17 +11,22 @@ export const sizeVsStarter = defineCheck({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),
   example: { maxFraction: 0.6 },
-  async run({ maxFraction }, { image, inspector }) {
+  async run({ maxFraction }, { image, finalBase, inspector }) {
     const baseline = await inspector.starterBaseline();
     const fraction = image.size / baseline.bytes;
-    const evidence = {
+    const evidence: Record<string, unknown> = {
       imageBytes: image.size,
       starterBytes: baseline.bytes,
       starterMeasured: baseline.source,
       fraction: Number(fraction.toFixed(4)),
       maxFraction,
+      limitBytes: Math.floor(baseline.bytes * maxFraction),
     };
-    const summary = `${formatBytes(image.size)} is ${(fraction * 100).toFixed(0)}% of the starter's ${formatBytes(baseline.bytes)}; at most ${(maxFraction * 100).toFixed(0)}% accepted`;
-    return fraction <= maxFraction ? pass(summary, evidence) : fail(summary, evidence);
+    const summary = `${formatBytes(image.size)} is ${(fraction * 100).toFixed(0)}% of the starter's ${formatBytes(baseline.bytes)}; at most ${(maxFraction * 100).toFixed(0)}% (${formatBytes(Math.floor(baseline.bytes * maxFraction))}) accepted`;
+    if (fraction <= maxFraction) return pass(summary, evidence);
+    const baseId = finalBase && finalBase.id !== 'scratch' ? finalBase.id : null;
+    const layers = await largestAddedLayers(inspector, image.id, baseId);
+    if (layers) evidence.largestLayers = layers;
+    return fail(summary, evidence);
   },
 });

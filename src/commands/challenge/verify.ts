@@ -1,12 +1,16 @@
 import { Flags } from '@oclif/core';
 import { findPack, packRoots } from '../../course/packs.js';
 import { connectEngine } from '../../engine/connect.js';
-import { verifyWorkspace } from '../../grading/verify.js';
+import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
+import { type WatchOutcome, watchLoop } from '../../grading/watch.js';
+import { UserError } from '../../errors.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
+import { watchWorkspaceFiles } from '../../workspace/watch.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { onInterrupt } from '../../cli/interrupt.js';
+import { onQuitKey } from '../../cli/keys.js';
 
 export default class ChallengeVerify extends ShipshapeCommand {
   static override description =
@@ -18,16 +22,25 @@ export default class ChallengeVerify extends ShipshapeCommand {
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain line output even on a terminal' }),
     verbose: Flags.boolean({ description: 'Stream the full build log' }),
+    watch: Flags.boolean({ description: 'Verify again on every save (a save during a run cancels it); q or Ctrl-C quits' }),
     'build-timeout': Flags.integer({ description: "Stop a build after this many seconds (default: the challenge's limit)", min: 10, max: 3600 }),
     'max-context-mb': Flags.integer({ description: "Largest build context in MB (default: the challenge's limit)", min: 1, max: 10_000 }),
   };
 
   async run() {
     const { flags } = await this.parse(ChallengeVerify);
+    if (flags.watch && this.jsonEnabled()) {
+      throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
+    }
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const engine = await connectEngine();
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
+    if (flags.watch) {
+      const base = { pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits };
+      await this.watch(base, { plain: flags.plain, verbose: flags.verbose });
+      return undefined;
+    }
 
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
@@ -66,4 +79,41 @@ export default class ChallengeVerify extends ShipshapeCommand {
       stopListening();
     }
   }
+
+  /** Watch mode: the loop lives in the core (src/grading/watch.ts); this wires the watcher, the keys and the view. */
+  private async watch(base: Omit<VerifyOptions, 'signal' | 'onEvent'>, flags: { plain: boolean; verbose: boolean }) {
+    const { createWatchPresenter } = await import('../../ui/watch.js');
+    const quit = new AbortController();
+    const stopListening = onInterrupt(() => quit.abort());
+    const stopKeys = onQuitKey(() => quit.abort());
+    try {
+      const presenter = await createWatchPresenter({
+        interactive: interactiveWanted(process.stdout, flags.plain),
+        challenge: base.pack.manifest,
+        workspace: base.workspaceDir,
+        verbose: flags.verbose,
+        quitKey: Boolean(process.stdin.isTTY),
+      });
+      const { last } = await watchLoop({
+        signal: quit.signal,
+        watch: (onChange) => watchWorkspaceFiles(base.workspaceDir, onChange),
+        verify: (signal, run) => verifyWorkspace({ ...base, signal, onEvent: presenter.runStart(run) }),
+        onCancelling: (run, changed) => presenter.cancelling(run, changed),
+        onRunEnd: (run, outcome) => presenter.runEnd(run, outcome),
+      });
+      presenter.stopped();
+      process.exitCode = watchExitCode(last);
+    } finally {
+      stopKeys();
+      stopListening();
+    }
+  }
+}
+
+/** Quitting is the normal end of watch mode: the exit code is the last finished run's (130 if none finished). */
+function watchExitCode(last: WatchOutcome | null): number {
+  if (!last || last.kind === 'cancelled') return 130;
+  if (last.kind === 'result') return last.result.passed ? 0 : 1;
+  const code = (last.error as { exitCode?: number }).exitCode;
+  return typeof code === 'number' ? code : 2;
 }
