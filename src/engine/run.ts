@@ -1,4 +1,6 @@
-import type { HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { CommandRun, HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
 import type { Engine } from './connect.js';
 import type { RunScope } from './scope.js';
 
@@ -40,7 +42,14 @@ export async function runUntilHealthy(
   engine: Engine,
   scope: RunScope,
   image: ImageFacts,
-  options: { timeoutMs: number; probeIntervalMs: number; limits?: ContainerLimits; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    probeIntervalMs: number;
+    limits?: ContainerLimits;
+    signal?: AbortSignal;
+    /** Called once the container is healthy, before it is removed (e.g. to exec into it). */
+    onHealthy?: (container: Docker.Container) => Promise<void>;
+  },
 ): Promise<HealthOutcome> {
   const started = Date.now();
   // The image phase already inspected the image; its health check config is reused here.
@@ -93,10 +102,57 @@ export async function runUntilHealthy(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  const containerLogTail = await logTail(container, 10);
-  await container.remove({ force: true, v: true }).catch(() => undefined);
+  let containerLogTail: string[] = [];
+  try {
+    if (outcome === 'healthy' && options.onHealthy) await options.onHealthy(container);
+  } finally {
+    containerLogTail = await logTail(container, 10);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
   return { status: outcome, elapsedMs: Date.now() - started, exitCode, log: log.slice(-3), containerLogTail, declared };
 }
+
+const EXEC_OUTPUT_LIMIT = 1_000_000;
+
+/**
+ * Runs a command inside a running container with `docker exec` semantics: as the container's
+ * own user, in its working directory, next to its main process. Bounded by a time limit.
+ */
+export async function execInContainer(
+  engine: Engine,
+  container: Docker.Container,
+  command: string[],
+  timeoutMs: number,
+): Promise<CommandRun> {
+  const started = Date.now();
+  const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  stdout.on('data', (chunk: Buffer) => chunks.out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => chunks.err.push(chunk));
+  engine.docker.modem.demuxStream(stream, stdout, stderr);
+  const ended = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      stream.on('end', () => resolve(true));
+      stream.on('close', () => resolve(true));
+      stream.on('error', () => resolve(true));
+    }),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+  ]);
+  if (!ended) stream.destroy?.();
+  const info = ended ? await exec.inspect() : null;
+  const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8').slice(0, EXEC_OUTPUT_LIMIT);
+  return {
+    exitCode: info?.ExitCode ?? null,
+    stdout: text(chunks.out),
+    stderr: text(chunks.err),
+    timedOut: !ended,
+    durationMs: Date.now() - started,
+  };
+}
+
 
 async function logTail(container: { logs(options: object): Promise<unknown> }, lines: number): Promise<string[]> {
   try {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
 import type {
   BuildContext,
+  CommandRun,
   ContextByPhase,
   ImageContext,
   ImageFacts,
@@ -19,7 +20,7 @@ import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
-import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
+import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
@@ -150,7 +151,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           `Pull it while online (\`docker pull ${build.missingBaseImage}\`), or check the image name in ${manifest.dockerfile}.`,
         );
       }
-      const buildContext: BuildContext = { ...staticContext, build };
+      const inspector = makeInspector(options, scope);
+      const buildContext: BuildContext = { ...staticContext, build, inspector };
       const built = await runPhase('build', buildContext);
 
       const imageFacts = build.imageId ? await inspectImage(engine, build.imageId) : null;
@@ -169,7 +171,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             : finalBaseRef
               ? await inspectImage(engine, finalBaseRef)
               : null;
-        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector: makeInspector(options, scope) };
+        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector };
       }
 
       await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
@@ -180,6 +182,18 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             runner: {
               runUntilHealthy: (image, runOptions) =>
                 runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
+              execWhenHealthy: async (image, command, runOptions) => {
+                let run: CommandRun | null = null;
+                const health = await runUntilHealthy(engine, scope, image, {
+                  ...runOptions,
+                  limits,
+                  signal: options.signal,
+                  onHealthy: async (container) => {
+                    run = await execInContainer(engine, container, command, runOptions.commandTimeoutMs);
+                  },
+                });
+                return { health, run };
+              },
             },
           }
         : null;
