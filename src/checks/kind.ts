@@ -41,8 +41,6 @@ export interface BuildOutcome {
 
 export interface BuildContext extends StaticContext {
   build: BuildOutcome;
-  /** For build checks that build again (targets, changed files) or look at what they built. */
-  inspector?: ImageInspector;
 }
 
 export interface ImageFacts {

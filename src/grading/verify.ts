@@ -151,8 +151,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           `Pull it while online (\`docker pull ${build.missingBaseImage}\`), or check the image name in ${manifest.dockerfile}.`,
         );
       }
-      const inspector = makeInspector(options, scope);
-      const buildContext: BuildContext = { ...staticContext, build, inspector };
+      const buildContext: BuildContext = { ...staticContext, build };
       const built = await runPhase('build', buildContext);
 
       const imageFacts = build.imageId ? await inspectImage(engine, build.imageId) : null;
@@ -171,7 +170,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             : finalBaseRef
               ? await inspectImage(engine, finalBaseRef)
               : null;
-        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector };
+        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector: makeInspector(options, scope) };
       }
 
       await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');

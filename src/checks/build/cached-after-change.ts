@@ -11,9 +11,9 @@ function stepText(step: BuildStep): string {
 
 export const cachedAfterChange = defineCheck({
   kind: 'build.cached-after-change',
-  phase: 'build',
+  phase: 'image',
   summary:
-    'Rebuilds the workspace with source files changed (on a copy, sharing the layer cache of the first build) and requires the steps matching a pattern, such as the dependency install, to come from the cache.',
+    'Rebuilds the workspace with source files changed (on a copy, sharing the layer cache of the first build) and requires the steps matching a pattern, such as the dependency install, to come from the cache. Runs with the image checks, after the build, so a miss does not stop the image and runtime checks.',
   params: z.object({
     append: z
       .record(z.string().min(1).max(500), z.string().min(1).max(10_000))
@@ -23,9 +23,7 @@ export const cachedAfterChange = defineCheck({
     description: z.string().min(1).max(200).describe('What those steps do, for messages'),
   }),
   example: { append: { 'server.js': '\n// changed\n' }, step: '^RUN\\s+npm\\s+(ci|install)', description: 'the npm install' },
-  async run({ append, step, description }, { build, workspaceDir, inspector }) {
-    if (!inspector) return fail('this check needs the engine, which this run does not have');
-    if (!build.imageId) return fail('the first build failed, so there is no cache to reuse');
+  async run({ append, step, description }, { workspaceDir, inspector }) {
     const changes: Record<string, string> = {};
     for (const [relative, text] of Object.entries(append)) {
       const current = await readFile(path.join(workspaceDir, relative), 'utf8').catch(() => null);
