@@ -41,14 +41,14 @@ export function commandMismatch(expected: Expectation, run: CommandRun, timeoutS
     return `exited with ${run.exitCode ?? 'no code'}, expected ${expected.exitCode}${said ? `: ${said}` : ''}`;
   }
   if (expected.stdout !== undefined && !new RegExp(expected.stdout, 'm').test(run.stdout)) {
-    return `its output does not match /${expected.stdout}/${run.stdout.trim() ? ` (got: ${excerpt(run.stdout)})` : ' (no output)'}`;
+    return `no match for /${expected.stdout}/ in its output${run.stdout.trim() ? ` (got: ${excerpt(run.stdout)})` : ' (it printed nothing)'}`;
   }
   if (expected.stdoutNot !== undefined) {
     const found = new RegExp(expected.stdoutNot, 'm').exec(run.stdout);
-    if (found) return `its output contains "${found[0]}", which must not be there`;
+    if (found) return `its output has "${found[0]}", which must not be there`;
   }
   if (expected.stderr !== undefined && !new RegExp(expected.stderr, 'm').test(run.stderr)) {
-    return `its error output does not match /${expected.stderr}/${run.stderr.trim() ? ` (got: ${excerpt(run.stderr)})` : ' (none)'}`;
+    return `no match for /${expected.stderr}/ in its error output${run.stderr.trim() ? ` (got: ${excerpt(run.stderr)})` : ' (it printed none)'}`;
   }
   return null;
 }

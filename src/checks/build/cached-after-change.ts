@@ -40,13 +40,15 @@ export const cachedAfterChange = defineCheck({
     const pattern = new RegExp(step, 'i');
     const matching = steps.filter((candidate) => pattern.test(candidate.instruction));
     if (matching.length === 0) return fail(`no build step is ${description} (no instruction matches /${step}/i)`, evidence);
+    // FROM never reports a cache hit; only the steps that make layers count.
+    const layerSteps = steps.filter((candidate) => !/^FROM\b/i.test(candidate.instruction));
     // The change must have reached the build: some step was rebuilt. Otherwise nothing was proved.
-    if (steps.every((candidate) => candidate.cached)) {
+    if (layerSteps.every((candidate) => candidate.cached)) {
       return fail(`every step came from the cache after changing ${changed}: the changed file never reaches the image`, evidence);
     }
     const rebuilt = matching.filter((candidate) => !candidate.cached);
     if (rebuilt.length > 0) {
-      const firstRebuilt = steps.find((candidate) => !candidate.cached)!;
+      const firstRebuilt = layerSteps.find((candidate) => !candidate.cached)!;
       return fail(
         `after changing ${changed}, ${description} ran again (step ${rebuilt.map((candidate) => candidate.index).join(', ')}); the cache broke at step ${firstRebuilt.index}: ${firstRebuilt.instruction}`,
         evidence,

@@ -48,7 +48,7 @@ export const buildTarget = defineCheck({
       const run = await inspector.run(image.id, command, { timeoutMs: timeoutSeconds * 1000 });
       evidence.command = commandEvidence(command, run);
       const mismatch = commandMismatch({ command, exitCode: 0 }, run, timeoutSeconds);
-      if (mismatch) problems.push(`\`${showCommand(command)}\` ${mismatch}`);
+      if (mismatch) problems.push(`\`${showCommand(command)}\`: ${mismatch}`);
     }
     if (problems.length > 0) return fail(`in target ${target}: ${problems.join('; ')}`, evidence);
     const checked = [

@@ -23,12 +23,16 @@ export const contextExcludes = defineCheck({
     for (const wanted of paths) {
       const clean = wanted.replace(/\/+$/, '');
       const inside = sent.filter((entry) => entry === clean || entry.startsWith(`${clean}/`));
-      if (inside.length > 0) found[clean] = inside.slice(0, 5);
+      if (inside.length > 0) found[clean] = inside.slice(0, 6);
     }
     const evidence = { files: plan.fileCount, bytes: plan.totalBytes, ignored: plan.ignoredCount, stillSent: found };
     const leaked = Object.keys(found);
     if (leaked.length > 0) {
-      return fail(`still sent to the engine: ${leaked.map((entry) => `${entry} (${found[entry]!.length === 1 && found[entry]![0] === entry ? 'itself' : found[entry]!.slice(0, 2).join(', ')})`).join('; ')}`, evidence);
+      const described = leaked.map((entry) => {
+        const files = found[entry]!.filter((inside) => inside !== entry);
+        return files.length === 0 ? entry : `${entry}/ (${files.slice(0, 2).join(', ')}${files.length > 2 ? ', ...' : ''})`;
+      });
+      return fail(`still sent to the engine: ${described.join('; ')}`, evidence);
     }
     return pass(`none of ${paths.join(', ')} is sent (${plan.fileCount} files go to the engine, ${plan.ignoredCount} entries ignored)`, evidence);
   },

@@ -26,7 +26,7 @@ export const imageCommand = defineCheck({
     const evidence = commandEvidence(params.command, run);
     const shown = `\`${showCommand(params.command)}\``;
     const mismatch = commandMismatch(params, run, params.timeoutSeconds);
-    if (mismatch) return fail(`${shown} ${mismatch}`, evidence);
+    if (mismatch) return fail(`${shown}: ${mismatch}`, evidence);
     return pass(`${shown} exited ${run.exitCode}${params.stdout ? ` and its output matches /${params.stdout}/` : ''}`, evidence);
   },
 });

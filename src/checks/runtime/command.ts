@@ -32,7 +32,7 @@ export const runtimeCommand = defineCheck({
     }
     const evidence = { ...commandEvidence(params.command, run), healthyAfterMs: health.elapsedMs };
     const mismatch = commandMismatch(params, run, params.timeoutSeconds);
-    if (mismatch) return fail(`in the running container, ${shown} ${mismatch}`, evidence);
+    if (mismatch) return fail(`in the running container, ${shown}: ${mismatch}`, evidence);
     const output = run.stdout.trim().split('\n').slice(-1)[0] ?? '';
     return pass(
       `in the running container (healthy after ${formatSeconds(health.elapsedMs)}), ${shown} exited ${run.exitCode}${output ? ` and printed ${JSON.stringify(output.slice(0, 80))}` : ''}`,
