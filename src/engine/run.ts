@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { CommandRun, HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
 import type { Engine } from './connect.js';
@@ -127,12 +126,8 @@ export async function execInContainer(
   const started = Date.now();
   const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
   const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy?: () => void };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
-  stdout.on('data', (chunk: Buffer) => chunks.out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => chunks.err.push(chunk));
-  engine.docker.modem.demuxStream(stream, stdout, stderr);
+  const raw: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => raw.push(chunk));
   const ended = await Promise.race([
     new Promise<boolean>((resolve) => {
       stream.on('end', () => resolve(true));
@@ -142,17 +137,35 @@ export async function execInContainer(
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
   ]);
   if (!ended) stream.destroy?.();
-  const info = ended ? await exec.inspect() : null;
-  const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8').slice(0, EXEC_OUTPUT_LIMIT);
+  let info = ended ? await exec.inspect() : null;
+  // The stream can close a moment before the engine records the exit code.
+  for (let tries = 0; info?.Running && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    info = await exec.inspect();
+  }
+  const output = splitStreams(Buffer.concat(raw));
   return {
     exitCode: info?.ExitCode ?? null,
-    stdout: text(chunks.out),
-    stderr: text(chunks.err),
+    stdout: output.stdout.slice(0, EXEC_OUTPUT_LIMIT),
+    stderr: output.stderr.slice(0, EXEC_OUTPUT_LIMIT),
     timedOut: !ended,
     durationMs: Date.now() - started,
   };
 }
 
+/** Splits a multiplexed (non-TTY) attach stream into stdout (stream 1) and stderr (stream 2). */
+export function splitStreams(buffer: Buffer): { stdout: string; stderr: string } {
+  const parts: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const kind = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const payload = buffer.subarray(offset + 8, offset + 8 + size);
+    (kind === 2 ? parts.stderr : parts.stdout).push(payload);
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(parts.stdout).toString('utf8'), stderr: Buffer.concat(parts.stderr).toString('utf8') };
+}
 
 async function logTail(container: { logs(options: object): Promise<unknown> }, lines: number): Promise<string[]> {
   try {
