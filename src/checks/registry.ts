@@ -20,6 +20,7 @@ import { buildTarget } from './build/target.js';
 import { imageCommand } from './image/command.js';
 import { imageConfig } from './image/config.js';
 import { sizeUnder } from './image/size-under.js';
+import { historyNo } from './image/history-no.js';
 import { runtimeCommand } from './runtime/command.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
@@ -45,6 +46,7 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   imageCommand,
   imageConfig,
   sizeUnder,
+  historyNo,
   runtimeCommand,
 ] as unknown as readonly CheckKind[];
 

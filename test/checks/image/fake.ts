@@ -7,6 +7,7 @@ import type {
   ImageContext,
   ImageFacts,
   ImageInspector,
+  ImageLayer,
   RuntimeContext,
   VariantBuild,
 } from '../../../src/checks/kind.js';
@@ -41,11 +42,12 @@ export class FakeInspector implements ImageInspector {
       run?: (command: string[], imageId: string) => CommandRun;
       paths?: Record<string, string[]>;
       variant?: (variant: BuildVariant) => VariantBuild;
+      history?: ImageLayer[];
     } = {},
   ) {}
 
   async history() {
-    return [];
+    return this.answers.history ?? [];
   }
   async run(imageId: string, command: string[], options?: CommandOptions) {
     this.runs.push({ imageId, command, options });
