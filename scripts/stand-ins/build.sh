@@ -4,10 +4,17 @@
 #   debian:bookworm-slim   debootstrap (minbase) slimmed like the official image
 #   php:8.2-fpm-alpine     Debian's php8.2-fpm + apk / docker-php-ext-* shims
 #   composer:2             Debian's composer packed as a self-contained phar
+#   alpine:3.20            Debian + an apk shim and BusyBox's adduser/addgroup/wget/nc
+#   busybox:1.36           Debian's busybox-static alone on scratch (about 2 MB)
+#   golang:1.22-alpine     Debian's Go toolchain on the alpine stand-in (offline, CGO off)
+#   node:20-alpine         Debian's nodejs + npm on the alpine stand-in, user node (1000)
+#   python:3.12-slim       Debian's python3 + pip (`python`, `pip`; local wheels install)
 # Each image carries the label dev.shipshape.stand-in=<recipe hash>; an image is built
 # only when it is missing or its label differs from the current recipe. An image under
 # one of these tags WITHOUT that label (a real, pulled image) is left alone.
 # Idempotent; takes about a second when everything is up to date.
+#   build.sh            every stand-in
+#   build.sh TAG...     only these (their parents are built only when missing)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -178,36 +185,64 @@ build_dockerfile() {  # <tag> <dir> <hash> <logfile>
   "$DOCKER" build --force-rm --label "$LABEL=$3" -t "$1" "$2" >"$4" 2>&1
 }
 
-debian_hash=$(hash_files "$SELF" "$HERE/debian" "mirror=$MIRROR" "security=$SECURITY_MIRROR")
-if needs_build debian:bookworm-slim "$debian_hash"; then
-  build_debian "$debian_hash"
+# A recipe hash covers the files of that image and the script code that builds it, not the
+# whole script: adding another stand-in here does not rebuild the existing ones.
+declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer [alpine:3.20]=alpine [busybox:1.36]=busybox
+  [golang:1.22-alpine]=golang [node:20-alpine]=node [python:3.12-slim]=python)
+declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50 [alpine:3.20]=10 [busybox:1.36]=10
+  [golang:1.22-alpine]=40 [node:20-alpine]=60 [python:3.12-slim]=25)
+# Built in waves: each wave's images only need images of earlier waves.
+WAVE1=(php:8.2-fpm-alpine composer:2 alpine:3.20 busybox:1.36 python:3.12-slim)
+WAVE2=(golang:1.22-alpine node:20-alpine)
+declare -A PARENT=([golang:1.22-alpine]=alpine:3.20 [node:20-alpine]=alpine:3.20)
+
+# Which stand-ins to build: all, or the tags named on the command line.
+declare -A WANTED=()
+explicit=$#
+for tag in "$@"; do
+  [ -n "${DIRS[$tag]:-}" ] || [ "$tag" = debian:bookworm-slim ] ||
+    die "unknown stand-in '$tag' (known: debian:bookworm-slim ${!DIRS[*]})"
+  WANTED[$tag]=1
+  parent=${PARENT[$tag]:-}
+  # A named image's stand-in parent is built too when it is missing.
+  if [ -n "$parent" ] && [ -z "$(image_id "$parent")" ]; then WANTED[$parent]=1; fi
+done
+wanted() { [ "$explicit" = 0 ] || [ -n "${WANTED[$1]:-}" ]; }
+
+debian_hash=$(hash_files "$HERE/debian" "mirror=$MIRROR" "security=$SECURITY_MIRROR" "$(declare -f build_debian)")
+if [ -z "$(image_id debian:bookworm-slim)" ] || wanted debian:bookworm-slim; then
+  if needs_build debian:bookworm-slim "$debian_hash"; then
+    build_debian "$debian_hash"
+  fi
 fi
 
-base=$(parent_identity debian:bookworm-slim)
-declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer)
-declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50)
-declare -A PIDS=() STARTED=()
-for tag in php:8.2-fpm-alpine composer:2; do
-  dir=$HERE/${DIRS[$tag]}
-  hash=$(hash_files "$SELF" "$dir" "base=$base")
-  needs_build "$tag" "$hash" || continue
-  workdir
-  say "stand-in $tag: building (about ${SECS[$tag]} s)"
-  # The two images are independent: build them side by side.
-  build_dockerfile "$tag" "$dir" "$hash" "$WORK/${DIRS[$tag]}.log" &
-  PIDS[$tag]=$! STARTED[$tag]=$SECONDS
-done
+build_wave() {  # tag...: builds the given tags side by side
+  local tag dir hash base failed=""
+  local -A PIDS=() STARTED=()
+  for tag in "$@"; do
+    wanted "$tag" || continue
+    dir=$HERE/${DIRS[$tag]}
+    base=$(parent_identity "${PARENT[$tag]:-debian:bookworm-slim}")
+    hash=$(hash_files "$dir" "base=$base" "$(declare -f build_dockerfile)")
+    needs_build "$tag" "$hash" || continue
+    workdir
+    say "stand-in $tag: building (about ${SECS[$tag]} s)"
+    build_dockerfile "$tag" "$dir" "$hash" "$WORK/${DIRS[$tag]}.log" &
+    PIDS[$tag]=$! STARTED[$tag]=$SECONDS
+  done
+  for tag in "${!PIDS[@]}"; do
+    if wait "${PIDS[$tag]}"; then
+      say "stand-in $tag: built in $((SECONDS - STARTED[$tag])) s"
+    else
+      printf 'stand-ins: building %s failed. Last lines of its output:\n' "$tag" >&2
+      tail -n 40 "$WORK/${DIRS[$tag]}.log" >&2 || true
+      failed="$failed $tag"
+    fi
+  done
+  [ -z "$failed" ] || die "failed:$failed"
+}
 
-failed=""
-for tag in "${!PIDS[@]}"; do
-  if wait "${PIDS[$tag]}"; then
-    say "stand-in $tag: built in $((SECONDS - STARTED[$tag])) s"
-  else
-    printf 'stand-ins: building %s failed. Last lines of its output:\n' "$tag" >&2
-    tail -n 40 "$WORK/${DIRS[$tag]}.log" >&2 || true
-    failed="$failed $tag"
-  fi
-done
-[ -z "$failed" ] || die "failed:$failed"
+build_wave "${WAVE1[@]}"
+build_wave "${WAVE2[@]}"
 
 exit 0

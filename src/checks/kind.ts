@@ -136,6 +136,15 @@ export interface HealthOutcome {
 
 export interface ContainerRunner {
   runUntilHealthy(image: ImageFacts, options: { timeoutMs: number; probeIntervalMs: number }): Promise<HealthOutcome>;
+  /**
+   * Starts a container as runUntilHealthy does and, once it is healthy, runs a command in it
+   * (docker exec: the container's own user, next to its main process). `run` is null when it never got healthy.
+   */
+  execWhenHealthy(
+    image: ImageFacts,
+    command: string[],
+    options: { timeoutMs: number; probeIntervalMs: number; commandTimeoutMs: number },
+  ): Promise<{ health: HealthOutcome; run: CommandRun | null }>;
 }
 
 export interface ImageContext extends StaticContext {

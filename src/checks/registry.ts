@@ -13,6 +13,15 @@ import { imagePath } from './image/path.js';
 import { sizeOverBase } from './image/size-over-base.js';
 import { sizeVsStarter } from './image/size-vs-starter.js';
 import { runtimeHealthy } from './runtime/healthy.js';
+import { contextExcludes } from './context/excludes.js';
+import { contextSizeUnder } from './context/size-under.js';
+import { cachedAfterChange } from './build/cached-after-change.js';
+import { buildTarget } from './build/target.js';
+import { imageCommand } from './image/command.js';
+import { imageConfig } from './image/config.js';
+import { sizeUnder } from './image/size-under.js';
+import { historyNo } from './image/history-no.js';
+import { runtimeCommand } from './runtime/command.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -30,6 +39,15 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   imagePath,
   healthcheckConfigured,
   runtimeHealthy,
+  contextExcludes,
+  contextSizeUnder,
+  cachedAfterChange,
+  buildTarget,
+  imageCommand,
+  imageConfig,
+  sizeUnder,
+  historyNo,
+  runtimeCommand,
 ] as unknown as readonly CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

@@ -1,4 +1,5 @@
-import type { HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
+import type Docker from 'dockerode';
+import type { CommandRun, HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
 import type { Engine } from './connect.js';
 import type { RunScope } from './scope.js';
 
@@ -40,7 +41,14 @@ export async function runUntilHealthy(
   engine: Engine,
   scope: RunScope,
   image: ImageFacts,
-  options: { timeoutMs: number; probeIntervalMs: number; limits?: ContainerLimits; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    probeIntervalMs: number;
+    limits?: ContainerLimits;
+    signal?: AbortSignal;
+    /** Called once the container is healthy, before it is removed (e.g. to exec into it). */
+    onHealthy?: (container: Docker.Container) => Promise<void>;
+  },
 ): Promise<HealthOutcome> {
   const started = Date.now();
   // The image phase already inspected the image; its health check config is reused here.
@@ -93,9 +101,70 @@ export async function runUntilHealthy(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  const containerLogTail = await logTail(container, 10);
-  await container.remove({ force: true, v: true }).catch(() => undefined);
+  let containerLogTail: string[] = [];
+  try {
+    if (outcome === 'healthy' && options.onHealthy) await options.onHealthy(container);
+  } finally {
+    containerLogTail = await logTail(container, 10);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
   return { status: outcome, elapsedMs: Date.now() - started, exitCode, log: log.slice(-3), containerLogTail, declared };
+}
+
+const EXEC_OUTPUT_LIMIT = 1_000_000;
+
+/**
+ * Runs a command inside a running container with `docker exec` semantics: as the container's
+ * own user, in its working directory, next to its main process. Bounded by a time limit.
+ */
+export async function execInContainer(
+  engine: Engine,
+  container: Docker.Container,
+  command: string[],
+  timeoutMs: number,
+): Promise<CommandRun> {
+  const started = Date.now();
+  const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const raw: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => raw.push(chunk));
+  const ended = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      stream.on('end', () => resolve(true));
+      stream.on('close', () => resolve(true));
+      stream.on('error', () => resolve(true));
+    }),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+  ]);
+  if (!ended) stream.destroy?.();
+  let info = ended ? await exec.inspect() : null;
+  // The stream can close a moment before the engine records the exit code.
+  for (let tries = 0; info?.Running && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    info = await exec.inspect();
+  }
+  const output = splitStreams(Buffer.concat(raw));
+  return {
+    exitCode: info?.ExitCode ?? null,
+    stdout: output.stdout.slice(0, EXEC_OUTPUT_LIMIT),
+    stderr: output.stderr.slice(0, EXEC_OUTPUT_LIMIT),
+    timedOut: !ended,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Splits a multiplexed (non-TTY) attach stream into stdout (stream 1) and stderr (stream 2). */
+export function splitStreams(buffer: Buffer): { stdout: string; stderr: string } {
+  const parts: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const kind = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const payload = buffer.subarray(offset + 8, offset + 8 + size);
+    (kind === 2 ? parts.stderr : parts.stdout).push(payload);
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(parts.stdout).toString('utf8'), stderr: Buffer.concat(parts.stderr).toString('utf8') };
 }
 
 async function logTail(container: { logs(options: object): Promise<unknown> }, lines: number): Promise<string[]> {

@@ -4,6 +4,7 @@ import { DockerfileModel } from '../checks/dockerfile/model.js';
 import type {
   Baseline,
   BuildContext,
+  CommandRun,
   ContextByPhase,
   ImageContext,
   ImageFacts,
@@ -20,7 +21,7 @@ import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { imageHistory, imageLayerCount, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
-import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
+import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
@@ -188,6 +189,18 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             runner: {
               runUntilHealthy: (image, runOptions) =>
                 runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
+              execWhenHealthy: async (image, command, runOptions) => {
+                let run: CommandRun | null = null;
+                const health = await runUntilHealthy(engine, scope, image, {
+                  ...runOptions,
+                  limits,
+                  signal: options.signal,
+                  onHealthy: async (container) => {
+                    run = await execInContainer(engine, container, command, runOptions.commandTimeoutMs);
+                  },
+                });
+                return { health, run };
+              },
             },
           }
         : null;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { formatBytes } from '../format.js';
+import { defineCheck, fail, pass } from '../kind.js';
+
+export const sizeUnder = defineCheck({
+  kind: 'image.size-under',
+  phase: 'image',
+  summary: 'The whole image, base layers included, as the engine reports its size, stays within an absolute budget.',
+  params: z.object({
+    maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may take'),
+  }),
+  example: { maxMegabytes: 20 },
+  run({ maxMegabytes }, { image }) {
+    const limit = Math.round(maxMegabytes * 1_000_000);
+    const evidence = { imageBytes: image.size, limitBytes: limit };
+    const summary = `the image is ${formatBytes(image.size)}; budget ${formatBytes(limit)}`;
+    return image.size <= limit ? pass(summary, evidence) : fail(summary, evidence);
+  },
+});
