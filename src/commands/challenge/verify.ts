@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { findPack, packRoots } from '../../course/packs.js';
 import { connectEngine } from '../../engine/connect.js';
+import { recordVerifyOrWarn } from '../../grading/record.js';
 import { verifyWorkspace } from '../../grading/verify.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
@@ -34,6 +35,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const json = this.jsonEnabled();
     const out = (text: string) => process.stdout.write(text);
     const style = makeStyle(colorWanted(process.stdout));
+    const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     try {
       if (!json && interactiveWanted(process.stdout, flags.plain)) {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
@@ -41,6 +43,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         try {
           const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
+          await recordVerifyOrWarn(workspace, result, warn);
           process.exitCode = result.passed ? 0 : 1;
           return result;
         } catch (error) {
@@ -60,6 +63,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         onEvent: renderer?.onEvent,
       });
       renderer?.finish(result);
+      await recordVerifyOrWarn(workspace, result, warn);
       process.exitCode = result.passed ? 0 : 1;
       return result;
     } finally {
