@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { courseOutline, findLesson, listLessons } from '../../course/lessons.js';
 import { listPacks, packRoots } from '../../course/packs.js';
-import { renderMarkdown } from '../../ui/markdown.js';
-import { statusMark, statusWords } from '../../ui/progress.js';
+import { lessonText } from '../../ui/lesson.js';
 import { colorWanted, makeStyle } from '../../ui/style.js';
 import { courseRootFromCwd } from '../../workspace/course.js';
 import { readProgress } from '../../workspace/progress.js';
@@ -26,15 +25,7 @@ export default class LessonShow extends ShipshapeCommand {
     const outline = courseOutline(await listLessons(), await listPacks(packRoots(flags.pack ?? [])), progress);
     const challenges = outline.lessons.find((candidate) => candidate.id === lesson.id)?.challenges ?? [];
     if (!this.jsonEnabled()) {
-      const style = makeStyle(colorWanted(process.stdout));
-      this.log(renderMarkdown(lesson.body));
-      this.log(`\n${style.bold('Challenges in this lesson')}`);
-      if (challenges.length === 0) this.log(style.dim('  (none yet)'));
-      for (const challenge of challenges) {
-        this.log(`  ${statusMark(challenge, style)} ${challenge.id}: ${challenge.title} ${style.dim(`(${statusWords(challenge)})`)}`);
-      }
-      const open = challenges.find((challenge) => challenge.status !== 'passed');
-      if (open) this.log(`\nStart with: shipshape challenge:start ${open.id}`);
+      this.log(lessonText(lesson.body, challenges, makeStyle(colorWanted(process.stdout))));
     }
     return { id: lesson.id, title: lesson.title, order: lesson.order, prerequisites: lesson.prerequisites, markdown: lesson.body, challenges };
   }
