@@ -34,6 +34,7 @@ export default class ChallengeStatus extends ShipshapeCommand {
 function nextStep(challenge: string, workspace: string | null): string {
   if (!workspace) return `shipshape challenge:start ${challenge}`;
   const relative = path.relative(process.cwd(), workspace);
-  const shown = relative === '' ? '.' : relative.startsWith('..') ? workspace : relative;
-  return `shipshape challenge:verify --dir ${shown}`;
+  // From inside the workspace (or a subdirectory) verify finds it on its own.
+  if (relative === '' || relative.split(path.sep).every((part) => part === '..')) return 'shipshape challenge:verify';
+  return `shipshape challenge:verify --dir ${relative.startsWith('..') ? workspace : relative}`;
 }
