@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -130,6 +130,7 @@ export async function updateProgress(
 ): Promise<Progress> {
   const release = await lockProgress(root);
   try {
+    await removeDeadTemporaries(root);
     const progress = await readProgress(root, options);
     change(progress);
     await writeFileAtomic(progressFile(root), `${JSON.stringify(ProgressSchema.parse(progress), null, 2)}\n`);
@@ -158,6 +159,18 @@ export async function updateChallengeProgress(
     options,
   );
   return updated;
+}
+
+/**
+ * Progress is only written under the lock, so a temporary file found while holding it was left by a
+ * writer that died between writing it and renaming it.
+ */
+async function removeDeadTemporaries(root: string): Promise<void> {
+  const dir = path.join(root, STATE_DIR);
+  const prefix = `.${path.basename(PROGRESS_FILE)}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 const LOCK_WAIT_MS = 5_000;

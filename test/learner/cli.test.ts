@@ -2,7 +2,35 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { ROOT, shipshape } from '../support/cli.js';
+
+/** Bare `shipshape` as if on a terminal (test/support/fake-tty.mjs); keys are sent once the menu shows. */
+async function menuSession(cwd: string, keys: string[]) {
+  const child = execa(process.execPath, [path.join(ROOT, 'test', 'support', 'fake-tty.mjs')], {
+    cwd,
+    reject: false,
+    // Without CI: the menu is for people at a terminal, and ink would not redraw under CI.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'CI' && name !== 'CONTINUOUS_INTEGRATION')), NO_COLOR: '1' },
+    extendEnv: false,
+    all: true,
+    timeout: 60_000,
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.all!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('challenges passed')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`the menu never showed:\n${output}`)));
+  });
+  for (const key of keys) {
+    child.stdin!.write(key);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const result = await child;
+  return { exitCode: result.exitCode, all: String(result.all) };
+}
 
 const ID = 'docker-missing-multistage';
 let course: string;
@@ -177,4 +205,23 @@ describe('learner commands through the CLI', () => {
     expect(menu.exitCode).toBe(2);
     expect(menu.stderr).toContain('The menu needs a terminal.');
   });
+
+  it('bare shipshape on a terminal opens the menu: Enter on the suggested challenge starts it, up + Enter reads the lesson', async () => {
+    const started = await menuSession(course, ['\r']);
+    expect(started.exitCode, started.all).toBe(0);
+    expect(started.all).toMatch(/Docker Intermediate 0\/\d+/);
+    expect(started.all).toContain(`Started ${ID}`);
+    expect(started.all).toContain(`Next: cd ${ID} && $EDITOR Dockerfile, then run: shipshape challenge:verify`);
+    expect(JSON.parse(await readFile(path.join(workspace, '.shipshape', 'challenge.json'), 'utf8')).challenge).toBe(ID);
+    expect((await progressOf()).challenges[ID].workspace).toBe(workspace);
+
+    const lesson = await menuSession(course, ['\u001B[A', '\r']);
+    expect(lesson.exitCode, lesson.all).toBe(0);
+    expect(lesson.all).toContain('Build tools do not belong in the image you run');
+    expect(lesson.all).toMatch(new RegExp(`◐ ${ID}: .*in progress`));
+
+    const quit = await menuSession(course, ['q']);
+    expect(quit.exitCode, quit.all).toBe(0);
+    expect(quit.all).not.toContain('Started');
+  }, 60_000);
 });

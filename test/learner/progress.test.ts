@@ -114,6 +114,12 @@ describe('progress state', () => {
       await readProgress(scratch, { warn: (message) => warnings.push(message) });
       expect(warnings).toEqual([]);
     }
+    // The killed writers' temporary files are swept by the next update, which holds the lock.
+    await writeFile(path.join(scratch, '.shipshape', '.progress.json.dead0000.tmp'), '{"half":');
+    await updateChallengeProgress(scratch, ID, (entry) => {
+      entry.attempts = 1;
+    });
+    expect((await readdir(path.join(scratch, '.shipshape'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   }, 60_000);
 });
 

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Args, Flags } from '@oclif/core';
 import { findPack, packRoots } from '../../course/packs.js';
 import { solutionDiff } from '../../course/solution.js';
@@ -7,6 +6,7 @@ import { colorWanted, makeStyle, type Style } from '../../ui/style.js';
 import { locateChallenge } from '../../workspace/course.js';
 import { updateChallengeProgress } from '../../workspace/progress.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { confirm } from '../../cli/confirm.js';
 
 export default class ChallengeSolution extends ShipshapeCommand {
   static override description =
@@ -54,15 +54,6 @@ export default class ChallengeSolution extends ShipshapeCommand {
       for (const diff of diffs) process.stdout.write(colorPatch(diff.patch, style));
     }
     return { challenge: located.id, shown: true, workspace: located.workspace!.root, files: diffs };
-  }
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
   }
 }
 
