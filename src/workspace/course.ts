@@ -26,6 +26,8 @@ export async function startInCourse(
   options: ProgressOptions & { force?: boolean; cwd: string; explicitDir: boolean },
 ): Promise<StartResult & { course: string }> {
   const course = await courseRootForStart(dir, options);
+  // A progress that cannot be used (a newer format) stops the start before any file is written.
+  await readProgress(course, options);
   const result = await startChallenge(pack, dir, { force: options.force, course });
   await updateChallengeProgress(
     course,

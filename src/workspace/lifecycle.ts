@@ -68,6 +68,8 @@ export interface StopResult {
   restored: string[];
   /** Files the learner added after the start: left where they are. */
   leftInPlace: string[];
+  /** Files the start had replaced whose backup is no longer there: they cannot be put back. */
+  lost: string[];
 }
 
 /**
@@ -100,9 +102,13 @@ export async function stopChallenge(root: string): Promise<StopResult> {
     const backupDir = changed.length > 0 ? await moveToBackup(root, changed) : null;
 
     const restored: string[] = [];
+    const lost: string[] = [];
     for (const { file, backup } of overwritten) {
       const source = path.join(root, backup);
-      if (!(await lstat(source).catch(() => null))) continue;
+      if (!(await lstat(source).catch(() => null))) {
+        lost.push(file);
+        continue;
+      }
       await mkdir(path.dirname(path.join(root, file)), { recursive: true });
       await rename(source, path.join(root, file));
       restored.push(file);
@@ -112,7 +118,7 @@ export async function stopChallenge(root: string): Promise<StopResult> {
     await rm(path.join(root, MARKER_FILE), { force: true });
     await rm(path.join(root, RECOVERY_FILE), { force: true });
     await removeEmptyParents(root, [...removed, ...changed]);
-    return { dir: root, challenge: marker.challenge, removed, backedUp: changed, backupDir, restored, leftInPlace };
+    return { dir: root, challenge: marker.challenge, removed, backedUp: changed, backupDir, restored, leftInPlace, lost };
   } finally {
     await release();
     // Nothing left in the state directory (no backups, no progress): leave no trace.

@@ -47,6 +47,16 @@ describe('challenge:stop', () => {
     expect(state).not.toContain('recovery.json');
   });
 
+  it('an original whose backup was deleted is reported as lost, not invented', async () => {
+    const dir = path.join(scratch, 'ws');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM original\n');
+    const started = await startChallenge(await pack(), dir, { force: true });
+    await rm(started.backupDir!, { recursive: true });
+    const result = await stopChallenge(dir);
+    expect(result).toMatchObject({ restored: [], lost: ['Dockerfile'] });
+  });
+
   it('a fresh directory is left empty again, with no state directory', async () => {
     const dir = path.join(scratch, 'fresh');
     await startChallenge(await pack(), dir);

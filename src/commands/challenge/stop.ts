@@ -34,6 +34,7 @@ export default class ChallengeStop extends ShipshapeCommand {
       if (result.removed.length > 0) this.log(`  removed the unchanged starter files: ${result.removed.join(', ')}`);
       if (result.backupDir) this.log(`  moved the files you changed to ${path.relative(result.dir, result.backupDir)}: ${result.backedUp.join(', ')}`);
       if (result.restored.length > 0) this.log(`  put back what was here before: ${result.restored.join(', ')}`);
+      if (result.lost.length > 0) this.log(`  could not put back (their backup is gone): ${result.lost.join(', ')}`);
       if (result.leftInPlace.length > 0) this.log(`  left the files you added: ${result.leftInPlace.join(', ')}`);
     }
     return result;
