@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import type { CourseOutline, OutlineChallenge, OutlineLesson } from '../course/lessons.js';
 import { progressBar, statusWords } from './progress.js';
@@ -30,24 +30,32 @@ export function CourseMenu({ outline, onChoose }: CourseMenuProps) {
   const rows = menuRows(outline);
   const suggested = rows.findIndex((row) => row.kind === 'challenge' && row.challenge.id === outline.next?.challenge);
   const [cursor, setCursor] = useState(Math.max(0, suggested));
-  const [done, setDone] = useState(false);
+  // Keys can arrive faster than React re-renders: the handler reads and moves the cursor through a
+  // ref, so an Enter right after an arrow acts on the row the arrow moved to.
+  const position = useRef(cursor);
+  const done = useRef(false);
 
+  const move = (step: number) => {
+    position.current = (position.current + step + rows.length) % rows.length;
+    setCursor(position.current);
+  };
   const finish = (choice: MenuChoice | null) => {
-    if (done) return;
-    setDone(true);
+    if (done.current) return;
+    done.current = true;
     onChoose(choice);
     exit();
   };
 
   useInput((input, key) => {
-    if (done || rows.length === 0) {
+    if (done.current) return;
+    if (rows.length === 0) {
       if (input === 'q' || key.escape || key.return) finish(null);
       return;
     }
-    if (key.upArrow || input === 'k') setCursor((current) => (current - 1 + rows.length) % rows.length);
-    else if (key.downArrow || input === 'j') setCursor((current) => (current + 1) % rows.length);
+    if (key.upArrow || input === 'k') move(-1);
+    else if (key.downArrow || input === 'j') move(1);
     else if (key.return) {
-      const row = rows[cursor]!;
+      const row = rows[position.current]!;
       finish(row.kind === 'lesson' ? { type: 'lesson', id: row.lesson.id } : { type: 'challenge', id: row.challenge.id });
     } else if (input === 'q' || key.escape) finish(null);
   });

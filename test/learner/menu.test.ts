@@ -45,14 +45,15 @@ const outline: CourseOutline = {
   ],
 };
 
-async function drive(keys: string[]) {
+async function drive(keys: string[], gapMs = 30) {
   const chosen: Array<MenuChoice | null> = [];
   const view = inkTesting.render(createElement(menu.CourseMenu, { outline, onChoose: (choice) => chosen.push(choice) }));
   await sleep(50);
   for (const key of keys) {
     view.stdin.write(key);
-    await sleep(30);
+    if (gapMs > 0) await sleep(gapMs);
   }
+  await sleep(30);
   const frame = strip(view.lastFrame() ?? '');
   view.unmount();
   return { chosen, frame };
@@ -75,6 +76,10 @@ describe('course menu', () => {
     expect((await drive([DOWN, '\r'])).chosen).toEqual([{ type: 'lesson', id: 'more' }]);
     expect((await drive([DOWN, DOWN, '\r'])).chosen).toEqual([{ type: 'challenge', id: 'three' }]);
     expect((await drive([UP, UP, '\r'])).chosen).toEqual([{ type: 'lesson', id: 'basics' }]);
+  });
+
+  it('keys faster than a re-render still act in order', async () => {
+    expect((await drive([DOWN, DOWN, '\r'], 0)).chosen).toEqual([{ type: 'challenge', id: 'three' }]);
   });
 
   it('the cursor wraps around, and q quits without a choice', async () => {
