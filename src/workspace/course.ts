@@ -49,7 +49,8 @@ export async function courseRootOfWorkspace(workspace: Workspace): Promise<strin
 
 /** For commands run anywhere (status, list, menu): the workspace's course, a course above, or the cwd. */
 export async function courseRootFromCwd(cwd: string): Promise<string> {
-  const around = await tryFindWorkspace(cwd);
+  // A damaged marker is verify's problem to report; listing and status still work around it.
+  const around = await tryFindWorkspace(cwd).catch(() => null);
   if (around) return courseRootOfWorkspace(around);
   return (await findCourseRoot(cwd)) ?? path.resolve(cwd);
 }

@@ -7,7 +7,7 @@ import { findPack } from '../../src/course/packs.js';
 import { UserError } from '../../src/errors.js';
 import { recordVerify } from '../../src/grading/record.js';
 import type { VerifyResult } from '../../src/grading/result.js';
-import { courseRootForStart, courseRootOfWorkspace, startInCourse } from '../../src/workspace/course.js';
+import { courseRootForStart, courseRootFromCwd, courseRootOfWorkspace, startInCourse } from '../../src/workspace/course.js';
 import { findCourseRoot, progressFile, readProgress, updateChallengeProgress } from '../../src/workspace/progress.js';
 import { findWorkspace } from '../../src/workspace/workspace.js';
 import { ROOT } from '../support/cli.js';
@@ -158,9 +158,12 @@ describe('course root', () => {
     expect(entry.lastVerify?.failing).toEqual(['multi-stage']);
   });
 
-  it('a damaged marker is a clear error', async () => {
-    await mkdir(path.join(scratch, '.shipshape'));
-    await writeFile(path.join(scratch, '.shipshape', 'challenge.json'), '{');
-    await expect(findWorkspace(scratch)).rejects.toBeInstanceOf(UserError);
+  it('a damaged marker is a clear error for the workspace, but does not hide the course around it', async () => {
+    await updateChallengeProgress(scratch, ID, () => undefined);
+    const ws = path.join(scratch, 'ws');
+    await mkdir(path.join(ws, '.shipshape'), { recursive: true });
+    await writeFile(path.join(ws, '.shipshape', 'challenge.json'), '{');
+    await expect(findWorkspace(ws)).rejects.toBeInstanceOf(UserError);
+    expect(await courseRootFromCwd(ws)).toBe(scratch);
   });
 });
