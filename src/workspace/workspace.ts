@@ -5,6 +5,7 @@ import type { ChallengePack } from '../course/packs.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { listFiles, sha256File } from './files.js';
+import { acquireWorkspaceLock } from './lock.js';
 
 export const STATE_DIR = '.shipshape';
 export const MARKER_FILE = `${STATE_DIR}/challenge.json`;
@@ -15,8 +16,25 @@ const MarkerSchema = z.object({
   startedAt: z.string(),
   /** sha256 of every file as we wrote it, to tell the learner's changes from ours. */
   files: z.record(z.string(), z.string()),
+  /** The course root whose progress this workspace counts towards (absent in older markers). */
+  course: z.string().optional(),
 });
 export type Marker = z.infer<typeof MarkerSchema>;
+
+export const RECOVERY_FILE = `${STATE_DIR}/recovery.json`;
+
+/** Written by the first start: what `challenge:stop` needs to put the directory back as it was. */
+const RecoverySchema = z.object({
+  schemaVersion: z.literal(1),
+  challenge: z.string(),
+  /** Files that were there before the start. */
+  before: z.array(z.string()),
+  /** Starter files the start added. */
+  created: z.array(z.string()),
+  /** Files the start replaced (with --force), and where their original went. */
+  overwritten: z.array(z.object({ file: z.string(), backup: z.string() })),
+});
+export type Recovery = z.infer<typeof RecoverySchema>;
 
 export interface Workspace {
   root: string;
@@ -35,11 +53,23 @@ export interface StartResult {
  * Scaffolds the starter into `dir`. Files the learner changed are never overwritten: without
  * `force` the start is refused with their list; with it they are moved to a timestamped backup first.
  */
-export async function startChallenge(pack: ChallengePack, dir: string, options: { force?: boolean } = {}): Promise<StartResult> {
+export async function startChallenge(
+  pack: ChallengePack,
+  dir: string,
+  options: { force?: boolean; course?: string } = {},
+): Promise<StartResult> {
   const root = path.resolve(dir);
   const starterDir = path.join(pack.dir, pack.manifest.starter);
   const starterFiles = await listFiles(starterDir);
   const previous = await readMarker(root);
+  if (previous && previous.challenge !== pack.manifest.id) {
+    throw new UserError(
+      `${root} already holds the active challenge ${previous.challenge}.`,
+      1,
+      `Nothing was changed. Run \`shipshape challenge:stop --dir ${root}\` to end it first, or start ${pack.manifest.id} in another --dir.`,
+    );
+  }
+  const before = previous ? null : await listWorkspaceFiles(root);
 
   const conflicts: string[] = [];
   const unchanged: string[] = [];
@@ -60,37 +90,73 @@ export async function startChallenge(pack: ChallengePack, dir: string, options: 
     else conflicts.push(file);
   }
 
-  let backupDir: string | null = null;
-  if (conflicts.length > 0) {
-    if (!options.force) {
-      throw new UserError(
-        `${root} has files the starter would overwrite:\n${conflicts.map((file) => `  ${file}`).join('\n')}`,
-        1,
-        'Nothing was changed. Use --force to move them to a backup under .shipshape/backups/ first, or choose another --dir.',
-      );
-    }
-    backupDir = path.join(root, STATE_DIR, 'backups', new Date().toISOString().replace(/[:.]/g, '-'));
-    for (const file of conflicts) {
-      await mkdir(path.dirname(path.join(backupDir, file)), { recursive: true });
-      await rename(path.join(root, file), path.join(backupDir, file));
-    }
+  if (conflicts.length > 0 && !options.force) {
+    throw new UserError(
+      `${root} has files the starter would overwrite:\n${conflicts.map((file) => `  ${file}`).join('\n')}`,
+      1,
+      'Nothing was changed. Use --force to move them to a backup under .shipshape/backups/ first, or choose another --dir.',
+    );
   }
 
-  const written: string[] = [];
-  for (const file of starterFiles) {
-    if (unchanged.includes(file)) continue;
-    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
-    await copyFile(path.join(starterDir, file), path.join(root, file));
-    written.push(file);
+  const release = await acquireWorkspaceLock(root, 'challenge:start');
+  try {
+    let backupDir: string | null = null;
+    if (conflicts.length > 0) {
+      backupDir = await moveToBackup(root, conflicts);
+    }
+
+    const written: string[] = [];
+    for (const file of starterFiles) {
+      if (unchanged.includes(file)) continue;
+      await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+      await copyFile(path.join(starterDir, file), path.join(root, file));
+      written.push(file);
+    }
+    // Only the first start records what was here before; a restart of the same challenge keeps it.
+    if (before) {
+      const recovery: Recovery = {
+        schemaVersion: 1,
+        challenge: pack.manifest.id,
+        before,
+        created: written.filter((file) => !before.includes(file)),
+        overwritten: backupDir ? conflicts.map((file) => ({ file, backup: path.relative(root, path.join(backupDir, file)) })) : [],
+      };
+      await writeFileAtomic(path.join(root, RECOVERY_FILE), `${JSON.stringify(recovery, null, 2)}\n`);
+    }
+    const marker: Marker = {
+      schemaVersion: 1,
+      challenge: pack.manifest.id,
+      startedAt: new Date().toISOString(),
+      files: starterHashes,
+      ...(options.course ?? previous?.course ? { course: options.course ?? previous?.course } : {}),
+    };
+    await writeFileAtomic(path.join(root, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+    return { dir: root, written, unchanged, backupDir, backedUp: conflicts };
+  } finally {
+    await release();
   }
-  const marker: Marker = {
-    schemaVersion: 1,
-    challenge: pack.manifest.id,
-    startedAt: new Date().toISOString(),
-    files: starterHashes,
-  };
-  await writeFileAtomic(path.join(root, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
-  return { dir: root, written, unchanged, backupDir, backedUp: conflicts };
+}
+
+/** Moves files (relative to root) into a new `.shipshape/backups/<time>/`, keeping their paths. */
+export async function moveToBackup(root: string, files: string[]): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let backupDir = path.join(root, STATE_DIR, 'backups', stamp);
+  // Two backups in the same millisecond must not mix.
+  for (let suffix = 1; await lstat(backupDir).then(() => true, () => false); suffix++) {
+    backupDir = path.join(root, STATE_DIR, 'backups', `${stamp}-${suffix}`);
+  }
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(backupDir, file)), { recursive: true });
+    await rename(path.join(root, file), path.join(backupDir, file));
+  }
+  return backupDir;
+}
+
+/** The learner-visible files of a workspace: everything but Shipshape's own state directory. */
+export async function listWorkspaceFiles(root: string): Promise<string[]> {
+  const exists = await lstat(root).then((info) => info.isDirectory(), () => false);
+  if (!exists) return [];
+  return (await listFiles(root)).filter((file) => file !== STATE_DIR && !file.startsWith(`${STATE_DIR}/`));
 }
 
 /** Finds the workspace holding `dir` (it or a parent has the marker). */
@@ -111,7 +177,28 @@ export async function findWorkspace(dir: string): Promise<Workspace> {
   }
 }
 
-async function readMarker(root: string): Promise<Marker | null> {
+/** Like findWorkspace, but null where there is none. */
+export async function tryFindWorkspace(dir: string): Promise<Workspace | null> {
+  try {
+    return await findWorkspace(dir);
+  } catch (error) {
+    if (error instanceof UserError && error.message.startsWith('No challenge workspace')) return null;
+    throw error;
+  }
+}
+
+export async function readRecovery(root: string): Promise<Recovery | null> {
+  const file = path.join(root, RECOVERY_FILE);
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return RecoverySchema.parse(JSON.parse(text));
+  } catch {
+    throw new UserError(`The recovery record ${file} is damaged.`, 2, 'Move it away; challenge:stop will then treat every starter file as added by the start.');
+  }
+}
+
+export async function readMarker(root: string): Promise<Marker | null> {
   const file = path.join(root, MARKER_FILE);
   let text: string;
   try {

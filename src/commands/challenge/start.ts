@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { findPack, packRoots } from '../../course/packs.js';
-import { startChallenge } from '../../workspace/workspace.js';
+import { startInCourse } from '../../workspace/course.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 
 export default class ChallengeStart extends ShipshapeCommand {
@@ -21,7 +21,12 @@ export default class ChallengeStart extends ShipshapeCommand {
     const { args, flags } = await this.parse(ChallengeStart);
     const pack = await findPack(args.id, packRoots(flags.pack ?? []));
     const dir = path.resolve(flags.dir ?? args.id);
-    const result = await startChallenge(pack, dir, { force: flags.force });
+    const { course, ...result } = await startInCourse(pack, dir, {
+      force: flags.force,
+      cwd: process.cwd(),
+      explicitDir: flags.dir !== undefined,
+      warn: (message) => process.stderr.write(`⚠ ${message}\n`),
+    });
     if (!this.jsonEnabled()) {
       this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
       this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);
@@ -31,7 +36,8 @@ export default class ChallengeStart extends ShipshapeCommand {
       const relative = path.relative(process.cwd(), result.dir);
       const shown = relative === '' ? '.' : relative.startsWith('..') ? result.dir : relative;
       this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile)} and run: shipshape challenge:verify --dir ${shown}`);
+      this.log(`Stuck? shipshape challenge:hint ${pack.manifest.id}`);
     }
-    return { challenge: pack.manifest.id, ...result };
+    return { challenge: pack.manifest.id, ...result, course };
   }
 }

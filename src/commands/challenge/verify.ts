@@ -4,6 +4,8 @@ import { connectEngine } from '../../engine/connect.js';
 import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
 import { type WatchOutcome, watchLoop } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
+import { recordVerifyOrWarn } from '../../grading/record.js';
+import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { watchWorkspaceFiles } from '../../workspace/watch.js';
@@ -38,7 +40,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
       const base = { pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits };
-      await this.watch(base, { plain: flags.plain, verbose: flags.verbose });
+      await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
+        recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
+      );
       return undefined;
     }
 
@@ -47,6 +51,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const json = this.jsonEnabled();
     const out = (text: string) => process.stdout.write(text);
     const style = makeStyle(colorWanted(process.stdout));
+    const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     try {
       if (!json && interactiveWanted(process.stdout, flags.plain)) {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
@@ -54,6 +59,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         try {
           const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
+          await recordVerifyOrWarn(workspace, result, warn);
           process.exitCode = result.passed ? 0 : 1;
           return result;
         } catch (error) {
@@ -73,6 +79,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         onEvent: renderer?.onEvent,
       });
       renderer?.finish(result);
+      await recordVerifyOrWarn(workspace, result, warn);
       process.exitCode = result.passed ? 0 : 1;
       return result;
     } finally {
@@ -81,7 +88,11 @@ export default class ChallengeVerify extends ShipshapeCommand {
   }
 
   /** Watch mode: the loop lives in the core (src/grading/watch.ts); this wires the watcher, the keys and the view. */
-  private async watch(base: Omit<VerifyOptions, 'signal' | 'onEvent'>, flags: { plain: boolean; verbose: boolean }) {
+  private async watch(
+    base: Omit<VerifyOptions, 'signal' | 'onEvent'>,
+    flags: { plain: boolean; verbose: boolean },
+    record: (result: VerifyResult) => Promise<void>,
+  ) {
     const { createWatchPresenter } = await import('../../ui/watch.js');
     const quit = new AbortController();
     const stopListening = onInterrupt(() => quit.abort());
@@ -99,7 +110,11 @@ export default class ChallengeVerify extends ShipshapeCommand {
         watch: (onChange) => watchWorkspaceFiles(base.workspaceDir, onChange),
         verify: (signal, run) => verifyWorkspace({ ...base, signal, onEvent: presenter.runStart(run) }),
         onCancelling: (run, changed) => presenter.cancelling(run, changed),
-        onRunEnd: (run, outcome) => presenter.runEnd(run, outcome),
+        onRunEnd: async (run, outcome) => {
+          presenter.runEnd(run, outcome);
+          // Every finished attempt counts in the learner's progress, as a single verify does.
+          if (outcome.kind === 'result') await record(outcome.result);
+        },
       });
       presenter.stopped();
       process.exitCode = watchExitCode(last);
