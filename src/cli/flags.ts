@@ -7,3 +7,10 @@ export const engineFlags = {
     helpValue: 'URL',
   }),
 };
+
+/** Which challenges' images an images:* command works on. */
+export const imageSelectionFlags = {
+  challenge: Flags.string({ description: 'Only the images of this challenge (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all'] }),
+  all: Flags.boolean({ description: 'The images of every challenge (the default)' }),
+  pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+};
