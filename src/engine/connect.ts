@@ -83,9 +83,11 @@ export async function connectEngine(options: ConnectOptions = {}): Promise<Engin
   }
   const endpoint = chosen.host;
   const timeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+  // A request left hanging after a timeout would keep the process alive after the error is printed.
+  const abort = new AbortController();
   try {
-    await withTimeout(docker.ping(), timeoutMs, `the Docker engine at ${endpoint}`);
-    const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${endpoint}`);
+    await withTimeout((docker.ping as unknown as (options: object) => Promise<unknown>).call(docker, { abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
+    const version = await withTimeout((docker.version as unknown as (options: object) => Promise<Docker.DockerVersion>).call(docker, { abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
     if (!apiAtLeast(version.ApiVersion, MIN_API_VERSION)) {
       throw new EngineUnavailableError(
         `The Docker engine at ${endpoint} is too old: Docker ${version.Version} speaks API ${version.ApiVersion}; Shipshape needs API ${MIN_API_VERSION} (Docker 19.03) or newer.`,
@@ -105,6 +107,7 @@ export async function connectEngine(options: ConnectOptions = {}): Promise<Engin
       },
     };
   } catch (error) {
+    abort.abort();
     if (error instanceof EngineUnavailableError) throw error;
     throw new EngineUnavailableError(
       `No Docker engine answered at ${endpoint} (from ${chosen.foundBy}): ${errorMessage(error)}.`,

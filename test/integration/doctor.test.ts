@@ -151,3 +151,25 @@ describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe('an engine that accepts the connection but never answers', () => {
+  it('the CLI reports it and exits instead of hanging on the open request', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-hang-'));
+    const socket = path.join(scratch, 'silent.sock');
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((done) => server.listen(socket, done));
+    try {
+      const started = Date.now();
+      const result = await shipshape(['clean', '--dry-run', '--docker-host', `unix://${socket}`], { timeoutMs: 20_000 });
+      expect(result.exitCode, result.all).toBe(2);
+      expect(result.stderr).toContain(`No Docker engine answered at unix://${socket} (from --docker-host): the Docker engine at unix://${socket} did not answer within 3 s.`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const doctor = await shipshape(['doctor', '--json', '--docker-host', `unix://${socket}`], { timeoutMs: 20_000, env: { SHIPSHAPE_PACKS: '' } });
+      expect(doctor.exitCode, doctor.all).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
