@@ -166,7 +166,7 @@ export function normaliseHost(raw: string, foundBy: string): string {
     if (raw.length <= scheme.length + 3) throw badHost(raw, foundBy, 'it names no socket path');
     return raw;
   }
-  if (scheme === 'tcp' || scheme === 'ssh' || scheme === 'http' || scheme === 'https') {
+  if (scheme === 'tcp' || scheme === 'ssh') {
     let url: URL;
     try {
       url = new URL(raw);
@@ -174,7 +174,7 @@ export function normaliseHost(raw: string, foundBy: string): string {
       throw badHost(raw, foundBy, 'it is not a valid address');
     }
     if (!url.hostname) throw badHost(raw, foundBy, 'it names no host');
-    return scheme === 'http' || scheme === 'https' ? `tcp://${url.host}` : raw;
+    return raw;
   }
   throw badHost(raw, foundBy, scheme ? `the scheme ${scheme}:// is not supported` : 'it has no scheme');
 }
