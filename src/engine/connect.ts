@@ -40,6 +40,7 @@ export function describeEndpoint(docker: Docker): string {
 /** A dockerode client for a resolved endpoint. */
 export function createDocker(endpoint: Endpoint): Docker {
   const options = dockerodeOptions(endpoint);
+  if (endpoint.host.startsWith('ssh://')) quietSshUrlWarning();
   // docker-modem re-reads DOCKER_HOST (and its cert files) on construction; the endpoint is already resolved.
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
@@ -48,6 +49,19 @@ export function createDocker(endpoint: Endpoint): Docker {
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }
+}
+
+let sshWarningFiltered = false;
+/** docker-modem builds an `ssh:host:port` URL that Node flags as invalid (DEP0170): harmless, and not the user's concern. */
+function quietSshUrlWarning(): void {
+  if (sshWarningFiltered) return;
+  sshWarningFiltered = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0170' && String(warning).includes('ssh:')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -121,7 +135,9 @@ export function unreachableSuggestion(chosen: Endpoint): string {
     case 'flag':
       return 'Check the --docker-host address, or leave it out to use DOCKER_HOST, the Docker context or the local socket.';
     case 'DOCKER_HOST':
-      return 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the Docker context or the local socket.';
+      return chosen.host.startsWith('ssh://')
+        ? `For ssh, the host key must be in ~/.ssh/known_hosts (connect once with \`${sshCommand(chosen.host)}\`), your key in the ssh agent or ~/.ssh/id_*, and docker installed there. Or unset DOCKER_HOST.`
+        : 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the Docker context or the local socket.';
     case 'context':
       return `Start the engine of the Docker context "${chosen.context}", or switch with \`docker context use default\` (or pass --docker-host).`;
     default:
@@ -130,4 +146,9 @@ export function unreachableSuggestion(chosen: Endpoint): string {
         'On Debian as root, `bash scripts/ensure-engine.sh` installs and starts an engine.'
       );
   }
+}
+
+function sshCommand(host: string): string {
+  const url = new URL(host);
+  return `ssh ${url.port ? `-p ${url.port} ` : ''}${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.hostname}`;
 }

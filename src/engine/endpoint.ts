@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -220,7 +220,7 @@ export function dockerodeOptions(endpoint: Endpoint, env: NodeJS.ProcessEnv = pr
       host: url.hostname,
       port: url.port || 22,
       username: decodeURIComponent(url.username) || os.userInfo().username,
-      sshOptions: sshAuth(env),
+      sshOptions: { ...sshAuth(env), hostVerifier: knownHostVerifier(url.hostname, Number(url.port || 22), env) },
     } as Docker.DockerOptions;
   }
   if (!endpoint.tls) return { ...blank, protocol: 'http', host: url.hostname, port: url.port || 2375 };
@@ -242,4 +242,57 @@ function sshAuth(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (existsSync(file)) return { privateKey: readFileSync(file) };
   }
   return {};
+}
+
+/**
+ * ssh2 accepts any host key unless told otherwise; the docker CLI (through ssh) trusts only
+ * ~/.ssh/known_hosts. An unknown or changed key refuses the connection.
+ */
+export function knownHostVerifier(host: string, port: number, env: NodeJS.ProcessEnv): (key: Buffer) => boolean {
+  const file = path.join(env.HOME ?? os.homedir(), '.ssh', 'known_hosts');
+  return (key: Buffer) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return false;
+    }
+    return hostKeyTrusted(text, host, port, key.toString('base64'));
+  };
+}
+
+export function hostKeyTrusted(knownHosts: string, host: string, port: number, keyBase64: string): boolean {
+  const name = port === 22 ? host : `[${host}]:${port}`;
+  let trusted = false;
+  for (const raw of knownHosts.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    const marker = fields[0]!.startsWith('@') ? fields.shift() : undefined;
+    const [patterns, , key] = fields;
+    if (!patterns || !key || marker === '@cert-authority' || !hostMatches(patterns, name)) continue;
+    if (key !== keyBase64) continue;
+    if (marker === '@revoked') return false;
+    trusted = true;
+  }
+  return trusted;
+}
+
+function hostMatches(patterns: string, name: string): boolean {
+  if (patterns.startsWith('|1|')) {
+    const [, , salt, hash] = patterns.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+  }
+  let matched = false;
+  for (const pattern of patterns.split(',')) {
+    const negated = pattern.startsWith('!');
+    const glob = negated ? pattern.slice(1) : pattern;
+    const regex = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    if (regex.test(name)) {
+      if (negated) return false;
+      matched = true;
+    }
+  }
+  return matched;
 }
