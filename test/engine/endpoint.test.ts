@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/engine/connect.js';
-import { contextDigest, dockerodeOptions, resolveEndpoint } from '../../src/engine/endpoint.js';
+import { contextDigest, dockerodeOptions, hostKeyTrusted, resolveEndpoint } from '../../src/engine/endpoint.js';
+import { createHmac } from 'node:crypto';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
 
 let home: string;
@@ -120,6 +121,21 @@ describe('endpoint resolution', () => {
       username: 'deploy',
       sshOptions: { agent: '/tmp/agent.sock' },
     });
+  });
+
+  it('ssh host keys: trusted only as listed in known_hosts', () => {
+    const key = 'AAAAC3NzaC1lZDI1NTE5AAAAIKEY';
+    expect(hostKeyTrusted(`build.example ssh-ed25519 ${key}\n`, 'build.example', 22, key)).toBe(true);
+    expect(hostKeyTrusted(`build.example ssh-ed25519 ${key}\n`, 'build.example', 2222, key)).toBe(false);
+    expect(hostKeyTrusted(`[build.example]:2222 ssh-ed25519 ${key}\n`, 'build.example', 2222, key)).toBe(true);
+    expect(hostKeyTrusted(`build.example ssh-ed25519 OTHER\n`, 'build.example', 22, key)).toBe(false);
+    expect(hostKeyTrusted(`*.example,!evil.example ssh-ed25519 ${key}\n`, 'build.example', 22, key)).toBe(true);
+    expect(hostKeyTrusted(`*.example,!evil.example ssh-ed25519 ${key}\n`, 'evil.example', 22, key)).toBe(false);
+    expect(hostKeyTrusted(`build.example ssh-ed25519 ${key}\n@revoked build.example ssh-ed25519 ${key}\n`, 'build.example', 22, key)).toBe(false);
+    const salt = Buffer.from('0123456789abcdefghij');
+    const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('build.example').digest('base64')}`;
+    expect(hostKeyTrusted(`# comment\n${hashed} ssh-ed25519 ${key}\n`, 'build.example', 22, key)).toBe(true);
+    expect(hostKeyTrusted(`${hashed} ssh-ed25519 ${key}\n`, 'other.example', 22, key)).toBe(false);
   });
 
   it('the Podman socket when the default socket does not exist', () => {
