@@ -100,8 +100,10 @@ export async function connectEngine(options: ConnectOptions = {}): Promise<Engin
   // A request left hanging after a timeout would keep the process alive after the error is printed.
   const abort = new AbortController();
   try {
-    await withTimeout((docker.ping as unknown as (options: object) => Promise<unknown>).call(docker, { abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
-    const version = await withTimeout((docker.version as unknown as (options: object) => Promise<Docker.DockerVersion>).call(docker, { abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
+    // dockerode takes an abort signal here, but its typings do not say so.
+    const abortable = docker as unknown as { ping(options: object): Promise<unknown>; version(options: object): Promise<Docker.DockerVersion> };
+    await withTimeout(abortable.ping({ abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
+    const version = await withTimeout(abortable.version({ abortSignal: abort.signal }), timeoutMs, `the Docker engine at ${endpoint}`);
     if (!apiAtLeast(version.ApiVersion, MIN_API_VERSION)) {
       throw new EngineUnavailableError(
         `The Docker engine at ${endpoint} is too old: Docker ${version.Version} speaks API ${version.ApiVersion}; Shipshape needs API ${MIN_API_VERSION} (Docker 19.03) or newer.`,
@@ -131,13 +133,18 @@ export async function connectEngine(options: ConnectOptions = {}): Promise<Engin
 }
 
 export function unreachableSuggestion(chosen: Endpoint): string {
+  const ssh = chosen.host.startsWith('ssh://')
+    ? `For ssh, the host key must be in ~/.ssh/known_hosts (connect once with \`${sshCommand(chosen.host)}\`), your key in the ssh agent or ~/.ssh/id_*, and docker installed there. `
+    : '';
+  return ssh + bySource(chosen);
+}
+
+function bySource(chosen: Endpoint): string {
   switch (chosen.source) {
     case 'flag':
       return 'Check the --docker-host address, or leave it out to use DOCKER_HOST, the Docker context or the local socket.';
     case 'DOCKER_HOST':
-      return chosen.host.startsWith('ssh://')
-        ? `For ssh, the host key must be in ~/.ssh/known_hosts (connect once with \`${sshCommand(chosen.host)}\`), your key in the ssh agent or ~/.ssh/id_*, and docker installed there. Or unset DOCKER_HOST.`
-        : 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the Docker context or the local socket.';
+      return 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the Docker context or the local socket.';
     case 'context':
       return `Start the engine of the Docker context "${chosen.context}", or switch with \`docker context use default\` (or pass --docker-host).`;
     default:
