@@ -125,7 +125,13 @@ export async function pullImage(engine: Engine, ref: string, options: { timeoutM
  * Writes a bundle: `shipshape-bundle.json` (tags, ids, digests) then every member of the engine's
  * image export. Written to a temporary name and renamed, so a failed save leaves no half bundle.
  */
-export async function saveBundle(engine: Engine, refs: string[], file: string, onProgress?: Progress): Promise<{ file: string; bytes: number; manifest: BundleManifest }> {
+export async function saveBundle(
+  engine: Engine,
+  refs: string[],
+  file: string,
+  onProgress?: Progress,
+  signal?: AbortSignal,
+): Promise<{ file: string; bytes: number; manifest: BundleManifest }> {
   const { present, missing } = await imagePresence(engine, refs);
   if (missing.length > 0) {
     throw new UserError(
@@ -145,7 +151,10 @@ export async function saveBundle(engine: Engine, refs: string[], file: string, o
   onProgress?.(`saving ${present.length} image${present.length === 1 ? '' : 's'} (${formatBytes(present.reduce((sum, image) => sum + image.size, 0))} unpacked) to ${target}`);
   try {
     // `GET /images/get?names=…`: one export holding every image, layers shared between them stored once.
-    const exported = (await (engine.docker as unknown as { getImages(options: { names: string[] }): Promise<Readable> }).getImages({ names: refs })) as Readable;
+    const exported = await (engine.docker as unknown as { getImages(options: { names: string[]; abortSignal?: AbortSignal }): Promise<Readable> }).getImages({
+      names: refs,
+      abortSignal: signal,
+    });
     const extract = tar.extract();
     const pack = tar.pack();
     pack.entry({ name: BUNDLE_MANIFEST, mtime: new Date(manifest.createdAt) }, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -154,6 +163,7 @@ export async function saveBundle(engine: Engine, refs: string[], file: string, o
     });
     extract.on('finish', () => pack.finalize());
     extract.on('error', (error) => pack.destroy(error));
+    signal?.addEventListener('abort', () => exported.destroy(new Error('cancelled')), { once: true });
     let written = 0;
     const tick = throttle(onProgress);
     const count = new Transform({
@@ -169,6 +179,7 @@ export async function saveBundle(engine: Engine, refs: string[], file: string, o
     return { file: target, bytes: written, manifest };
   } catch (error) {
     await rm(partial, { force: true });
+    if (signal?.aborted) throw new UserError('Cancelled; the partial bundle was removed.', 130);
     if (error instanceof UserError) throw error;
     throw new UserError(`Saving the bundle ${target} failed: ${errorMessage(error)}`, 2, 'Check free space where the bundle goes and that the engine still answers, then try again.');
   }

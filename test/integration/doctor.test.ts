@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor.js';
-import { shipshape } from '../support/cli.js';
+import { execa } from 'execa';
+import { readdir } from 'node:fs/promises';
+import { ROOT, shipshape } from '../support/cli.js';
 import { dockerTestsEnabled, requireEngine, requireImages } from '../support/engine.js';
 
 /** A pack whose Dockerfiles and compose file name the given images. */
@@ -136,6 +138,30 @@ describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
     expect(result.stdout).toMatch(/✔ Image debian:bookworm-slim +present/);
     expect(result.stdout).toContain('→ Run `shipshape images:pull` (online), or `shipshape images:load BUNDLE.tar`');
     expect(result.stdout).toMatch(/Not ready\. \d+ ok, \d+ warnings?, 2 failed\./);
+  });
+
+  it('images:save cancelled with Ctrl-C: exit 130 and no partial bundle left', async () => {
+    const out = path.join(scratch, 'cancelled');
+    await mkdir(out);
+    const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'images:save', path.join(out, 'all.tar')], {
+      reject: false,
+      env: { NO_COLOR: '1', ...env },
+    });
+    // Interrupt once the export has started (the seed images take seconds to stream).
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('saving 2 images')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`images:save ended before the export started:\n${text}`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(130);
+    expect(String(result.stderr)).toContain('✖ Cancelled; the partial bundle was removed.');
+    expect(await readdir(out)).toEqual([]);
   });
 
   it('images:pull of an image no registry serves: one clear message naming images:load, exit 2', async () => {

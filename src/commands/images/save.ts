@@ -4,6 +4,7 @@ import { connectEngine } from '../../engine/connect.js';
 import { saveBundle } from '../../engine/images.js';
 import { formatBytes } from '../../checks/format.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { onInterrupt } from '../../cli/interrupt.js';
 import { engineFlags, imageSelectionFlags } from '../../cli/flags.js';
 
 export default class ImagesSave extends ShipshapeCommand {
@@ -21,7 +22,9 @@ export default class ImagesSave extends ShipshapeCommand {
     const progress = (line: string) => {
       if (!this.jsonEnabled()) process.stderr.write(`${line}\n`);
     };
-    const result = await saveBundle(engine, images.map((image) => image.ref), args.bundle, progress);
+    const cancel = new AbortController();
+    const stopListening = onInterrupt(() => cancel.abort());
+    const result = await saveBundle(engine, images.map((image) => image.ref), args.bundle, progress, cancel.signal).finally(stopListening);
     if (!this.jsonEnabled()) {
       this.log(`✔ saved ${result.manifest.images.map((image) => image.ref).join(', ')} to ${result.file} (${formatBytes(result.bytes)})`);
       this.log(`  load it elsewhere with: shipshape images:load ${args.bundle}`);
