@@ -85,6 +85,7 @@ describe.runIf(dockerTestsEnabled && process.getuid?.() === 0)('a bundle carried
     expect(result.stderr).toContain(`Base image ${BASE} is not on the engine and could not be pulled: the engine at ${HOST} tried and got:`);
     expect(result.stderr).toContain(`shipshape images:pull --challenge ${ID}`);
     expect(result.stderr).toContain('shipshape images:load BUNDLE.tar');
+    expect(result.stdout).toContain(`engine: ${HOST} (--docker-host)`);
     expect(result.all).not.toMatch(/\n\s+at /);
   });
 

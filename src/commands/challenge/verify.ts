@@ -52,6 +52,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
       }
       const renderer = json ? null : createPlainRenderer(out, style, { verbose: flags.verbose });
       if (renderer) out(`${style.bold(pack.manifest.title)} ${style.dim(`(${pack.manifest.id}) in ${workspace.root}`)}\n`);
+      // Said only when it is not the local default, where a surprise is likely.
+      if (renderer && engine.info.endpointSource !== 'default') out(style.dim(`engine: ${engine.info.endpoint} (${engine.info.foundBy})`) + '\n');
       const result = await verifyWorkspace({
         pack,
         workspaceDir: workspace.root,
