@@ -69,6 +69,15 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
     if (!tooOld) {
       report.images = options.images.map((image) => ({ ref: image.ref, present: null, id: null, neededBy: describeUses(image.uses) }));
       add(await composeFinding(report));
+      if (options.images.length > 0) {
+        add({
+          id: 'images',
+          title: 'Images',
+          status: 'warn',
+          detail: `${options.images.length} base image${options.images.length === 1 ? '' : 's'} needed, not checked without an engine`,
+          fix: 'Fix the engine first, then run doctor again.',
+        });
+      }
       return finish(report);
     }
   }
