@@ -11,6 +11,7 @@ import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { watchWorkspaceFiles } from '../../workspace/watch.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { engineFlags } from '../../cli/flags.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
 
@@ -19,6 +20,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     'Build the workspace on the Docker engine, inspect and run the image, and grade every check.';
   static override enableJsonFlag = true;
   static override flags = {
+    ...engineFlags,
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
@@ -36,7 +38,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     }
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
-    const engine = await connectEngine();
+    const engine = await connectEngine({ dockerHost: flags['docker-host'] });
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
       const base = { pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits };
@@ -69,6 +71,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
       }
       const renderer = json ? null : createPlainRenderer(out, style, { verbose: flags.verbose });
       if (renderer) out(`${style.bold(pack.manifest.title)} ${style.dim(`(${pack.manifest.id}) in ${workspace.root}`)}\n`);
+      // Said only when it is not the local default, where a surprise is likely.
+      if (renderer && engine.info.endpointSource !== 'default') out(style.dim(`engine: ${engine.info.endpoint} (${engine.info.foundBy})`) + '\n');
       const result = await verifyWorkspace({
         pack,
         workspaceDir: workspace.root,
