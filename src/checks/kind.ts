@@ -37,6 +37,8 @@ export interface BuildOutcome {
   durationMs: number;
   steps: number;
   stepLog: BuildStep[];
+  /** Which builder made the image: the classic builder through the Engine API, or BuildKit through the docker CLI. */
+  builder?: 'classic' | 'buildkit-cli';
 }
 
 export interface BuildContext extends StaticContext {
@@ -53,6 +55,8 @@ export interface ImageFacts {
   cmd: string[] | null;
   entrypoint: string[] | null;
   env: string[];
+  /** Image config labels (our run labels included). */
+  labels?: Record<string, string>;
 }
 
 export interface Baseline {
@@ -139,6 +143,8 @@ export interface ImageContext extends StaticContext {
   image: ImageFacts;
   finalBase: ImageFacts | null;
   inspector: ImageInspector;
+  /** This run's build secret values by id (random per verify); absent when the challenge declares none. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export interface RuntimeContext extends ImageContext {
@@ -159,6 +165,8 @@ export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase
   params: Params;
   /** A valid `with:` block, used in docs and tests. */
   example: z.input<Params>;
+  /** Its `with.secret` names a secret under the manifest's build.secrets (checked when the manifest is read). */
+  usesBuildSecret?: boolean;
   run(params: z.output<Params>, context: ContextByPhase[P]): Promise<Verdict> | Verdict;
 }
 

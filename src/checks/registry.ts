@@ -13,6 +13,7 @@ import { imagePath } from './image/path.js';
 import { sizeOverBase } from './image/size-over-base.js';
 import { sizeVsStarter } from './image/size-vs-starter.js';
 import { runtimeHealthy } from './runtime/healthy.js';
+import { historyNoSecret } from './image/history-no-secret.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -29,6 +30,7 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   sizeVsStarter,
   imagePath,
   healthcheckConfigured,
+  historyNoSecret,
   runtimeHealthy,
 ] as unknown as readonly CheckKind[];
 

@@ -39,6 +39,9 @@ export interface VerifyResult {
     durationMs: number;
     context: { files: number; bytes: number; ignored: number };
     keptAs: string | null;
+    /** classic: the Engine API's classic builder; buildkit-cli: BuildKit through `DOCKER_BUILDKIT=1 docker build`. */
+    builder: 'classic' | 'buildkit-cli';
+    buildkit?: { cli: string | null; secrets: string[]; cachePruned: number; note: string };
   } | null;
   limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
   cleanup: { containers: number; images: number; errors: string[] } | null;
