@@ -26,8 +26,8 @@ const MASK = '***';
  * The docker CLI used for BuildKit builds: `/usr/bin/docker` when present (on some machines the
  * first `docker` on PATH is a newer client that insists on buildx), else the first on PATH.
  */
-export async function findDockerCli(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const candidates = ['/usr/bin/docker', ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'docker'))];
+export async function findDockerCli(env: NodeJS.ProcessEnv = process.env, preferred = '/usr/bin/docker'): Promise<string> {
+  const candidates = [preferred, ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'docker'))];
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -37,7 +37,7 @@ export async function findDockerCli(env: NodeJS.ProcessEnv = process.env): Promi
     }
   }
   throw new UserError(
-    'This challenge builds with BuildKit (it uses build secrets), which needs the docker command-line client, and none was found (tried /usr/bin/docker and PATH).',
+    `This challenge builds with BuildKit (it uses build secrets), which needs the docker command-line client, and none was found (tried ${preferred} and PATH).`,
     2,
     'Install the Docker CLI (on Debian/Ubuntu: `apt-get install docker.io`), then verify again.',
   );
