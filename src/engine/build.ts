@@ -47,7 +47,7 @@ export interface BuildResult extends BuildOutcome {
   /** The docker CLI used for a BuildKit build. */
   cli?: string;
   /** What was done about BuildKit's (unlabelled) build cache. */
-  buildCache?: { pruned: number; note: string };
+  buildCache?: { attributed: number; note: string };
   /** A `# syntax=` frontend image BuildKit could not fetch. */
   frontendUnavailable?: string | null;
 }

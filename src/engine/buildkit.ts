@@ -133,7 +133,7 @@ export async function buildWithCli(
     if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
     imageId = inspected.Id;
   }
-  const cache = await pruneOwnBuildCache(engine, cacheBefore, started, request.runCommands ?? []);
+  const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? []);
   return {
     imageId,
     failure,
@@ -176,49 +176,37 @@ async function buildCacheIds(engine: Engine): Promise<Set<string> | null> {
   }
 }
 
+const CACHE_NOTE =
+  "BuildKit's build cache carries no labels: the records made by this build's own RUN steps are removed with the run; " +
+  "shared layers and the context transfer stay in the engine's build cache (`docker builder prune` clears them)";
+
 /**
- * BuildKit keeps build cache that carries no labels. We remove only records we can attribute to this
+ * BuildKit keeps build cache that carries no labels. We take only records we can attribute to this
  * build: absent before it, created after it started, and made by running one of this Dockerfile's own
- * RUN commands (BuildKit's description "mount / from exec <command>"). Everything else is left alone:
- * another build on the same engine may own it. Never a global prune.
+ * RUN commands (BuildKit's description "mount / from exec <command>"). They are pruned by id when the
+ * run ends, after its images (an image still holds them until then). Never a global prune.
  */
-async function pruneOwnBuildCache(
+async function attributeBuildCache(
   engine: Engine,
+  scope: RunScope,
   before: Set<string> | null,
   started: number,
   runCommands: string[],
-): Promise<{ pruned: number; note: string }> {
-  const note =
-    'BuildKit build cache carries no labels: only records made by this build\'s own RUN steps are removed; shared layers and context transfers stay in the engine\'s build cache (`docker builder prune` clears it)';
-  if (!before || runCommands.length === 0) return { pruned: 0, note };
+): Promise<{ attributed: number; note: string }> {
+  if (!before || runCommands.length === 0) return { attributed: 0, note: CACHE_NOTE };
   try {
     const df = (await engine.docker.df()) as { BuildCache?: CacheRecord[] | null };
     const commands = new Set(runCommands.map((command) => command.replace(/\s+/g, ' ').trim()));
     const ours = (df.BuildCache ?? []).filter((record) => {
-      if (before.has(record.ID) || record.InUse) return false;
+      if (before.has(record.ID)) return false;
       if (record.CreatedAt && Date.parse(record.CreatedAt) < started - 1000) return false;
       const described = /^mount \/ from exec (?:\/bin\/sh -c )?([\s\S]*)$/.exec(record.Description ?? '');
       return described !== null && commands.has(described[1]!.replace(/\s+/g, ' ').trim());
     });
-    let pruned = 0;
-    const modem = engine.docker.modem as unknown as { dial(options: unknown, callback: (error: unknown, data: unknown) => void): void };
-    for (const record of ours) {
-      await new Promise<void>((resolve, reject) =>
-        modem.dial(
-          {
-            path: '/build/prune?',
-            method: 'POST',
-            options: { _query: { filters: { id: [record.ID] } }, _body: {} },
-            statusCodes: { 200: true, 500: 'server error' },
-          },
-          (error) => (error ? reject(error) : resolve()),
-        ),
-      );
-      pruned++;
-    }
-    return { pruned, note };
+    scope.trackBuildCache(ours.map((record) => record.ID));
+    return { attributed: ours.length, note: CACHE_NOTE };
   } catch (error) {
-    return { pruned: 0, note: `${note}; reading the build cache failed: ${errorMessage(error)}` };
+    return { attributed: 0, note: `${CACHE_NOTE}; reading the build cache failed: ${errorMessage(error)}` };
   }
 }
 

@@ -41,10 +41,11 @@ export interface VerifyResult {
     keptAs: string | null;
     /** classic: the Engine API's classic builder; buildkit-cli: BuildKit through `DOCKER_BUILDKIT=1 docker build`. */
     builder: 'classic' | 'buildkit-cli';
-    buildkit?: { cli: string | null; secrets: string[]; cachePruned: number; note: string };
+    /** cacheRecords: BuildKit cache records attributed to this build, pruned with the run (see cleanup.buildCache). */
+    buildkit?: { cli: string | null; secrets: string[]; cacheRecords: number; note: string };
   } | null;
   limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
-  cleanup: { containers: number; images: number; errors: string[] } | null;
+  cleanup: { containers: number; images: number; errors: string[]; buildCache?: number } | null;
 }
 
 export function score(checks: CheckResult[]): Pick<VerifyResult, 'passed' | 'score' | 'counts'> {

@@ -236,7 +236,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
                   buildkit: {
                     cli: build.cli ?? null,
                     secrets: buildPlan.secrets.map((secret) => secret.id),
-                    cachePruned: build.buildCache?.pruned ?? 0,
+                    cacheRecords: build.buildCache?.attributed ?? 0,
                     note: `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build). ${build.buildCache?.note ?? ''}`.trim(),
                   },
                 }
