@@ -57,6 +57,8 @@ export interface ImageFacts {
   env: string[];
   /** Image config labels (our run labels included). */
   labels?: Record<string, string>;
+  /** Number of filesystem layers (RootFS), base image layers included. */
+  layerCount?: number;
 }
 
 export interface Baseline {
@@ -105,6 +107,29 @@ export interface VariantBuild {
   image: ImageFacts | null;
 }
 
+/** A file whose bytes are in a layer but hidden by a later one (deleted or overwritten). */
+export interface WastedPath {
+  path: string;
+  bytes: number;
+  how: 'deleted' | 'overwritten';
+  addedBy: string;
+  removedBy: string;
+  /** 1-based positions among the image's layers (base first). */
+  addedInLayer: number;
+  removedInLayer: number;
+}
+
+/** Bytes stored and pulled with the image that no container can see, as dive measures them. */
+export interface WastedBytes {
+  totalBytes: number;
+  files: number;
+  /** The biggest wasted paths. */
+  top: WastedPath[];
+  layers: number;
+  /** Layers up to this one (the base image's) were not counted as the ones hiding bytes. */
+  sinceLayer: number;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -118,6 +143,8 @@ export interface ImageInspector {
   pathExists(imageId: string, path: string): Promise<boolean>;
   /** Size of the challenge's starter image built on the same engine. */
   starterBaseline(): Promise<Baseline>;
+  /** Bytes in the image's layers that later layers delete or overwrite (reads `docker save`). */
+  wastedBytes?(imageId: string, options?: { sinceLayer?: number }): Promise<WastedBytes>;
 }
 
 export interface HealthLogEntry {

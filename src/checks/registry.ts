@@ -14,6 +14,7 @@ import { sizeOverBase } from './image/size-over-base.js';
 import { sizeVsStarter } from './image/size-vs-starter.js';
 import { runtimeHealthy } from './runtime/healthy.js';
 import { historyNoSecret } from './image/history-no-secret.js';
+import { wastedBytes } from './image/wasted-bytes.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -31,6 +32,7 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   imagePath,
   healthcheckConfigured,
   historyNoSecret,
+  wastedBytes,
   runtimeHealthy,
 ] as unknown as readonly CheckKind[];
 

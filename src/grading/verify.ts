@@ -12,6 +12,7 @@ import type {
   RuntimeContext,
   StaticContext,
   Verdict,
+  WastedBytes,
 } from '../checks/kind.js';
 import { findCheckKind } from '../checks/registry.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
@@ -25,6 +26,7 @@ import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engi
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
+import { imageWastedBytes } from '../engine/layers.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
@@ -176,7 +178,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         const finalBaseRef = finalStage ? dockerfile.externalBaseOf(finalStage) : null;
         const finalBase: ImageFacts | null =
           finalBaseRef === 'scratch'
-            ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null }
+            ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null, layerCount: 0 }
             : finalBaseRef
               ? await inspectImage(engine, finalBaseRef)
               : null;
@@ -254,10 +256,14 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
 
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope, buildSettings: BuildPlan['request']): ImageInspector {
     let baseline: ReturnType<ImageInspector['starterBaseline']> | null = null;
+    // Read once per image and run, whichever checks ask.
+    const wasted: Record<string, Promise<WastedBytes>> = {};
     return {
       inspect: (ref) => inspectImage(engine, ref),
       pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
       history: (imageId) => imageHistory(engine, imageId),
+      wastedBytes: (imageId, wastedOptions) =>
+        (wasted[`${imageId}@${wastedOptions?.sinceLayer ?? 0}`] ??= imageWastedBytes(engine, imageId, { sinceLayer: wastedOptions?.sinceLayer })),
       run: (imageId, command, runOptions) =>
         runInImage(engine, runScope, imageId, command, { ...runOptions, limits: verifyOptions.limits ?? DEFAULT_LIMITS }),
       buildVariant: (variant) =>

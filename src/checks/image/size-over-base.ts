@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { describeWasted, learnerWaste } from './wasted-bytes.js';
 
 export const sizeOverBase = defineCheck({
   kind: 'image.size-over-base',
@@ -11,13 +12,17 @@ export const sizeOverBase = defineCheck({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may add over its base'),
   }),
   example: { maxMegabytes: 20 },
-  run({ maxMegabytes }, { image, finalBase, dockerfile }) {
+  async run({ maxMegabytes }, { image, finalBase, dockerfile, inspector }) {
     const baseRef = dockerfile.finalStage ? dockerfile.externalBaseOf(dockerfile.finalStage) : '(none)';
     if (!finalBase) return fail(`the final stage's base image ${baseRef} is not on the engine, so the added size cannot be measured`);
     const limit = Math.round(maxMegabytes * 1_000_000);
     const added = image.size - finalBase.size;
     const evidence = { imageBytes: image.size, baseImage: baseRef, baseBytes: finalBase.size, addedBytes: added, limitBytes: limit };
     const summary = `adds ${formatBytes(added)} over ${baseRef} (${formatBytes(finalBase.size)} -> ${formatBytes(image.size)}); budget ${formatBytes(limit)}`;
-    return added <= limit ? pass(summary, evidence) : fail(summary, evidence);
+    if (added <= limit) return pass(summary, evidence);
+    // Over budget: say how much of it no container can even see (reading the layers takes a moment, so only now).
+    const wasted = await learnerWaste({ image, finalBase, inspector });
+    if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
+    return fail(`${summary}; of that, ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { describeWasted, learnerWaste } from './wasted-bytes.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
@@ -10,7 +11,7 @@ export const sizeVsStarter = defineCheck({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),
   example: { maxFraction: 0.6 },
-  async run({ maxFraction }, { image, inspector }) {
+  async run({ maxFraction }, { image, finalBase, inspector }) {
     const baseline = await inspector.starterBaseline();
     const fraction = image.size / baseline.bytes;
     const evidence = {
@@ -21,6 +22,9 @@ export const sizeVsStarter = defineCheck({
       maxFraction,
     };
     const summary = `${formatBytes(image.size)} is ${(fraction * 100).toFixed(0)}% of the starter's ${formatBytes(baseline.bytes)}; at most ${(maxFraction * 100).toFixed(0)}% accepted`;
-    return fraction <= maxFraction ? pass(summary, evidence) : fail(summary, evidence);
+    if (fraction <= maxFraction) return pass(summary, evidence);
+    const wasted = await learnerWaste({ image, finalBase, inspector });
+    if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
+    return fail(`${summary}; ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },
 });
