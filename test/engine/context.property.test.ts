@@ -29,6 +29,13 @@ const tree = fc.uniqueArray(
   paths.filter((candidate) => !paths.some((other) => other !== candidate && other.startsWith(`${candidate}/`))),
 );
 const rules = fc.array(fc.constantFrom(...RULES), { maxLength: 7 });
+/**
+ * Exceptions starting with `**` are left out of the comparison with this engine's CLI: Docker 20.10's
+ * matcher tests a pattern against a parent directory only with as many path parts as the pattern has,
+ * so after `*`, `!**\/y.log` brings back the directory y.log but not y.log/A. Docker 23+'s
+ * patternmatcher (and @balena/dockerignore, which we follow) tries every parent and sends y.log/A.
+ */
+const cliRules = fc.array(fc.constantFrom(...RULES.filter((rule) => !/^!\s*\*\*/.test(rule))), { maxLength: 7 });
 
 async function materialise(root: string, files: string[], ignore: string[]): Promise<void> {
   await rm(root, { recursive: true, force: true });
@@ -135,7 +142,7 @@ describe('the build context matches the docker CLI', () => {
       const root = path.join(scratch, 'cli');
       let cases = 0;
       await fc.assert(
-        fc.asyncProperty(tree, rules, async (files, ignore) => {
+        fc.asyncProperty(tree, cliRules, async (files, ignore) => {
           cases++;
           await materialise(root, files, ignore);
           const iidfile = path.join(scratch, 'iid');
