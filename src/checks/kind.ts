@@ -145,6 +145,8 @@ export interface ImageInspector {
   starterBaseline(): Promise<Baseline>;
   /** Bytes in the image's layers that later layers delete or overwrite (reads `docker save`). */
   wastedBytes?(imageId: string, options?: { sinceLayer?: number }): Promise<WastedBytes>;
+  /** Files in the image's layers (above `sinceLayer`) whose content holds `text`, deleted ones included. */
+  findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<Array<{ path: string; layer: number; createdBy: string }>>;
 }
 
 export interface HealthLogEntry {

@@ -177,8 +177,8 @@ async function buildCacheIds(engine: Engine): Promise<Set<string> | null> {
 }
 
 const CACHE_NOTE =
-  "BuildKit's build cache carries no labels: the records made by this build's own RUN steps are removed with the run; " +
-  "shared layers and the context transfer stay in the engine's build cache (`docker builder prune` clears them)";
+  "BuildKit's build cache carries no labels: the records made by this build's own RUN steps and its context transfer are removed with the run " +
+  "(the context transfer only when no other BuildKit build ran at the same time); anything else stays in the engine's build cache (`docker builder prune` clears it)";
 
 /**
  * BuildKit keeps build cache that carries no labels. We take only records we can attribute to this
@@ -197,12 +197,27 @@ async function attributeBuildCache(
   try {
     const df = (await engine.docker.df()) as { BuildCache?: CacheRecord[] | null };
     const commands = new Set(runCommands.map((command) => command.replace(/\s+/g, ' ').trim()));
-    const ours = (df.BuildCache ?? []).filter((record) => {
-      if (before.has(record.ID)) return false;
-      if (record.CreatedAt && Date.parse(record.CreatedAt) < started - 1000) return false;
+    const fresh = (df.BuildCache ?? []).filter(
+      (record) => !before.has(record.ID) && !(record.CreatedAt && Date.parse(record.CreatedAt) < started - 1000),
+    );
+    const ours = fresh.filter((record) => {
       const described = /^mount \/ from exec (?:\/bin\/sh -c )?([\s\S]*)$/.exec(record.Description ?? '');
       return described !== null && commands.has(described[1]!.replace(/\s+/g, ' ').trim());
     });
+    // The context we piped in becomes an "http url http://build-context-<random>" record and its
+    // "fileop target" copy. They name no command, so they are ours only when exactly one context
+    // record appeared during this build; with another BuildKit build at the same time, both are left alone.
+    const contextRecords = fresh.filter((record) => /^http url http:\/\/build-context-/.test(record.Description ?? ''));
+    if (contextRecords.length === 1) {
+      const context = contextRecords[0]!;
+      const at = Date.parse(context.CreatedAt ?? '');
+      // Its copy ("copy /context /") follows within milliseconds, before any step of the Dockerfile runs.
+      const copy = fresh
+        .filter((record) => record.Description === 'fileop target' && Date.parse(record.CreatedAt ?? '') >= at)
+        .sort((a, b) => Date.parse(a.CreatedAt ?? '') - Date.parse(b.CreatedAt ?? ''))[0];
+      ours.push(context);
+      if (copy && Date.parse(copy.CreatedAt ?? '') - at < 1000) ours.push(copy);
+    }
     scope.trackBuildCache(ours.map((record) => record.ID));
     return { attributed: ours.length, note: CACHE_NOTE };
   } catch (error) {

@@ -178,9 +178,104 @@ function tidyInstruction(createdBy: string): string {
     .replace(/^\/bin\/sh -c #\(nop\)\s+/, '')
     .replace(/^\/bin\/sh -c /, 'RUN ')
     .replace(/\s+# buildkit$/, '')
+    // BuildKit records `RUN /bin/sh -c <command>`.
+    .replace(/^RUN \/bin\/sh -c /, 'RUN ')
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** A file of a layer whose bytes contain a searched value. */
+export interface TextHit {
+  path: string;
+  /** 1-based layer position, base first. */
+  layer: number;
+  createdBy: string;
+}
+
+/** Searches one layer tar's regular files for `needle`, across chunk boundaries. */
+async function searchLayerTar(stream: Readable, needle: Buffer): Promise<string[]> {
+  const hits: string[] = [];
+  const extract = tarStream.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, body, next) => {
+      const name = normalise(header.name);
+      let carry = Buffer.alloc(0);
+      let found = false;
+      body.on('data', (chunk: unknown) => {
+        if (found) return;
+        const window = Buffer.concat([carry, chunk as Buffer]);
+        if (window.indexOf(needle) >= 0) {
+          found = true;
+          hits.push(name);
+          return;
+        }
+        carry = window.subarray(Math.max(0, window.length - (needle.length - 1)));
+      });
+      body.on('end', next);
+      body.on('error', reject);
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  stream.on('error', (error) => extract.destroy(error));
+  stream.pipe(extract);
+  await done;
+  return hits;
+}
+
+/**
+ * Files in the image's layers whose content holds `text` (a secret value, say), also in files a later
+ * layer deleted: those bytes still ship with the image. Layers up to `sinceLayer` are not read.
+ */
+export async function findTextInImage(engine: Engine, imageId: string, text: string, options: { sinceLayer?: number } = {}): Promise<TextHit[]> {
+  const needle = Buffer.from(text, 'utf8');
+  if (needle.length === 0) return [];
+  const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
+  const hitsByLayer = new Map<string, string[]>();
+  const jsonFiles = new Map<string, string>();
+  const extract = tarStream.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, body, next) => {
+      const name = header.name.replace(/^\.\//, '');
+      if (header.type === 'file' && name.endsWith('/layer.tar')) {
+        searchLayerTar(body as unknown as Readable, needle)
+          .then((hits) => {
+            hitsByLayer.set(name, hits);
+            next();
+          })
+          .catch(reject);
+        return;
+      }
+      if (header.type === 'file' && name.endsWith('.json') && !name.includes('/')) {
+        const chunks: Buffer[] = [];
+        body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+        body.on('end', () => {
+          jsonFiles.set(name, Buffer.concat(chunks).toString('utf8'));
+          next();
+        });
+        body.on('error', reject);
+        return;
+      }
+      body.on('end', next);
+      body.on('error', reject);
+      body.resume();
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  archive.on('error', (error) => extract.destroy(error));
+  archive.pipe(extract);
+  await done;
+  const [manifest] = JSON.parse(jsonFiles.get('manifest.json') ?? '[]') as Array<{ Config: string; Layers: string[] }>;
+  if (!manifest) throw new Error('the image archive lists no image');
+  const config = JSON.parse(jsonFiles.get(manifest.Config) ?? '{}') as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
+  const createdBy = (config.history ?? []).filter((entry) => !entry.empty_layer).map((entry) => entry.created_by ?? '');
+  return manifest.Layers.flatMap((layerName, index) =>
+    index + 1 > (options.sinceLayer ?? 0)
+      ? (hitsByLayer.get(layerName) ?? []).map((hitPath) => ({ path: hitPath, layer: index + 1, createdBy: tidyInstruction(createdBy[index] ?? '') }))
+      : [],
+  );
 }
 
 /** Wasted bytes of an image on the engine, read from `docker save` (GET /images/{id}/get) as a stream. */

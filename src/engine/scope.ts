@@ -117,24 +117,35 @@ export async function removeLeftovers(docker: Docker, objects: { containers: str
  */
 async function pruneBuildCacheRecords(docker: Docker, ids: string[], errors: string[]): Promise<number> {
   const modem = docker.modem as unknown as { dial(options: unknown, callback: (error: unknown, data: unknown) => void): void };
+  const pruneOne = (id: string) =>
+    new Promise<{ CachesDeleted?: string[] | null }>((resolve, reject) =>
+      modem.dial(
+        {
+          path: '/build/prune?',
+          method: 'POST',
+          options: { _query: { filters: { id: [id] } }, _body: {} },
+          statusCodes: { 200: true, 500: 'server error' },
+        },
+        (error, data) => (error ? reject(error) : resolve((data ?? {}) as { CachesDeleted?: string[] | null })),
+      ),
+    );
   let removed = 0;
-  for (const id of ids) {
-    try {
-      const answer = await new Promise<{ CachesDeleted?: string[] | null }>((resolve, reject) =>
-        modem.dial(
-          {
-            path: '/build/prune?',
-            method: 'POST',
-            options: { _query: { filters: { id: [id] } }, _body: {} },
-            statusCodes: { 200: true, 500: 'server error' },
-          },
-          (error, data) => (error ? reject(error) : resolve((data ?? {}) as { CachesDeleted?: string[] | null })),
-        ),
-      );
-      removed += answer.CachesDeleted?.length ?? 0;
-    } catch (error) {
-      errors.push(`build cache ${id.slice(0, 12)}: ${describe(error)}`);
+  // A record still used by a later step's record is only released once that one is gone: repeat
+  // while a pass removes something (children are usually newer, so newest first).
+  let pending = [...ids].reverse();
+  while (pending.length > 0) {
+    const left: string[] = [];
+    for (const id of pending) {
+      try {
+        const deleted = (await pruneOne(id)).CachesDeleted?.length ?? 0;
+        if (deleted > 0) removed += deleted;
+        else left.push(id);
+      } catch (error) {
+        errors.push(`build cache ${id.slice(0, 12)}: ${describe(error)}`);
+      }
     }
+    if (left.length === pending.length) break;
+    pending = left;
   }
   return removed;
 }

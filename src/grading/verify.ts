@@ -26,7 +26,7 @@ import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engi
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
-import { imageWastedBytes } from '../engine/layers.js';
+import { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
@@ -262,6 +262,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       inspect: (ref) => inspectImage(engine, ref),
       pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
       history: (imageId) => imageHistory(engine, imageId),
+      findText: (imageId, text, findOptions) => findTextInImage(engine, imageId, text, findOptions),
       wastedBytes: (imageId, wastedOptions) =>
         (wasted[`${imageId}@${wastedOptions?.sinceLayer ?? 0}`] ??= imageWastedBytes(engine, imageId, { sinceLayer: wastedOptions?.sinceLayer })),
       run: (imageId, command, runOptions) =>
@@ -312,7 +313,7 @@ export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel):
   const runCommands = dockerfile.stages.flatMap((stage) =>
     stage.instructions
       .filter((instruction) => instruction.getKeyword() === 'RUN')
-      .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ')),
+      .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim()),
   );
   return {
     secrets,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -10,7 +10,7 @@ import { type Engine, connectEngine } from '../../src/engine/connect.js';
 import { imageHistory } from '../../src/engine/inspect.js';
 import { RunScope } from '../../src/engine/scope.js';
 import type { VerifyResult } from '../../src/grading/result.js';
-import { shipshape } from '../support/cli.js';
+import { ROOT, shipshape } from '../support/cli.js';
 import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
 
 const ID = 'docker-build-arg-secret';
@@ -71,9 +71,32 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the doc
     expect(result.stdout).not.toMatch(/shipshape-apitoken-[0-9a-f]{32}/);
     expect(report.build).toMatchObject({ builder: 'buildkit-cli', buildkit: { cli: '/usr/bin/docker', secrets: ['api_token'] } });
     expect(report.build!.buildkit!.note).toContain('Built with BuildKit through the docker CLI (/usr/bin/docker build).');
-    // The starter's one RUN made one cache record; it went with the run.
-    expect(report.build!.buildkit!.cacheRecords).toBe(1);
-    expect(report.cleanup!.buildCache).toBe(1);
+    // The starter's one RUN made one cache record, the piped context two more (the transfer and its copy); all went with the run.
+    expect(report.build!.buildkit!.cacheRecords).toBe(3);
+    expect(report.cleanup!.buildCache).toBe(3);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('a secret mount whose RUN copies the value into a file: history is clean, but the file is found, even when deleted later', async () => {
+    const workspace = path.join(scratch, 'ws');
+    const solution = await readFile(path.join(ROOT, 'challenges', ID, 'solution', 'Dockerfile'), 'utf8');
+    await writeFile(
+      path.join(workspace, 'Dockerfile'),
+      solution.replace(
+        'RUN --mount=type=secret,id=api_token sh ./fetch-catalog.sh',
+        'RUN --mount=type=secret,id=api_token sh ./fetch-catalog.sh && cp /run/secrets/api_token /app/.token\nRUN rm /app/.token',
+      ),
+    );
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json']);
+    expect(result.exitCode, result.all).toBe(1);
+    const report = JSON.parse(result.stdout) as VerifyResult;
+    const leak = report.checks.find((check) => check.id === 'token-not-in-image')!;
+    expect(leak.status).toBe('fail');
+    expect(leak.message).toBe(
+      'the value of secret "api_token" is readable by anyone with the image: 1 place, first file /app/.token in layer 4 (made by RUN sh ./fetch-catalog.sh && cp /run/secrets/api_token /app/.token): the file content holds the value',
+    );
+    expect(report.checks.find((check) => check.id === 'catalog-downloaded')!.status).toBe('pass');
+    expect(result.stdout).not.toMatch(/shipshape-apitoken-[0-9a-f]{32}/);
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 
@@ -120,13 +143,14 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the doc
       expect(inspected.Config.Labels).toMatchObject(scope.labels);
       expect(JSON.stringify(await imageHistory(engine, ok.imageId!))).not.toContain(value);
       expect(JSON.stringify(inspected)).not.toContain(value);
-      expect(ok.buildCache!.attributed).toBe(1);
+      // Its RUN, and the context transfer with its copy.
+      expect(ok.buildCache!.attributed).toBe(3);
       expect((await cacheDescriptions()).filter((description) => description.includes(marker))).toHaveLength(1);
       expect(await buildkitTemps()).toEqual(before);
     } finally {
       const report = await scope.dispose();
-      // Only the record of the RUN that finished (the failing one leaves none) was ours to prune.
-      expect(report.buildCache).toBe(1);
+      // The RUN that finished (the failing one leaves none) and each build's context transfer and copy.
+      expect(report.buildCache).toBe(5);
       expect(report.errors).toEqual([]);
     }
     expect((await cacheDescriptions()).filter((description) => description.includes(marker))).toEqual([]);

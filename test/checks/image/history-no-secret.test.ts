@@ -60,6 +60,17 @@ describe('image.history-no-secret', () => {
     expect(JSON.stringify(verdict)).not.toContain(TOKEN);
   });
 
+  it('finds a value an earlier verify generated, kept in a layer BuildKit took from its cache, and says so', async () => {
+    const earlier = `shipshape-apitoken-${'a'.repeat(32)}`;
+    const verdict = await run(context(cleanImage, ['', `RUN |1 API_TOKEN=${earlier} /bin/sh -c sh ./fetch-catalog.sh # buildkit`]));
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toBe(
+      'the value of secret "api_token" is readable by anyone with the image: 1 place, first layer 2 of 2 (docker history): RUN |1 API_TOKEN=*** /bin/sh -c sh ./fetch-catalog.sh' +
+        ' (a value from an earlier verify, kept in a cached layer: BuildKit does not rebuild a step when only a secret changes)',
+    );
+    expect(JSON.stringify(verdict)).not.toContain(earlier);
+  });
+
   it('finds the value in a classic-builder ENV layer and in the config Env', async () => {
     const image = { ...cleanImage, env: [...cleanImage.env, `API_TOKEN=${TOKEN}`] };
     const verdict = await run(context(image, ['', `/bin/sh -c #(nop)  ENV API_TOKEN=${TOKEN}`]));
@@ -87,6 +98,27 @@ describe('image.history-no-secret', () => {
       'config Healthcheck',
     ]);
     expect(JSON.stringify(verdict)).not.toContain(TOKEN);
+  });
+
+  it('reads the files of the image\'s own layers (above the base) and names a file that holds the value', async () => {
+    const ctx = context(cleanImage, ['', 'RUN /bin/sh -c cp /run/secrets/api_token /app/token # buildkit']);
+    const asked: unknown[] = [];
+    ctx.finalBase = { ...cleanImage, id: 'sha256:base', layerCount: 1 };
+    ctx.inspector.findText = async (imageId, text, options) => {
+      asked.push([imageId, text, options]);
+      return [{ path: '/app/token', layer: 2, createdBy: 'RUN cp /run/secrets/api_token /app/token' }];
+    };
+    const verdict = await run(ctx);
+    // Any value of the generated shape: a cached layer may hold an earlier verify's.
+    expect(asked).toEqual([['sha256:abc', 'shipshape-apitoken-', { sinceLayer: 1 }]]);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toBe(
+      'the value of secret "api_token" is readable by anyone with the image: 1 place, first file /app/token in layer 2 (made by RUN cp /run/secrets/api_token /app/token): the file content holds the value',
+    );
+    ctx.inspector.findText = async () => [];
+    expect((await run(ctx)).message).toBe(
+      'the value of secret "api_token" is in none of the 2 layers\' history nor in the image config, nor in any file of the image\'s own layers',
+    );
   });
 
   it('fails with a clear reason when the run has no value for the secret', async () => {
