@@ -37,6 +37,8 @@ export interface BuildOutcome {
   durationMs: number;
   steps: number;
   stepLog: BuildStep[];
+  /** Which builder made the image: the classic builder through the Engine API, or BuildKit through the docker CLI. */
+  builder?: 'classic' | 'buildkit-cli';
 }
 
 export interface BuildContext extends StaticContext {
@@ -53,6 +55,10 @@ export interface ImageFacts {
   cmd: string[] | null;
   entrypoint: string[] | null;
   env: string[];
+  /** Image config labels (our run labels included). */
+  labels?: Record<string, string>;
+  /** Number of filesystem layers (RootFS), base image layers included. */
+  layerCount?: number;
 }
 
 export interface Baseline {
@@ -104,6 +110,29 @@ export interface VariantBuild {
   image: ImageFacts | null;
 }
 
+/** A file whose bytes are in a layer but hidden by a later one (deleted or overwritten). */
+export interface WastedPath {
+  path: string;
+  bytes: number;
+  how: 'deleted' | 'overwritten';
+  addedBy: string;
+  removedBy: string;
+  /** 1-based positions among the image's layers (base first). */
+  addedInLayer: number;
+  removedInLayer: number;
+}
+
+/** Bytes stored and pulled with the image that no container can see, as dive measures them. */
+export interface WastedBytes {
+  totalBytes: number;
+  files: number;
+  /** The biggest wasted paths. */
+  top: WastedPath[];
+  layers: number;
+  /** Layers up to this one (the base image's) were not counted as the ones hiding bytes. */
+  sinceLayer: number;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -117,6 +146,10 @@ export interface ImageInspector {
   pathExists(imageId: string, path: string): Promise<boolean>;
   /** Size of the challenge's starter image built on the same engine. */
   starterBaseline(): Promise<Baseline>;
+  /** Bytes in the image's layers that later layers delete or overwrite (reads `docker save`). */
+  wastedBytes?(imageId: string, options?: { sinceLayer?: number }): Promise<WastedBytes>;
+  /** Files in the image's layers (above `sinceLayer`) whose content holds `text`, deleted ones included. */
+  findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<Array<{ path: string; layer: number; createdBy: string }>>;
 }
 
 export interface HealthLogEntry {
@@ -151,6 +184,8 @@ export interface ImageContext extends StaticContext {
   image: ImageFacts;
   finalBase: ImageFacts | null;
   inspector: ImageInspector;
+  /** This run's build secret values by id (random per verify); absent when the challenge declares none. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export interface RuntimeContext extends ImageContext {
@@ -171,6 +206,8 @@ export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase
   params: Params;
   /** A valid `with:` block, used in docs and tests. */
   example: z.input<Params>;
+  /** Its `with.secret` names a secret under the manifest's build.secrets (checked when the manifest is read). */
+  usesBuildSecret?: boolean;
   run(params: z.output<Params>, context: ContextByPhase[P]): Promise<Verdict> | Verdict;
 }
 

@@ -22,6 +22,8 @@ import { imageConfig } from './image/config.js';
 import { sizeUnder } from './image/size-under.js';
 import { historyNo } from './image/history-no.js';
 import { runtimeCommand } from './runtime/command.js';
+import { historyNoSecret } from './image/history-no-secret.js';
+import { wastedBytes } from './image/wasted-bytes.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -38,6 +40,8 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   sizeVsStarter,
   imagePath,
   healthcheckConfigured,
+  historyNoSecret,
+  wastedBytes,
   runtimeHealthy,
   contextExcludes,
   contextSizeUnder,

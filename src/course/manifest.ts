@@ -40,6 +40,57 @@ export const CheckEntrySchema = z
     }
   });
 
+const buildArgName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a build argument name: letters, digits and _, not starting with a digit');
+
+/** How the grader builds the image: plain classic build unless BuildKit features (secrets) are needed. */
+export const BuildSettingsSchema = z
+  .object({
+    buildkit: z
+      .boolean()
+      .default(false)
+      .describe('Build with BuildKit through the docker CLI (`DOCKER_BUILDKIT=1 docker build`); needed for RUN --mount=type=secret'),
+    secrets: z
+      .array(
+        z
+          .object({
+            id: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, `_`, `.` and `-`, at most 64 characters')
+              .describe('Secret id: the build gets it at /run/secrets/<id> with RUN --mount=type=secret,id=<id>'),
+            buildArg: buildArgName
+              .optional()
+              .describe('Also pass the same value as this build argument, so a Dockerfile that uses ARG instead leaks it (and is graded for it)'),
+          })
+          .strict(),
+      )
+      .max(5)
+      .default([])
+      .describe('Secrets given to every build; each verify generates a new random value'),
+    args: z
+      .record(buildArgName, z.string().max(500))
+      .default({})
+      .refine((args) => Object.keys(args).length <= 20, 'at most 20 build arguments')
+      .describe('Fixed build arguments (`--build-arg NAME=value`)'),
+  })
+  .strict()
+  .superRefine((build, context) => {
+    if (build.secrets.length > 0 && !build.buildkit) {
+      context.addIssue({ code: 'custom', path: ['buildkit'], message: 'build secrets need `buildkit: true` (the classic builder has no secret mounts)' });
+    }
+    const ids = new Set<string>();
+    build.secrets.forEach((secret, index) => {
+      if (ids.has(secret.id)) context.addIssue({ code: 'custom', path: ['secrets', index, 'id'], message: `duplicate secret id "${secret.id}"` });
+      ids.add(secret.id);
+      if (secret.buildArg && secret.buildArg in build.args) {
+        context.addIssue({ code: 'custom', path: ['secrets', index, 'buildArg'], message: `"${secret.buildArg}" is also set under build.args` });
+      }
+    });
+  });
+
+export type BuildSettings = z.output<typeof BuildSettingsSchema>;
+
 export const ManifestSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -61,6 +112,7 @@ export const ManifestSchema = z
       })
       .strict()
       .prefault({}),
+    build: BuildSettingsSchema.prefault({}).describe('How the image is built: BuildKit, secrets and build arguments'),
     checks: z.array(CheckEntrySchema).min(1).max(100),
   })
   .strict()
@@ -72,6 +124,17 @@ export const ManifestSchema = z
         context.addIssue({ code: 'custom', path: ['checks', index, 'id'], message: `duplicate check id "${check.id}" (also checks[${earlier}])` });
       }
       seen.set(check.id, index);
+    });
+    const secretIds = new Set(manifest.build.secrets.map((secret) => secret.id));
+    manifest.checks.forEach((check, index) => {
+      const secret = (check.with as { secret?: unknown }).secret;
+      if (typeof secret === 'string' && findCheckKind(check.kind)?.usesBuildSecret && !secretIds.has(secret)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['checks', index, 'with', 'secret'],
+          message: `"${secret}" is not a secret under build.secrets${secretIds.size ? ` (declared: ${[...secretIds].join(', ')})` : ''}`,
+        });
+      }
     });
     manifest.starterFails.forEach((failing, index) => {
       if (!seen.has(failing)) {

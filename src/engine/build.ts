@@ -6,6 +6,7 @@ import { type Engine, withTimeout } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
+import { type BuildSecret, buildWithCli } from './buildkit.js';
 
 export type BuildEvent =
   | { type: 'context'; fileCount: number; totalBytes: number; ignoredCount: number }
@@ -26,6 +27,14 @@ export interface BuildRequest {
   /** Stage to stop at (`docker build --target`). */
   target?: string;
   buildArgs?: Record<string, string>;
+  /** Build with BuildKit through the docker CLI (needed for secrets). */
+  buildkit?: boolean;
+  /** BuildKit secrets, each given to the CLI as a 0600 file removed after the build. */
+  secrets?: BuildSecret[];
+  /** Values never shown in build output (secret values passed as build args too). */
+  maskValues?: Record<string, string>;
+  /** The Dockerfile's RUN commands, to recognise BuildKit cache records this build made. */
+  runCommands?: string[];
 }
 
 export interface BuildResult extends BuildOutcome {
@@ -34,6 +43,13 @@ export interface BuildResult extends BuildOutcome {
   missingBaseImage: string | null;
   /** The engine went away during the build (stopped, crashed, connection lost): not the learner's fault. */
   engineLost: boolean;
+  builder: 'classic' | 'buildkit-cli';
+  /** The docker CLI used for a BuildKit build. */
+  cli?: string;
+  /** What was done about BuildKit's (unlabelled) build cache. */
+  buildCache?: { attributed: number; note: string };
+  /** A `# syntax=` frontend image BuildKit could not fetch. */
+  frontendUnavailable?: string | null;
 }
 
 const CONNECTION_LOST = /ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|aborted|premature close/i;
@@ -74,8 +90,10 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
       context,
       missingBaseImage: null,
       engineLost: false,
+      builder: request.buildkit ? 'buildkit-cli' : 'classic',
     };
   }
+  if (request.buildkit) return buildWithCli(engine, scope, request, context, started);
 
   const abort = new AbortController();
   let timedOut = false;
@@ -146,6 +164,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
     context,
     missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
     engineLost,
+    builder: 'classic',
   };
 }
 

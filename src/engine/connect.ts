@@ -32,7 +32,9 @@ export function apiAtLeast(version: string, minimum: string): boolean {
 
 /** Describes the endpoint a dockerode client talks to. */
 export function describeEndpoint(docker: Docker): string {
-  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+  const modem = docker.modem as unknown as { socketPath?: string | (() => unknown); host?: string; port?: number | string; protocol?: string };
+  // Newer docker-modem versions default socketPath to a function that picks the socket lazily.
+  if (typeof modem.socketPath === 'function') return 'unix:///var/run/docker.sock (default socket)';
   if (modem.socketPath) return `unix://${modem.socketPath}`;
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
 }

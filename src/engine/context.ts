@@ -26,7 +26,13 @@ export async function planBuildContext(dir: string, dockerfile = 'Dockerfile'): 
   const root = path.resolve(dir);
   const rules = await readIgnoreRules(root);
   const matcher = dockerignore({ ignorecase: false }).add(rules);
-  const hasExceptions = rules.some((rule) => rule.trim().startsWith('!'));
+  // Exception patterns without their `!`: an ignored directory is only entered when one of them could
+  // match inside it, exactly as the docker CLI decides (archive.TarWithOptions): the pattern plus "/"
+  // must start with the directory's path plus "/". So `!**/.env` does not bring back files in an
+  // ignored directory, while `!logs/keep.txt` does.
+  const exceptions = rules.filter((rule) => rule.startsWith('!')).map((rule) => rule.slice(1));
+  const hasExceptions = exceptions.length > 0;
+  const mayReinclude = (directory: string) => exceptions.some((pattern) => `${pattern}/`.startsWith(`${directory}/`));
   const alwaysSent = new Set([toPosix(path.normalize(dockerfile)), '.dockerignore']);
 
   const included = new Set<string>();
@@ -42,7 +48,7 @@ export async function planBuildContext(dir: string, dockerfile = 'Dockerfile'): 
       const ignored = relative === '.shipshape' || (!alwaysSent.has(relative) && matcher.ignores(relative));
       if (entry.isDirectory()) {
         // An ignored directory is only entered when a `!` rule might bring something inside it back.
-        if (ignored && !hasExceptions) {
+        if (ignored && (!hasExceptions || !mayReinclude(relative))) {
           ignoredCount++;
           continue;
         }
@@ -89,13 +95,32 @@ export function packBuildContext(plan: BuildContextPlan): Readable {
   }) as unknown as Readable;
 }
 
+/**
+ * Reads .dockerignore as the docker CLI does (cli/build/dockerignore ReadAll): a BOM on the first line
+ * is dropped; a line is a comment only when `#` is its very first character (before trimming); the
+ * pattern is trimmed, `!` split off and trimmed again, cleaned like a path, and a leading `/` removed.
+ */
+export function parseIgnoreFile(text: string): string[] {
+  const rules: string[] = [];
+  for (const [index, raw] of text.replace(/\r\n/g, '\n').split('\n').entries()) {
+    const line = index === 0 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (line.startsWith('#')) continue;
+    let pattern = line.trim();
+    if (pattern === '') continue;
+    const invert = pattern.startsWith('!');
+    if (invert) pattern = pattern.slice(1).trim();
+    if (pattern.length > 0) {
+      pattern = path.posix.normalize(pattern).replace(/(.)\/+$/, '$1');
+      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+    }
+    rules.push(invert ? `!${pattern}` : pattern);
+  }
+  return rules;
+}
+
 async function readIgnoreRules(root: string): Promise<string[]> {
   try {
-    const text = await readFile(path.join(root, '.dockerignore'), 'utf8');
-    return text
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#'));
+    return parseIgnoreFile(await readFile(path.join(root, '.dockerignore'), 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

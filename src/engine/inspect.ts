@@ -28,6 +28,8 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageFa
       cmd: config.Cmd ?? null,
       entrypoint: (config.Entrypoint as string[] | null | undefined) ?? null,
       env: config.Env ?? [],
+      labels: config.Labels ?? {},
+      layerCount: image.RootFS?.Layers?.length ?? 0,
     };
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return null;

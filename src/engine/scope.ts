@@ -6,6 +6,8 @@ export interface CleanupReport {
   containers: number;
   images: number;
   errors: string[];
+  /** BuildKit cache records of this run removed (BuildKit builds only). */
+  buildCache?: number;
 }
 
 /**
@@ -18,6 +20,7 @@ export class RunScope {
   private readonly images: string[] = [];
   private readonly containers = new Set<string>();
   private readonly keptImages = new Set<string>();
+  private readonly buildCache = new Set<string>();
   private disposed: Promise<CleanupReport> | null = null;
 
   constructor(
@@ -38,6 +41,14 @@ export class RunScope {
     this.containers.add(id);
   }
 
+  /**
+   * BuildKit cache records this run's builds made (they carry no labels). They can only be pruned
+   * once no image uses them, so they go after the images.
+   */
+  trackBuildCache(ids: Iterable<string>): void {
+    for (const id of ids) this.buildCache.add(id);
+  }
+
   keepImage(id: string): void {
     // Compared by short id: the build stream names images by short id, the API by full one.
     this.keptImages.add(shortId(id));
@@ -56,10 +67,12 @@ export class RunScope {
     ]);
     // Newest first: a child must go before the parent it was built on.
     const images = [...new Set([...labelledImages.map((image) => image.Id), ...[...this.images].reverse()])];
-    return removeLeftovers(this.docker, {
+    const report = await removeLeftovers(this.docker, {
       containers: [...new Set([...this.containers, ...labelled.map((container) => container.Id)])],
       images: images.filter((id) => !this.keptImages.has(shortId(id))),
     });
+    if (this.buildCache.size > 0) report.buildCache = await pruneBuildCacheRecords(this.docker, [...this.buildCache], report.errors);
+    return report;
   }
 }
 
@@ -96,6 +109,45 @@ export async function removeLeftovers(docker: Docker, objects: { containers: str
     pending = conflicted.map(({ id }) => id);
   }
   return report;
+}
+
+/**
+ * Prunes BuildKit cache records by id, one at a time (`POST /build/prune?filters={"id":[...]}`): never a
+ * global prune. A record still used by an image that is kept (--keep-image) simply stays.
+ */
+async function pruneBuildCacheRecords(docker: Docker, ids: string[], errors: string[]): Promise<number> {
+  const modem = docker.modem as unknown as { dial(options: unknown, callback: (error: unknown, data: unknown) => void): void };
+  const pruneOne = (id: string) =>
+    new Promise<{ CachesDeleted?: string[] | null }>((resolve, reject) =>
+      modem.dial(
+        {
+          path: '/build/prune?',
+          method: 'POST',
+          options: { _query: { filters: { id: [id] } }, _body: {} },
+          statusCodes: { 200: true, 500: 'server error' },
+        },
+        (error, data) => (error ? reject(error) : resolve((data ?? {}) as { CachesDeleted?: string[] | null })),
+      ),
+    );
+  let removed = 0;
+  // A record still used by a later step's record is only released once that one is gone: repeat
+  // while a pass removes something (children are usually newer, so newest first).
+  let pending = [...ids].reverse();
+  while (pending.length > 0) {
+    const left: string[] = [];
+    for (const id of pending) {
+      try {
+        const deleted = (await pruneOne(id)).CachesDeleted?.length ?? 0;
+        if (deleted > 0) removed += deleted;
+        else left.push(id);
+      } catch (error) {
+        errors.push(`build cache ${id.slice(0, 12)}: ${describe(error)}`);
+      }
+    }
+    if (left.length === pending.length) break;
+    pending = left;
+  }
+  return removed;
 }
 
 /** The build stream gives short ids, the API full ones: keep one of each image, first seen first. */

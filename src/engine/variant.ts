@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BuildVariant, VariantBuild } from '../checks/kind.js';
 import { UserError } from '../errors.js';
-import { buildImage } from './build.js';
+import { type BuildRequest, buildImage } from './build.js';
 import type { Engine } from './connect.js';
 import { inspectImage } from './inspect.js';
 import type { RunScope } from './scope.js';
@@ -18,7 +18,15 @@ const STATE_DIR = '.shipshape';
 export async function buildVariant(
   engine: Engine,
   scope: RunScope,
-  request: { workspaceDir: string; dockerfile: string; timeoutMs: number; signal?: AbortSignal; variant: BuildVariant },
+  request: {
+    workspaceDir: string;
+    dockerfile: string;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    variant: BuildVariant;
+    /** The run's build settings (BuildKit, secrets, the manifest's build args), applied to the variant too. */
+    build?: Pick<BuildRequest, 'buildkit' | 'buildArgs' | 'secrets' | 'maskValues' | 'runCommands'>;
+  },
 ): Promise<VariantBuild> {
   const { variant } = request;
   const changes = Object.entries(variant.changes ?? {});
@@ -48,8 +56,9 @@ export async function buildVariant(
       dockerfile: request.dockerfile,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
+      ...request.build,
       target: variant.target,
-      buildArgs: variant.buildArgs,
+      ...(variant.buildArgs || request.build?.buildArgs ? { buildArgs: { ...request.build?.buildArgs, ...variant.buildArgs } } : {}),
     });
     const image = outcome.imageId ? await inspectImage(engine, outcome.imageId) : null;
     return {
@@ -59,6 +68,7 @@ export async function buildVariant(
         durationMs: outcome.durationMs,
         steps: outcome.steps,
         stepLog: outcome.stepLog,
+        builder: outcome.builder,
       },
       image,
     };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Baseline } from '../checks/kind.js';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
 import { UserError } from '../errors.js';
-import { buildImage } from '../engine/build.js';
+import { type BuildRequest, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { imageLayerCount, inspectImage } from '../engine/inspect.js';
 import type { RunScope } from '../engine/scope.js';
@@ -32,6 +32,8 @@ export async function starterBaseline(options: {
   dockerfile: string;
   buildTimeoutMs: number;
   signal?: AbortSignal;
+  /** The run's build settings: a starter that needs BuildKit or build args is measured the same way. */
+  build?: Pick<BuildRequest, 'buildkit' | 'buildArgs' | 'secrets' | 'maskValues'>;
   onNote?: (message: string) => void;
 }): Promise<Baseline> {
   const key = await baselineKey(options);
@@ -49,6 +51,7 @@ export async function starterBaseline(options: {
     dockerfile: options.dockerfile,
     timeoutMs: options.buildTimeoutMs,
     signal: options.signal,
+    ...options.build,
   });
   if (!result.imageId) {
     throw new UserError(

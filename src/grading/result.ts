@@ -39,9 +39,13 @@ export interface VerifyResult {
     durationMs: number;
     context: { files: number; bytes: number; ignored: number };
     keptAs: string | null;
+    /** classic: the Engine API's classic builder; buildkit-cli: BuildKit through `DOCKER_BUILDKIT=1 docker build`. */
+    builder: 'classic' | 'buildkit-cli';
+    /** cacheRecords: BuildKit cache records attributed to this build, pruned with the run (see cleanup.buildCache). */
+    buildkit?: { cli: string | null; secrets: string[]; cacheRecords: number; note: string };
   } | null;
   limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
-  cleanup: { containers: number; images: number; errors: string[] } | null;
+  cleanup: { containers: number; images: number; errors: string[]; buildCache?: number } | null;
   /**
    * Before/after against the challenge's starter on the same engine, when an image was built and
    * the starter was measured (added after schemaVersion 1 was published; absent in older output).

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
@@ -13,9 +14,12 @@ import type {
   RuntimeContext,
   StaticContext,
   Verdict,
+  WastedBytes,
 } from '../checks/kind.js';
 import { findCheckKind } from '../checks/registry.js';
-import type { CheckEntry } from '../course/manifest.js';
+import type { BuildSettings, CheckEntry } from '../course/manifest.js';
+import { runCommand } from '../checks/dockerfile/operands.js';
+import type { BuildSecret } from '../engine/buildkit.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
@@ -24,6 +28,7 @@ import { imageHistory, imageLayerCount, imagePathExists, inspectImage, runInImag
 import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
+import { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
@@ -120,6 +125,13 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     await runPhase('static', staticContext);
 
     const scope = new RunScope(engine.docker, manifest.id);
+    const buildPlan = planBuild(manifest.build, dockerfile);
+    if (manifest.build.buildkit) {
+      emit({
+        type: 'note',
+        message: `This challenge builds with BuildKit through the docker CLI (DOCKER_BUILDKIT=1 docker build)${buildPlan.secrets.length ? `, with ${buildPlan.secrets.length === 1 ? 'a new random value for the build secret' : 'new random values for the build secrets'} ${buildPlan.secrets.map((secret) => secret.id).join(', ')}` : ''}.`,
+      });
+    }
     const limits = options.limits ?? DEFAULT_LIMITS;
     let build: BuildResult | null = null;
     let keptAs: string | null = null;
@@ -137,6 +149,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         tag,
         signal: options.signal,
         onEvent: (event) => emit({ type: 'build', event }),
+        ...buildPlan.request,
       });
       if (options.signal?.aborted) throw new CancelledError();
       if (build.engineLost) {
@@ -175,11 +188,17 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         const finalBaseRef = finalStage ? dockerfile.externalBaseOf(finalStage) : null;
         const finalBase: ImageFacts | null =
           finalBaseRef === 'scratch'
-            ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null }
+            ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null, layerCount: 0 }
             : finalBaseRef
               ? await inspectImage(engine, finalBaseRef)
               : null;
-        imageContext = { ...staticContext, image: imageFacts, finalBase, inspector: makeInspector(options, scope) };
+        imageContext = {
+          ...staticContext,
+          image: imageFacts,
+          finalBase,
+          inspector: makeInspector(options, scope, buildPlan.request),
+          ...(buildPlan.secrets.length ? { secrets: Object.fromEntries(buildPlan.secrets.map((secret) => [secret.id, secret.value])) } : {}),
+        };
       }
 
       await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
@@ -241,6 +260,17 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             durationMs: build.durationMs,
             context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
             keptAs,
+            builder: build.builder,
+            ...(build.builder === 'buildkit-cli'
+              ? {
+                  buildkit: {
+                    cli: build.cli ?? null,
+                    secrets: buildPlan.secrets.map((secret) => secret.id),
+                    cacheRecords: build.buildCache?.attributed ?? 0,
+                    note: `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build). ${build.buildCache?.note ?? ''}`.trim(),
+                  },
+                }
+              : {}),
           }
         : null,
       limits: {
@@ -271,11 +301,16 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     }
   }
 
-  function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope): ImageInspector {
+  function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope, buildSettings: BuildPlan['request']): ImageInspector {
+    // Read once per image and run, whichever checks ask.
+    const wasted: Record<string, Promise<WastedBytes>> = {};
     return {
       inspect: (ref) => inspectImage(engine, ref),
       pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
       history: (imageId) => imageHistory(engine, imageId),
+      findText: (imageId, text, findOptions) => findTextInImage(engine, imageId, text, findOptions),
+      wastedBytes: (imageId, wastedOptions) =>
+        (wasted[`${imageId}@${wastedOptions?.sinceLayer ?? 0}`] ??= imageWastedBytes(engine, imageId, { sinceLayer: wastedOptions?.sinceLayer })),
       run: (imageId, command, runOptions) =>
         runInImage(engine, runScope, imageId, command, { ...runOptions, limits: verifyOptions.limits ?? DEFAULT_LIMITS }),
       buildVariant: (variant) =>
@@ -285,6 +320,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           timeoutMs: (verifyOptions.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds) * 1000,
           signal: verifyOptions.signal,
           variant,
+          build: buildSettings,
         }),
       starterBaseline: () =>
         (baseline ??= starterBaseline({
@@ -295,10 +331,46 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           dockerfile: manifest.dockerfile,
           buildTimeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
           signal: verifyOptions.signal,
+          build: buildSettings,
           onNote: (message) => emit({ type: 'note', message }),
         })),
     };
   }
+}
+
+export interface BuildPlan {
+  secrets: Array<BuildSecret & { buildArg?: string }>;
+  /** Settings for every build of this run (the learner's, variants, the starter baseline). */
+  request: { buildkit: boolean; buildArgs?: Record<string, string>; secrets?: BuildSecret[]; maskValues?: Record<string, string>; runCommands?: string[] };
+}
+
+/**
+ * Each verify makes new random secret values, so a value found in the image can only have come from
+ * this build. A secret with `buildArg` is also passed as that build argument: a Dockerfile that takes
+ * the token through ARG instead of a secret mount then leaks exactly this value.
+ */
+export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel): BuildPlan {
+  const secrets = settings.secrets.map((secret) => ({
+    id: secret.id,
+    value: `shipshape-${secret.id.replace(/[^A-Za-z0-9]/g, '').toLowerCase()}-${randomBytes(16).toString('hex')}`,
+    ...(secret.buildArg ? { buildArg: secret.buildArg } : {}),
+  }));
+  const secretArgs = Object.fromEntries(secrets.filter((secret) => secret.buildArg).map((secret) => [secret.buildArg!, secret.value]));
+  const buildArgs = { ...settings.args, ...secretArgs };
+  const runCommands = dockerfile.stages.flatMap((stage) =>
+    stage.instructions
+      .filter((instruction) => instruction.getKeyword() === 'RUN')
+      .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim()),
+  );
+  return {
+    secrets,
+    request: {
+      buildkit: settings.buildkit,
+      ...(Object.keys(buildArgs).length ? { buildArgs } : {}),
+      ...(secrets.length ? { secrets: secrets.map(({ id, value }) => ({ id, value })), maskValues: secretArgs } : {}),
+      ...(settings.buildkit ? { runCommands } : {}),
+    },
+  };
 }
 
 async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase[Phase]): Promise<CheckResult> {

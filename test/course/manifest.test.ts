@@ -90,3 +90,42 @@ describe('manifest strictness', () => {
     expect(problems.some((problem) => /Unrecognized key.*sumary/.test(problem.message))).toBe(true);
   });
 });
+
+describe('manifest build section', () => {
+  const withSecret = `${minimal}  - id: no-leak
+    kind: image.history-no-secret
+    title: No token in the image
+    with: { secret: api_token }
+    hint: Use a secret mount.
+`;
+
+  it('defaults to a classic build with no secrets or args', () => {
+    expect(parseManifest('m.yaml', minimal).build).toEqual({ buildkit: false, secrets: [], args: {} });
+  });
+
+  it('accepts BuildKit with a secret that is also passed as a build argument, and fixed args', () => {
+    const manifest = parseManifest(
+      'm.yaml',
+      `${withSecret}build:\n  buildkit: true\n  secrets:\n    - { id: api_token, buildArg: API_TOKEN }\n  args: { APP_VERSION: "1.2" }\n`,
+    );
+    expect(manifest.build).toEqual({ buildkit: true, secrets: [{ id: 'api_token', buildArg: 'API_TOKEN' }], args: { APP_VERSION: '1.2' } });
+  });
+
+  it('refuses secrets without buildkit, duplicate ids, bad names and unknown keys', () => {
+    const messages = problemsOf(
+      `${minimal}build:\n  secrets:\n    - { id: api_token }\n    - { id: api_token, buildArg: "1BAD" }\n    - { id: other, env: X }\n`,
+    ).map((problem) => `${problem.path}: ${problem.message}`);
+    expect(messages).toContain('build.buildkit: build secrets need `buildkit: true` (the classic builder has no secret mounts)');
+    expect(messages.some((message) => message.startsWith('build.secrets[1].buildArg: a build argument name'))).toBe(true);
+    expect(messages.some((message) => /^build\.secrets\[2\]: Unrecognized key.*env/.test(message))).toBe(true);
+  });
+
+  it('refuses a check naming a secret that build.secrets does not declare', () => {
+    const problems = problemsOf(`${withSecret}build:\n  buildkit: true\n  secrets: [{ id: other_token }]\n`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      path: 'checks[1].with.secret',
+      message: '"api_token" is not a secret under build.secrets (declared: other_token)',
+    });
+  });
+});

@@ -48,7 +48,7 @@ function parse(instruction: Instruction): ParsedHealthcheck {
 }
 
 /** Why a test command always exits 0, or null when it can fail. */
-function alwaysSucceeds(command: string): string | null {
+export function alwaysSucceeds(command: string): string | null {
   const tidy = command.replace(/\s+/g, ' ').replace(/[\s;]+$/, '').trim();
   if (ALWAYS_SUCCEEDS_ALONE.test(tidy)) return `\`${tidy}\` always succeeds, so the container is reported healthy whatever state it is in`;
   const suffix = ALWAYS_SUCCEEDS_SUFFIX.exec(tidy);

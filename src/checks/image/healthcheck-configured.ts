@@ -1,18 +1,63 @@
 import { z } from 'zod';
+import { formatSeconds } from '../format.js';
+import { alwaysSucceeds } from '../dockerfile/healthcheck.js';
 import { defineCheck, fail, pass } from '../kind.js';
+
+const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
+
+/** The test as a command line to run by itself: CMD argv as is, CMD-SHELL through /bin/sh -c. */
+function probeCommand(test: string[]): string[] {
+  return test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test.slice(1);
+}
+
+/** The command text judged for triviality: the shell script for CMD-SHELL or `sh -c script`, else argv joined. */
+function commandText(test: string[]): string {
+  if (test[0] === 'CMD-SHELL') return test.slice(1).join(' ');
+  const [program, flag, script] = test.slice(1);
+  return program && SHELLS.test(program) && flag === '-c' && script !== undefined ? script : test.slice(1).join(' ');
+}
 
 export const healthcheckConfigured = defineCheck({
   kind: 'image.healthcheck-configured',
   phase: 'image',
-  summary: "The built image's config carries a health check (declared or inherited), not NONE.",
-  params: z.object({}),
-  example: {},
-  run(_params, { image }) {
+  summary:
+    "The built image's config carries a health check (declared or inherited), not NONE; by default its test must be meaningful: not trivially true, and failing in a container of the image where the application was not started.",
+  params: z
+    .object({
+      requireMeaningful: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Fail a test that always succeeds (`true`, `exit 0`, a lone `echo`, `|| true`) or that still exits 0 when run in a container of the image whose application was never started',
+        ),
+      probeTimeoutSeconds: z.number().min(1).max(60).default(10).describe('Longest the test may run in the app-down probe'),
+    })
+    .strict(),
+  example: { requireMeaningful: true },
+  async run({ requireMeaningful, probeTimeoutSeconds }, { image, inspector }) {
     const health = image.healthcheck;
     if (!health) return fail('the image has no health check in its config');
     if (health.test[0] === 'NONE') return fail('the image disables its health check (HEALTHCHECK NONE)');
-    const command = health.test[0] === 'CMD-SHELL' ? health.test.slice(1).join(' ') : health.test.slice(1).join(' ');
+    const command = commandText(health.test);
     const interval = health.intervalNs ? `${health.intervalNs / 1e9}s` : 'default 30s';
-    return pass(`health check: ${command} (every ${interval})`, { test: health.test, intervalNs: health.intervalNs, retries: health.retries });
+    const evidence: Record<string, unknown> = { test: health.test, intervalNs: health.intervalNs, retries: health.retries };
+    if (requireMeaningful) {
+      const why = alwaysSucceeds(command);
+      if (why) return fail(`the image's health check tests \`${command}\`: ${why}`, evidence);
+      // Behaviour, not wording: the test runs alone in a fresh container of the image (its own CMD never
+      // started, no network). A test that still exits 0 cannot tell a working container from a dead one.
+      const probe = await inspector.run(image.id, probeCommand(health.test), { entrypoint: [], timeoutMs: probeTimeoutSeconds * 1000 });
+      const output = `${probe.stdout}${probe.stderr}`.trim().split('\n').slice(-3).join(' / ');
+      evidence.appDownProbe = { exitCode: probe.exitCode, timedOut: probe.timedOut, output, durationMs: probe.durationMs };
+      if (probe.exitCode === 0) {
+        return fail(
+          `the image's health check \`${command}\` exits 0 even in a container where the application was never started ` +
+            `(probe took ${formatSeconds(probe.durationMs)}${output ? `, output: ${output}` : ''}), so it reports healthy whatever state the app is in; test the app itself (a request, a heartbeat)`,
+          evidence,
+        );
+      }
+    }
+    const probeNote = requireMeaningful ? '; it fails while the app is not running, as it should' : '';
+    return pass(`health check: ${command} (every ${interval})${probeNote}`, evidence);
   },
 });

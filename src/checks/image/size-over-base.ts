@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
+import { describeWasted, learnerWaste } from './wasted-bytes.js';
 
 export const sizeOverBase = defineCheck({
   kind: 'image.size-over-base',
@@ -23,6 +24,9 @@ export const sizeOverBase = defineCheck({
     // Where the bytes went is what the learner needs to fix it; scratch has no history of its own.
     const layers = await largestAddedLayers(inspector, image.id, finalBase.id === 'scratch' ? null : finalBase.id);
     if (layers) evidence.largestLayers = layers;
-    return fail(summary, evidence);
+    // Over budget: say how much of it no container can even see (reading the layers takes a moment, so only now).
+    const wasted = await learnerWaste({ image, finalBase, inspector });
+    if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
+    return fail(`${summary}; of that, ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },
 });

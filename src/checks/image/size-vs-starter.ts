@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
+import { describeWasted, learnerWaste } from './wasted-bytes.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
@@ -27,6 +28,8 @@ export const sizeVsStarter = defineCheck({
     const baseId = finalBase && finalBase.id !== 'scratch' ? finalBase.id : null;
     const layers = await largestAddedLayers(inspector, image.id, baseId);
     if (layers) evidence.largestLayers = layers;
-    return fail(summary, evidence);
+    const wasted = await learnerWaste({ image, finalBase, inspector });
+    if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
+    return fail(`${summary}; ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },
 });

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { buildSucceeds } from '../../../src/checks/build/succeeds.js';
+import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
+import type { BuildContext, BuildOutcome } from '../../../src/checks/kind.js';
+
+function run(source: string, build: Partial<BuildOutcome>) {
+  const context: BuildContext = {
+    dockerfile: DockerfileModel.parse('Dockerfile', source),
+    workspaceDir: '/tmp',
+    build: { imageId: null, failure: null, durationMs: 1200, steps: 3, stepLog: [], ...build },
+  };
+  return buildSucceeds.run({}, context);
+}
+
+const HEREDOC = 'FROM debian:bookworm-slim\nWORKDIR /app\nRUN <<EOF\necho hi > /hi\nEOF\nCMD ["cat", "/hi"]\n';
+
+describe('build.succeeds messages for input the engine cannot take', () => {
+  it('explains an "unknown instruction" that is really a heredoc body line, naming the RUN that opened it', async () => {
+    const verdict = await run(HEREDOC, {
+      failure: { step: null, message: 'the engine rejected the Dockerfile: dockerfile parse error line 4: unknown instruction: ECHO', lastLines: [] },
+    });
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toContain('line 4 is inside the heredoc EOF opened by RUN at line 3');
+    expect(verdict.message).toContain('does not support heredocs');
+  });
+
+  it('explains it in CRLF files with a BOM too', async () => {
+    const verdict = await run(`\uFEFF${HEREDOC.replace(/\n/g, '\r\n')}`, {
+      failure: { step: null, message: 'dockerfile parse error line 4: unknown instruction: ECHO', lastLines: [] },
+    });
+    expect(verdict.message).toContain('line 4 is inside the heredoc EOF opened by RUN at line 3');
+  });
+
+  it('leaves a genuine unknown instruction alone', async () => {
+    const verdict = await run('FROM debian:bookworm-slim\nFOO bar\n', {
+      failure: { step: null, message: 'the engine rejected the Dockerfile: dockerfile parse error line 2: unknown instruction: FOO', lastLines: [] },
+    });
+    expect(verdict.message).toBe('build failed: the engine rejected the Dockerfile: dockerfile parse error line 2: unknown instruction: FOO');
+  });
+
+  it('notes a `# syntax=` line the classic builder ignored, but not for BuildKit builds', async () => {
+    const source = '# syntax=docker/dockerfile:1.4\nFROM debian:bookworm-slim\n';
+    const classic = await run(source, { imageId: 'sha256:x', builder: 'classic' });
+    expect(classic.message).toBe(
+      'built in 1.2 s (3 steps); note: the `# syntax=docker/dockerfile:1.4` line was ignored: the classic builder always uses its built-in Dockerfile frontend',
+    );
+    const buildkit = await run(source, { imageId: 'sha256:x', builder: 'buildkit-cli' });
+    expect(buildkit.message).toBe('built in 1.2 s (3 steps)');
+    const comment = await run('FROM debian:bookworm-slim\n# syntax=docker/dockerfile:1.4\n', { imageId: 'sha256:x', builder: 'classic' });
+    expect(comment.message).toBe('built in 1.2 s (3 steps)');
+  });
+});

@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as dockerignoreModule from '@balena/dockerignore';
+import fc from 'fast-check';
+import tarStream from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packBuildContext, parseIgnoreFile, planBuildContext } from '../../src/engine/context.js';
+import { dockerCli, dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession } from '../support/engine.js';
+
+const run = promisify(execFile);
+const dockerignore = dockerignoreModule.default as unknown as typeof import('@balena/dockerignore').default;
+
+const SEGMENTS = ['a', 'b', 'sub', '.hidden', 'x.txt', 'y.log', 'z', '.env', 'A'];
+const RULES = [
+  ' # not a comment', '!**/y.log', '!a/sub', '!sub/a', '/a/', '\uFEFF*.txt',
+  '*.log', 'a', 'a/**', '!a/x.txt', '**/z', 'sub/*', '.env', 'b/', '!b/sub', '*/x.txt', '# comment', '', '   ', '**', '!**/.env',
+  'a/*/z', '?.txt', '[xy].txt', '!sub', '/b', './a', 'a/../b', '**/*.txt', '!**/sub/**', '*', '!*.log', 'sub', ' a ', '!  z', 'A',
+  '**/.hidden', '.hidden/**', '!.hidden/x.txt', 'z/', 'sub/**/y.log',
+];
+
+const tree = fc.uniqueArray(
+  fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
+  { minLength: 1, maxLength: 14 },
+).map((paths) =>
+  // A path cannot be both a file and a directory: keep files that are no other path's prefix.
+  paths.filter((candidate) => !paths.some((other) => other !== candidate && other.startsWith(`${candidate}/`))),
+);
+const rules = fc.array(fc.constantFrom(...RULES), { maxLength: 7 });
+/**
+ * Exceptions starting with `**` are left out of the comparison with this engine's CLI: Docker 20.10's
+ * matcher tests a pattern against a parent directory only with as many path parts as the pattern has,
+ * so after `*`, `!**\/y.log` brings back the directory y.log but not y.log/A. Docker 23+'s
+ * patternmatcher (and @balena/dockerignore, which we follow) tries every parent and sends y.log/A.
+ */
+const cliRules = fc.array(fc.constantFrom(...RULES.filter((rule) => !/^!\s*\*\*/.test(rule))), { maxLength: 7 });
+
+async function materialise(root: string, files: string[], ignore: string[]): Promise<void> {
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), file);
+  }
+  await writeFile(path.join(root, '.dockerignore'), `${ignore.join('\n')}\n`);
+  await writeFile(
+    path.join(root, 'Dockerfile'),
+    'FROM debian:bookworm-slim\nCOPY . /ctx\nRUN cd /ctx && find . \\( -type f -o -type l \\) | sort | sed "s/^/CTX:/"\n',
+  );
+}
+
+/** The regular files the packer really sends: read back from the tar stream. */
+async function packedFiles(root: string): Promise<string[]> {
+  const plan = await planBuildContext(root);
+  const extract = tarStream.extract();
+  const names: string[] = [];
+  extract.on('entry', (header, stream, next) => {
+    if (header.type !== 'directory') names.push(header.name.replace(/^\.\//, ''));
+    stream.on('end', next);
+    stream.resume();
+  });
+  const done = new Promise((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  packBuildContext(plan).pipe(extract);
+  await done;
+  return names.sort();
+}
+
+/**
+ * The docker CLI's walk (archive.TarWithOptions in 20.10) written out independently: @balena/dockerignore
+ * matches each path; an ignored file is skipped; an ignored directory is skipped unless an exception
+ * pattern (plus "/") starts with the directory (plus "/"); the Dockerfile and .dockerignore are always sent.
+ */
+function referenceFiles(files: string[], ignoreLines: string[]): string[] {
+  const rules = parseIgnoreFile(ignoreLines.join('\n'));
+  const matcher = dockerignore({ ignorecase: false }).add(rules);
+  const exceptions = rules.filter((rule) => rule.startsWith('!')).map((rule) => rule.slice(1));
+  const all = [...files, 'Dockerfile', '.dockerignore'];
+  const sent: string[] = [];
+  const walk = (dir: string) => {
+    const children = new Set(all.filter((file) => file.startsWith(dir ? `${dir}/` : '')).map((file) => file.slice(dir ? dir.length + 1 : 0).split('/')[0]!));
+    for (const child of children) {
+      const rel = dir ? `${dir}/${child}` : child;
+      const isFile = all.includes(rel);
+      const always = rel === 'Dockerfile' || rel === '.dockerignore';
+      const skip = !always && matcher.ignores(rel);
+      if (isFile) {
+        if (!skip) sent.push(rel);
+        continue;
+      }
+      if (skip && !exceptions.some((pattern) => `${pattern}/`.startsWith(`${rel}/`))) continue;
+      walk(rel);
+    }
+  };
+  walk('');
+  return sent.sort();
+}
+
+describe('the build context matches the docker CLI', () => {
+  let scratch: string;
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-ctxprop-'));
+  });
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('reads .dockerignore lines as the CLI does: comments only at column 0, trimming, `!`, cleaning, leading slash, BOM', () => {
+    expect(parseIgnoreFile('\uFEFF# c\n #not a comment\n  a/  \n!  b/../c\n/d\n./e/\n\n   \n!/f\r\n**/g/\n')).toEqual([
+      '#not a comment',
+      'a',
+      '!c',
+      'd',
+      'e',
+      '!f',
+      '**/g',
+    ]);
+  });
+
+  it('random trees and ignore files: the packed files are what the CLI walk keeps', async () => {
+    const root = path.join(scratch, 'prop');
+    await fc.assert(
+      fc.asyncProperty(tree, rules, async (files, ignore) => {
+        await materialise(root, files, ignore);
+        expect(await packedFiles(root)).toEqual(referenceFiles(files, ignore));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  describe.runIf(dockerTestsEnabled)('against the real docker CLI', { timeout: 300_000 }, () => {
+    beforeAll(() => {
+      requireEngine();
+      requireImages('debian:bookworm-slim');
+    });
+
+    it('random trees and ignore files (a few cases): the files a classic `docker build` copies are the ones we send', async () => {
+      const root = path.join(scratch, 'cli');
+      let cases = 0;
+      await fc.assert(
+        fc.asyncProperty(tree, cliRules, async (files, ignore) => {
+          cases++;
+          await materialise(root, files, ignore);
+          const iidfile = path.join(scratch, 'iid');
+          const labels = ['dev.shipshape.tool=shipshape', `dev.shipshape.session=${testSession()}`, 'dev.shipshape.run=context-property'];
+          let output: string;
+          try {
+            const result = await run(
+              dockerCli(),
+              ['build', '--no-cache', '--rm', '--force-rm', '--iidfile', iidfile, ...labels.flatMap((label) => ['--label', label]), root],
+              { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 10_000_000 },
+            );
+            output = result.stdout;
+          } finally {
+            const id = await readFile(iidfile, 'utf8').catch(() => '');
+            if (id) await run(dockerCli(), ['rmi', '-f', id.trim()]).catch(() => undefined);
+            await rm(iidfile, { force: true });
+          }
+          const copied = output
+            .split('\n')
+            .filter((line) => line.startsWith('CTX:./'))
+            .map((line) => line.slice('CTX:./'.length))
+            .sort();
+          // The daemon reads the Dockerfile and .dockerignore but does not COPY them when they are ignored.
+          const sent = (await packedFiles(root)).filter((file) => file !== 'Dockerfile' && file !== '.dockerignore');
+          expect(sent, `rules ${JSON.stringify(ignore)} tree ${JSON.stringify(files)}`).toEqual(copied.filter((file) => file !== 'Dockerfile' && file !== '.dockerignore'));
+        }),
+        { numRuns: 10, endOnFailure: true },
+      );
+      expect(cases).toBe(10);
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+    });
+  });
+});
