@@ -4,6 +4,8 @@
 #   debian:bookworm-slim   debootstrap (minbase) slimmed like the official image
 #   php:8.2-fpm-alpine     Debian's php8.2-fpm + apk / docker-php-ext-* shims
 #   composer:2             Debian's composer packed as a self-contained phar
+#   postgres:16-alpine     Debian's PostgreSQL 15 with an entrypoint like the official image's
+#   nginx:alpine           Debian's nginx laid out like the official image, busybox wget
 # Each image carries the label dev.shipshape.stand-in=<recipe hash>; an image is built
 # only when it is missing or its label differs from the current recipe. An image under
 # one of these tags WITHOUT that label (a real, pulled image) is left alone.
@@ -184,16 +186,16 @@ if needs_build debian:bookworm-slim "$debian_hash"; then
 fi
 
 base=$(parent_identity debian:bookworm-slim)
-declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer)
-declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50)
+declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer [postgres:16-alpine]=postgres [nginx:alpine]=nginx)
+declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50 [postgres:16-alpine]=30 [nginx:alpine]=15)
 declare -A PIDS=() STARTED=()
-for tag in php:8.2-fpm-alpine composer:2; do
+for tag in php:8.2-fpm-alpine composer:2 postgres:16-alpine nginx:alpine; do
   dir=$HERE/${DIRS[$tag]}
   hash=$(hash_files "$SELF" "$dir" "base=$base")
   needs_build "$tag" "$hash" || continue
   workdir
   say "stand-in $tag: building (about ${SECS[$tag]} s)"
-  # The two images are independent: build them side by side.
+  # The images are independent: build them side by side.
   build_dockerfile "$tag" "$dir" "$hash" "$WORK/${DIRS[$tag]}.log" &
   PIDS[$tag]=$! STARTED[$tag]=$SECONDS
 done

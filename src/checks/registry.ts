@@ -13,6 +13,15 @@ import { imagePath } from './image/path.js';
 import { sizeOverBase } from './image/size-over-base.js';
 import { sizeVsStarter } from './image/size-vs-starter.js';
 import { runtimeHealthy } from './runtime/healthy.js';
+import { composeServiceDefined } from './compose/service-defined.js';
+import { composeHealthcheck } from './compose/healthcheck.js';
+import { composeDependsOn } from './compose/depends-on.js';
+import { composeVolumeMount } from './compose/volume-mount.js';
+import { composePublishedPort } from './compose/published-port.js';
+import { composeSecret } from './compose/secret.js';
+import { composeStartedAfterHealthy } from './compose/started-after-healthy.js';
+import { composeHttp } from './compose/http.js';
+import { composeExec } from './compose/exec.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -30,6 +39,15 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   imagePath,
   healthcheckConfigured,
   runtimeHealthy,
+  composeServiceDefined,
+  composeHealthcheck,
+  composeDependsOn,
+  composeVolumeMount,
+  composePublishedPort,
+  composeSecret,
+  composeStartedAfterHealthy,
+  composeHttp,
+  composeExec,
 ] as unknown as readonly CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
 import type {
   BuildContext,
+  ComposeContext,
+  StackContext,
   ContextByPhase,
   ImageContext,
   ImageFacts,
@@ -21,6 +23,7 @@ import type { Engine } from '../engine/connect.js';
 import { imagePathExists, inspectImage } from '../engine/inspect.js';
 import { type ContainerLimits, DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
+import { ComposeStack, loadComposeModel } from '../engine/compose.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
@@ -58,7 +61,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const started = Date.now();
   const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
   const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
-  const timings = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
+  const timings: VerifyResult['timings'] = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
   const results: CheckResult[] = [];
   const emit = (event: VerifyEvent) => onEvent?.(event);
   const checksOf = (phase: Phase) =>
@@ -87,7 +90,10 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       emit({ type: 'check', result });
     }
     emit({ type: 'phase', phase, state: 'end' });
-    if (phase !== 'build') timings[`${phase}Ms` as 'staticMs' | 'imageMs' | 'runtimeMs'] += Date.now() - phaseStart;
+    if (phase !== 'build') {
+      const key = `${phase}Ms` as 'staticMs' | 'composeMs' | 'imageMs' | 'runtimeMs' | 'stackMs';
+      timings[key] = (timings[key] ?? 0) + Date.now() - phaseStart;
+    }
     return allPassed;
   }
 
@@ -99,29 +105,103 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   }
 
   async function gradeLocked(): Promise<VerifyResult> {
-    const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
-    const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
-      }
-      throw error;
-    });
-    const dockerfile = DockerfileModel.parse(dockerfilePath, source);
-    const staticContext: StaticContext = { dockerfile, workspaceDir: options.workspaceDir };
-    await runPhase('static', staticContext);
+    // A compose-only challenge has no Dockerfile: its Dockerfile phases have no checks (the manifest schema sees to that).
+    let staticContext: StaticContext | null = null;
+    let dockerfile: DockerfileModel | null = null;
+    if (manifest.dockerfile) {
+      const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
+      const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') {
+          throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
+        }
+        throw error;
+      });
+      dockerfile = DockerfileModel.parse(dockerfilePath, source);
+      staticContext = { dockerfile, workspaceDir: options.workspaceDir };
+      await runPhase('static', staticContext);
+    }
+
+    // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
+    let composeContext: ComposeContext | null = null;
+    if (manifest.compose) {
+      const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
+      composeContext = { compose, workspaceDir: options.workspaceDir };
+      await runPhase('compose', composeContext);
+    }
 
     const scope = new RunScope(engine.docker, manifest.id);
     const limits = options.limits ?? DEFAULT_LIMITS;
-    let build: BuildResult | null = null;
+    let build = null as BuildResult | null;
     let keptAs: string | null = null;
     let cleanup: VerifyResult['cleanup'] = null;
+    let stack: ComposeStack | null = null;
+    let stackSummary: VerifyResult['stack'] = null;
     try {
       if (options.signal?.aborted) throw new CancelledError();
+      if (staticContext && dockerfile) await gradeImage(staticContext, dockerfile);
+
+      if (composeContext && checksOf('stack').length > 0) {
+        if (options.signal?.aborted) throw new CancelledError();
+        emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
+        stack = new ComposeStack({
+          engine,
+          scope,
+          model: composeContext.compose,
+          workspaceDir: options.workspaceDir,
+          limits,
+          upTimeoutMs: manifest.limits.composeUpTimeoutSeconds * 1000,
+          signal: options.signal,
+        });
+        const up = await stack.start();
+        if (options.signal?.aborted) throw new CancelledError();
+        stackSummary = { project: stack.project, ok: up.ok, message: up.message, durationMs: up.durationMs, outputTail: up.outputTail };
+        if (!up.ok) emit({ type: 'note', message: `${up.message}\n${up.outputTail.map((line) => `  ${line}`).join('\n')}` });
+        const stackContext: StackContext = { ...composeContext, stack };
+        await runPhase('stack', up.ok ? stackContext : `skipped: the stack did not come up: ${up.message}`);
+      }
+      if (options.signal?.aborted) throw new CancelledError();
+    } finally {
+      const downErrors = stack ? await stack.down() : [];
+      const report = await scope.dispose();
+      cleanup = { ...report, errors: [...downErrors, ...report.errors] };
+    }
+
+    timings.buildMs = build?.durationMs ?? 0;
+    timings.totalMs = Date.now() - started;
+    return {
+      schemaVersion: 1,
+      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
+      workspace: options.workspaceDir,
+      runId: scope.runId,
+      ...score(results),
+      checks: results,
+      timings,
+      engine: engine.info,
+      build: build
+        ? {
+            imageId: build.imageId,
+            steps: build.steps,
+            durationMs: build.durationMs,
+            context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
+            keptAs,
+          }
+        : null,
+      ...(manifest.compose ? { stack: stackSummary } : {}),
+      limits: {
+        ...limits,
+        buildTimeoutSeconds,
+        contextMaxMegabytes,
+      },
+      cleanup,
+    };
+
+    /** Build, image and runtime phases of a challenge with a Dockerfile. */
+    async function gradeImage(staticContext: StaticContext, dockerfile: DockerfileModel): Promise<void> {
       emit({ type: 'phase', phase: 'build', state: 'start' });
       const tag = options.keepImage ? `shipshape/${manifest.id}:latest` : undefined;
       build = await buildImage(engine, scope, {
         contextDir: options.workspaceDir,
-        dockerfile: manifest.dockerfile,
+        dockerfile: manifest.dockerfile!,
         timeoutMs: buildTimeoutSeconds * 1000,
         contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
@@ -184,43 +264,11 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         : null;
       await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
       if (options.signal?.aborted) throw new CancelledError();
-
       if (options.keepImage && build.imageId && tag) {
         scope.keepImage(build.imageId);
         keptAs = tag;
       }
-    } finally {
-      const report = await scope.dispose();
-      cleanup = report;
     }
-
-    timings.buildMs = build?.durationMs ?? 0;
-    timings.totalMs = Date.now() - started;
-    return {
-      schemaVersion: 1,
-      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
-      workspace: options.workspaceDir,
-      runId: scope.runId,
-      ...score(results),
-      checks: results,
-      timings,
-      engine: engine.info,
-      build: build
-        ? {
-            imageId: build.imageId,
-            steps: build.steps,
-            durationMs: build.durationMs,
-            context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
-            keptAs,
-          }
-        : null,
-      limits: {
-        ...limits,
-        buildTimeoutSeconds,
-        contextMaxMegabytes,
-      },
-      cleanup,
-    };
   }
 
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope): ImageInspector {
@@ -234,7 +282,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           scope: runScope,
           challengeId: manifest.id,
           starterDir: path.join(verifyOptions.pack.dir, manifest.starter),
-          dockerfile: manifest.dockerfile,
+          dockerfile: manifest.dockerfile!,
           buildTimeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
           onNote: (message) => emit({ type: 'note', message }),
         })),

@@ -3,7 +3,14 @@ import type { VerifyResult } from '../grading/result.js';
 import { formatCheckLine, formatScorecard } from './report.js';
 import type { Style } from './style.js';
 
-const PHASE_TITLES = { static: 'Static checks (Dockerfile)', build: 'Build', image: 'Image checks', runtime: 'Runtime checks' } as const;
+const PHASE_TITLES = {
+  static: 'Static checks (Dockerfile)',
+  compose: 'Compose model checks',
+  build: 'Build',
+  image: 'Image checks',
+  runtime: 'Runtime checks',
+  stack: 'Stack checks (compose up)',
+} as const;
 
 /** Line-by-line progress for logs, CI and pipes: nothing is redrawn. */
 export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean } = {}) {

@@ -17,14 +17,18 @@ import { type Style, colorWanted, makeStyle } from './style.js';
  * render per batch, not one per output line.
  */
 
-const PHASE_ORDER = ['static', 'build', 'image', 'runtime'] as const satisfies readonly Phase[];
+const PHASE_ORDER = ['static', 'compose', 'build', 'image', 'runtime', 'stack'] as const satisfies readonly Phase[];
+/** Shown in the strip only when they run (compose challenges). */
+const OPTIONAL_PHASES: ReadonlySet<Phase> = new Set(['compose', 'stack']);
 const PHASE_TITLES: Record<Phase, string> = {
   static: 'Static checks (Dockerfile)',
+  compose: 'Compose model checks',
   build: 'Build',
   image: 'Image checks',
   runtime: 'Runtime checks',
+  stack: 'Stack checks (compose up)',
 };
-const PHASE_LABELS: Record<Phase, string> = { static: 'Static', build: 'Build', image: 'Image', runtime: 'Runtime' };
+const PHASE_LABELS: Record<Phase, string> = { static: 'Static', compose: 'Compose', build: 'Build', image: 'Image', runtime: 'Runtime', stack: 'Stack' };
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const FRAME_MS = 80;
 const FLUSH_MS = 25;
@@ -104,7 +108,7 @@ export class VerifyStore {
     private readonly now: () => number = Date.now,
   ) {
     const fresh = (): PhaseView => ({ status: 'pending', pass: 0, fail: 0, skip: 0, startedAt: null, endedAt: null });
-    this.phases = { static: fresh(), build: fresh(), image: fresh(), runtime: fresh() };
+    this.phases = { static: fresh(), compose: fresh(), build: fresh(), image: fresh(), runtime: fresh(), stack: fresh() };
     this.snapshot = { lines: [], phases: this.copyPhases(), active: null, build: null, startedAt: this.now(), done: false };
   }
 
@@ -176,9 +180,11 @@ export class VerifyStore {
   private copyPhases(): Record<Phase, PhaseView> {
     return {
       static: { ...this.phases.static },
+      compose: { ...this.phases.compose },
       build: { ...this.phases.build },
       image: { ...this.phases.image },
       runtime: { ...this.phases.runtime },
+      stack: { ...this.phases.stack },
     };
   }
 
@@ -282,7 +288,9 @@ function useClock(intervalMs: number): number {
 function LiveArea({ snapshot, style }: { snapshot: ViewSnapshot; style: Style }) {
   const now = useClock(FRAME_MS);
   const spinner = style.cyan(SPINNER_FRAMES[Math.floor(now / FRAME_MS) % SPINNER_FRAMES.length]!);
-  const strip = PHASE_ORDER.map((phase) => {
+  const strip = PHASE_ORDER.filter(
+    (phase) => !OPTIONAL_PHASES.has(phase) || (snapshot.phases[phase].status !== 'pending' && snapshot.phases[phase].status !== 'none'),
+  ).map((phase) => {
     const view = snapshot.phases[phase];
     const label = PHASE_LABELS[phase];
     switch (view.status) {
