@@ -359,6 +359,8 @@ export class ComposeStack implements RunningStack {
   }
 
   async waitReady(service: string, timeoutMs: number): Promise<StackContainer | null> {
+    // A service the model does not have never gets a container: no point waiting for it.
+    if (!this.options.model.service(service)) return null;
     const deadline = Date.now() + timeoutMs;
     let last: StackContainer | null = null;
     while (!this.options.signal?.aborted) {
