@@ -34,6 +34,8 @@ export const composeHttp = defineCheck({
           return pass(`GET ${path} on \`${service}\` answered ${response.status}${pattern ? ` with /${body}/` : ''} after ${formatSeconds(Date.now() - started)}`, evidence);
         }
         last = `answered ${response.status}${response.status === status ? `, but the body does not match /${body}/` : ` (expected ${status})`}: ${snippet || '(empty body)'}`;
+        // Gateway errors may clear once the upstream is up; any other answer is the stack's real one.
+        if (response.status < 500) break;
       } catch (error) {
         const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
         last = message;
