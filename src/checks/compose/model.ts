@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Document, LineCounter, isNode, parseDocument } from 'yaml';
+import { type Document, LineCounter, isMap, isNode, isScalar, parseDocument } from 'yaml';
 
 /** A volume mount of a service, from the short ("src:/target:ro") or long syntax of the normalised model. */
 export interface ServiceMount {
@@ -55,14 +55,23 @@ export class ComposeModel {
 
   /** `file:line` of the deepest existing node along the path in the learner's file (for messages). */
   where(...keys: Array<string | number>): string {
-    for (let length = keys.length; length >= 0; length--) {
-      const node = this.source.getIn(keys.slice(0, length), true);
-      if (isNode(node) && node.range) {
-        const { line } = this.lineCounter.linePos(node.range[0]);
-        return `${path.basename(this.file)}:${line}`;
-      }
+    for (let length = keys.length; length >= 1; length--) {
+      const offset = this.keyOffset(keys.slice(0, length));
+      if (offset !== null) return `${path.basename(this.file)}:${this.lineCounter.linePos(offset).line}`;
     }
-    return path.basename(this.file);
+    return `${path.basename(this.file)}:1`;
+  }
+
+  /** Where the key itself is written (the line a reader looks for), else where the value starts. */
+  private keyOffset(keys: Array<string | number>): number | null {
+    const parent = keys.length > 1 ? this.source.getIn(keys.slice(0, -1), true) : this.source.contents;
+    const last = keys.at(-1);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === last);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+    const node = this.source.getIn(keys, true);
+    return isNode(node) && node.range ? node.range[0] : null;
   }
 
   image(service: string): string | null {
