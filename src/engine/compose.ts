@@ -96,7 +96,8 @@ export async function loadComposeModel(workspaceDir: string, composeFile: string
   if (result.exitCode !== 0 || result.timedOut) {
     const reason = tail(String(result.stderr), 6).join(' ') || `${cli.name} config exited ${result.exitCode}`;
     const model = ComposeModel.from(file, text, {});
-    const service = /[Ss]ervice "?([\w.-]+)"?/.exec(reason)?.[1];
+    // "Service 'app' depends on …" (v1), "service \"app\" depends on …" (v2), "services.db: …" (schema errors).
+    const service = /\b[Ss]ervices?(?:\s+|\.)['"]?([\w-]+)/.exec(reason)?.[1];
     const where = service ? model.where('services', service) : composeFile;
     throw new UserError(`${where}: ${cli.name} rejects the file: ${reason}`, 1, `Run \`${cli.name} config\` in the workspace to see the problem, fix it and verify again.`);
   }
