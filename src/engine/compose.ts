@@ -8,7 +8,7 @@ import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../chec
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
-import { LABEL_RUN } from './labels.js';
+import { LABEL_OWNER, LABEL_RUN, ownerIsAlive, toolFilter } from './labels.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex } from './run.js';
 import type { RunScope } from './scope.js';
 
@@ -493,4 +493,46 @@ function engineHost(engine: Engine): string {
 
 export async function fileExists(file: string): Promise<boolean> {
   return stat(file).then((info) => info.isFile(), () => false);
+}
+
+/** Volumes and networks of compose runs that never got to `down` (killed): `shipshape clean` removes them after the containers. */
+export interface ComposeLeftovers {
+  volumes: string[];
+  networks: string[];
+  live: { volumes: string[]; networks: string[] };
+}
+
+export async function findComposeLeftovers(docker: Engine['docker'], options: { session?: string; includeLive?: boolean } = {}): Promise<ComposeLeftovers> {
+  const filters = toolFilter(options.session);
+  const [volumes, networks] = await Promise.all([
+    docker.listVolumes({ filters }).then((result) => result.Volumes ?? [], () => []),
+    docker.listNetworks({ filters }).catch(() => []),
+  ]);
+  const leftovers: ComposeLeftovers = { volumes: [], networks: [], live: { volumes: [], networks: [] } };
+  for (const volume of volumes) {
+    const live = !options.includeLive && ownerIsAlive(volume.Labels?.[LABEL_OWNER]);
+    (live ? leftovers.live.volumes : leftovers.volumes).push(volume.Name);
+  }
+  for (const network of networks) {
+    const live = !options.includeLive && ownerIsAlive(network.Labels?.[LABEL_OWNER]);
+    (live ? leftovers.live.networks : leftovers.networks).push(network.Name);
+  }
+  return leftovers;
+}
+
+export async function removeComposeLeftovers(docker: Engine['docker'], leftovers: { volumes: string[]; networks: string[] }) {
+  const report = { volumes: 0, networks: 0, errors: [] as string[] };
+  for (const name of leftovers.networks) {
+    await docker.getNetwork(name).remove().then(
+      () => report.networks++,
+      (error: { statusCode?: number }) => error.statusCode === 404 || report.errors.push(`network ${name}: ${errorMessage(error)}`),
+    );
+  }
+  for (const name of leftovers.volumes) {
+    await docker.getVolume(name).remove().then(
+      () => report.volumes++,
+      (error: { statusCode?: number }) => error.statusCode === 404 || report.errors.push(`volume ${name}: ${errorMessage(error)}`),
+    );
+  }
+  return report;
 }

@@ -78,6 +78,26 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     expect(await sessionObjects()).toEqual(NOTHING);
   });
 
+  it('`clean` removes volumes and networks left by a killed compose run, after its containers', async () => {
+    const docker = new Docker();
+    const labels = {
+      'dev.shipshape.tool': 'shipshape',
+      'dev.shipshape.session': testSession(),
+      // A run on this host whose process is gone.
+      'dev.shipshape.owner': `${os.hostname()}:999999`,
+    };
+    const name = `shipshape-left-${process.pid}`;
+    await docker.createVolume({ Name: name, Labels: labels });
+    await docker.createNetwork({ Name: name, Labels: labels });
+    const dry = await shipshape(['clean', '--dry-run']);
+    expect(dry.stdout).toContain('Would remove 0 containers and 0 images (plus 1 volumes and 1 networks):');
+    expect(dry.stdout).toContain(`  volume ${name}`);
+    const result = await shipshape(['clean', '--json']);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ volumes: [name], networks: [name], removed: { volumes: 1, networks: 1 }, errors: [] });
+    expect(await sessionObjects()).toEqual(NOTHING);
+  });
+
   it('Ctrl-C while the stack runs: exit 130 and the whole project is gone, volumes and networks too', async () => {
     const workspace = path.join(scratch, 'interrupt');
     expect((await shipshape(['challenge:start', 'docker-plaintext-secrets', '--dir', workspace])).exitCode).toBe(0);
