@@ -153,6 +153,16 @@ export interface RunningStack {
   logs(service: string, lines: number): Promise<string[]>;
   /** GET through the port the service publishes for `port` on the engine's host. */
   httpGet(service: string, port: number, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string; url: string }>;
+  /** `compose run --rm` of a one-off service (e.g. one under a `tools` profile), bounded in time. */
+  runService(service: string, options: { timeoutMs: number }): Promise<{ exitCode: number; outputTail: string[]; timedOut: boolean }>;
+  /**
+   * Starts a helper container of ours (labels, limits, no ports) from `image` with the stack's named
+   * volume mounted at `target`, waits until `readyCommand` succeeds in it, runs `command`, removes it.
+   */
+  withVolumeContainer(
+    volume: string,
+    options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
+  ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }>;
 }
 
 export interface StackContext extends ComposeContext {

@@ -22,6 +22,8 @@ import { composeSecret } from './compose/secret.js';
 import { composeStartedAfterHealthy } from './compose/started-after-healthy.js';
 import { composeHttp } from './compose/http.js';
 import { composeExec } from './compose/exec.js';
+import { composeRunService } from './compose/run-service.js';
+import { composePostgresOnVolume } from './compose/postgres-on-volume.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -48,6 +50,8 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   composeStartedAfterHealthy,
   composeHttp,
   composeExec,
+  composeRunService,
+  composePostgresOnVolume,
 ] as unknown as readonly CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

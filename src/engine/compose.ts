@@ -9,7 +9,7 @@ import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
 import { LABEL_OWNER, LABEL_RUN, ownerIsAlive, toolFilter } from './labels.js';
-import { type ContainerLimits, DEFAULT_LIMITS, demultiplex } from './run.js';
+import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
 /** The compose command found on this machine: v2 (`docker compose`) first, then v1 (`docker-compose`). */
@@ -380,7 +380,11 @@ export class ComposeStack implements RunningStack {
     const [container] = await this.containers(service);
     if (!container) throw new Error(`service ${service} has no container`);
     if (!container.running) throw new Error(`the ${service} container is not running (${container.status}, exit code ${container.exitCode})`);
-    const exec = await this.docker.getContainer(container.id).exec({
+    return this.execIn(container.id, command, options);
+  }
+
+  private async execIn(containerId: string, command: string[], options: { timeoutMs: number; env?: string[]; user?: string }): Promise<ExecOutcome> {
+    const exec = await this.docker.getContainer(containerId).exec({
       Cmd: command,
       Env: options.env,
       User: options.user,
@@ -441,6 +445,64 @@ export class ComposeStack implements RunningStack {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     const body = await response.text();
     return { status: response.status, body, url };
+  }
+
+  async runService(service: string, options: { timeoutMs: number }): Promise<{ exitCode: number; outputTail: string[]; timedOut: boolean }> {
+    if (!this.cli || !this.runPath) throw new Error('the stack was not started');
+    const result = await execa(this.cli.file, this.args('run', '--rm', '-T', service), {
+      cwd: this.options.workspaceDir,
+      reject: false,
+      all: true,
+      timeout: options.timeoutMs,
+      cancelSignal: this.options.signal,
+      env: composeEnv(),
+    });
+    return { exitCode: result.exitCode ?? -1, outputTail: tail(String(result.all ?? ''), 8), timedOut: Boolean(result.timedOut) };
+  }
+
+  /** The engine's name of a volume the stack declares (compose prefixes it with the project). */
+  private async volumeName(volume: string): Promise<string | null> {
+    const filters = { label: [`com.docker.compose.project=${this.project}`, `com.docker.compose.volume=${volume}`] };
+    const found = (await this.docker.listVolumes({ filters })).Volumes ?? [];
+    return found[0]?.Name ?? null;
+  }
+
+  async withVolumeContainer(
+    volume: string,
+    options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
+  ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }> {
+    const name = await this.volumeName(volume);
+    if (!name) throw new Error(`the stack has no volume \`${volume}\` (declare it under the top-level volumes: and use it)`);
+    const deadline = Date.now() + options.timeoutMs;
+    const container = await this.docker.createContainer({
+      Image: options.image,
+      Labels: this.options.scope.labels,
+      HostConfig: { ...hostConfigFor(this.options.limits ?? DEFAULT_LIMITS), Binds: [`${name}:${options.target}`] },
+    });
+    this.options.scope.trackContainer(container.id);
+    const logTail = async () => {
+      try {
+        return tail(demultiplex((await container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer), 5);
+      } catch {
+        return [];
+      }
+    };
+    try {
+      await container.start();
+      let ready = false;
+      while (!ready && Date.now() < deadline && !this.options.signal?.aborted) {
+        const state = (await container.inspect()).State;
+        if (!state.Running) return { ready: false, result: null, logTail: await logTail() };
+        const probe = await this.execIn(container.id, options.readyCommand, { timeoutMs: Math.max(1000, Math.min(5000, deadline - Date.now())) });
+        ready = probe.exitCode === 0;
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      if (!ready) return { ready: false, result: null, logTail: await logTail() };
+      const result = await this.execIn(container.id, options.command, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+      return { ready: true, result, logTail: await logTail() };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
   }
 
   /** `down --volumes --remove-orphans` (and the images it built), then anything still labelled with our run id. */

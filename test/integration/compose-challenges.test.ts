@@ -11,7 +11,13 @@ import { proveChallenge } from '../../src/grading/prove.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
 import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
 
-const CHALLENGES = ['docker-missing-healthcheck', 'docker-plaintext-secrets', 'docker-compose-missing-services', 'docker-broken-nginx'];
+const CHALLENGES = [
+  'docker-missing-healthcheck',
+  'docker-plaintext-secrets',
+  'docker-compose-missing-services',
+  'docker-broken-nginx',
+  'docker-volume-backup',
+];
 
 /** Everything of this test session on the engine, volumes and networks included (compose creates both). */
 async function sessionObjects() {

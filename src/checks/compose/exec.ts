@@ -5,12 +5,12 @@ export const composeExec = defineCheck({
   kind: 'compose.exec',
   phase: 'stack',
   summary:
-    "On the running stack: a command run in the service's container (once it is ready) exits as expected with output matching a regex; a command expected to succeed is retried until the time is up.",
+    "On the running stack: a command run in the service's container (once it is ready) exits as expected with output matching a regex; a command expected to succeed that exits non-zero is retried until the time is up (one that ran is never repeated).",
   params: z.object({
     service: z.string().min(1),
     command: z.array(z.string()).min(1).describe('argv; use ["sh", "-c", "..."] for a shell'),
     exitCode: z.union([z.number().int().min(0).max(255), z.literal('nonzero')]).default(0).describe("Expected exit code, or 'nonzero'"),
-    output: z.string().min(1).optional().describe('Regex stdout+stderr must match'),
+    output: z.string().min(1).optional().describe('Regex stdout+stderr must match (multiline: ^ and $ match at each line)'),
     user: z.string().optional(),
     timeoutSeconds: z.number().int().min(1).max(300).default(30),
   }),
@@ -23,7 +23,7 @@ export const composeExec = defineCheck({
       const log = await stack.logs(service, 3);
       return fail(`the \`${service}\` container is not running (exit code ${container.exitCode})${log.length ? `: ${log.join(' / ')}` : ''}`, { log });
     }
-    const pattern = output ? new RegExp(output) : null;
+    const pattern = output ? new RegExp(output, 'm') : null;
     const shown = command.join(' ');
     const expected = exitCode === 'nonzero' ? 'a non-zero exit' : `exit ${exitCode}`;
     let evidence: Record<string, unknown> = {};
@@ -39,7 +39,8 @@ export const composeExec = defineCheck({
       message = result.timedOut
         ? `\`${shown}\` in \`${service}\` did not finish within ${timeoutSeconds} s`
         : `\`${shown}\` in \`${service}\` exited ${result.exitCode} (expected ${expected})${codeOk ? `, but its output does not match /${output}/` : ''}${snippet ? `: ${snippet}` : ''}`;
-      if (exitCode === 'nonzero' || result.timedOut || Date.now() + 1000 > deadline) break;
+      // Retry only a failure to run (the service still starting): a command that exited 0 did its work, and may not be repeatable.
+      if (exitCode === 'nonzero' || result.exitCode === 0 || result.timedOut || Date.now() + 1000 > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     return fail(message, evidence);

@@ -42,3 +42,14 @@ describe('compose.exec', () => {
     expect(stopped.execCalls).toHaveLength(0);
   });
 });
+
+describe('compose.exec does not repeat a command that ran', () => {
+  it('runs an INSERT once even when its output does not match, and matches per line', async () => {
+    const stack = fakeStack({ containers: [container('db')], exec: async () => ({ exitCode: 0, stdout: '27\nINSERT 0 1\n', stderr: '', timedOut: false }) });
+    const result = await runStack(composeExec, { service: 'db', command: ['psql', '-c', 'INSERT ...'], output: '^4$', timeoutSeconds: 10 }, stack);
+    expect(result.status).toBe('fail');
+    expect(stack.execCalls).toHaveLength(1);
+    const matching = fakeStack({ containers: [container('db')], exec: async () => ({ exitCode: 0, stdout: '4\nINSERT 0 1\n', stderr: '', timedOut: false }) });
+    expect((await runStack(composeExec, { service: 'db', command: ['psql'], output: '^4$' }, matching)).status).toBe('pass');
+  });
+});

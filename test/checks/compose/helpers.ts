@@ -48,6 +48,8 @@ export function fakeStack(options: {
   exec?: RunningStack['exec'];
   http?: RunningStack['httpGet'];
   logs?: string[];
+  runService?: RunningStack['runService'];
+  withVolumeContainer?: RunningStack['withVolumeContainer'];
 }): RunningStack & { execCalls: string[][] } {
   const containers = options.containers ?? [];
   const execCalls: string[][] = [];
@@ -64,6 +66,14 @@ export function fakeStack(options: {
       return options.exec(service, command, execOptions);
     },
     logs: async () => options.logs ?? [],
+    runService: async (service, runOptions) => {
+      if (!options.runService) throw new Error('no run expected');
+      return options.runService(service, runOptions);
+    },
+    withVolumeContainer: async (volume, volumeOptions) => {
+      if (!options.withVolumeContainer) throw new Error('no helper container expected');
+      return options.withVolumeContainer(volume, volumeOptions);
+    },
     httpGet: async (service, port, urlPath, timeoutMs) => {
       if (!options.http) throw new Error('no http expected');
       return options.http(service, port, urlPath, timeoutMs);

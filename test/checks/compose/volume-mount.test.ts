@@ -28,3 +28,15 @@ describe('compose.volume-mount', () => {
     expect(ro.message).toContain('mounted read-only');
   });
 });
+
+describe('compose.volume-mount without a target', () => {
+  it('finds the volume wherever it is mounted, and checks read-only', async () => {
+    const config = 'services:\n  backup:\n    image: postgres\n    volumes:\n    - dbdata:/var/lib/postgresql/data:ro\nvolumes:\n  dbdata: {}\n';
+    const result = await runCompose(composeVolumeMount, { service: 'backup', volume: 'dbdata', readOnly: true }, config);
+    expect(result.status, result.message).toBe('pass');
+    expect(result.message).toBe('volume `dbdata` is mounted at /var/lib/postgresql/data in `backup` (read-only)');
+    const missing = await runCompose(composeVolumeMount, { service: 'backup', volume: 'other' }, config);
+    expect(missing.message).toContain('volume `other` is not mounted in `backup`');
+    expect(() => composeVolumeMount.params.parse({ service: 'backup' })).toThrow(/give `target`, `volume` or both/);
+  });
+});
