@@ -34,7 +34,14 @@ export default class Clean extends ShipshapeCommand {
         for (const name of composed.networks) this.log(`  network ${name}`);
         if (liveNote) this.log(liveNote);
       }
-      return { dryRun: flags['dry-run'], ...leftovers, ...stackObjects, removed: { containers: 0, images: 0, volumes: 0, networks: 0 }, errors: [] as string[] };
+      return {
+        dryRun: flags['dry-run'],
+        ...leftovers,
+        ...stackObjects,
+        removed: { containers: 0, images: 0 },
+        removedStack: { volumes: 0, networks: 0 },
+        errors: [] as string[],
+      };
     }
     const report = await removeLeftovers(engine.docker, leftovers);
     const stackReport = await removeComposeLeftovers(engine.docker, composed);
@@ -50,7 +57,8 @@ export default class Clean extends ShipshapeCommand {
       dryRun: false,
       ...leftovers,
       ...stackObjects,
-      removed: { containers: report.containers, images: report.images, volumes: stackReport.volumes, networks: stackReport.networks },
+      removed: { containers: report.containers, images: report.images },
+      removedStack: { volumes: stackReport.volumes, networks: stackReport.networks },
       errors: report.errors,
     };
   }

@@ -100,7 +100,7 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     expect(dry.stdout).toContain(`  volume ${name}`);
     const result = await shipshape(['clean', '--json']);
     expect(result.exitCode, result.all).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ volumes: [name], networks: [name], removed: { volumes: 1, networks: 1 }, errors: [] });
+    expect(JSON.parse(result.stdout)).toMatchObject({ volumes: [name], networks: [name], removedStack: { volumes: 1, networks: 1 }, errors: [] });
     expect(await sessionObjects()).toEqual(NOTHING);
   });
 
