@@ -153,6 +153,15 @@ export function containmentProblems(model: ComposeModel, workspaceDir: string): 
       problems.push(`${at('build')}: service ${name}: build context ${build.context} is outside the workspace`);
     }
   }
+  // A fixed name would reach a volume or network outside the run (another run's, or the host's own).
+  const guessed = typeof model.config.name === 'string' ? model.config.name : null;
+  for (const section of ['volumes', 'networks'] as const) {
+    for (const [name, entry] of Object.entries(model.section(section))) {
+      if (isRecord(entry) && typeof entry.name === 'string' && entry.name !== `${guessed}_${name}`) {
+        problems.push(`${model.where(section, name, 'name')}: ${section.slice(0, -1)} ${name}: a fixed \`name: ${entry.name}\` is not allowed (each graded run gets its own)`);
+      }
+    }
+  }
   for (const [name, volume] of Object.entries(model.section('volumes'))) {
     if (!isRecord(volume)) continue;
     if (volume.external === true || isRecord(volume.external)) problems.push(`${model.where('volumes', name)}: volume ${name}: external volumes are not allowed (the stack must create its own)`);
@@ -181,6 +190,16 @@ export function containmentProblems(model: ComposeModel, workspaceDir: string): 
  */
 export function runFile(model: ComposeModel, labels: Record<string, string>, limits: ContainerLimits): Record<string, unknown> {
   const config = structuredClone(model.config);
+  // Compose v2's `config` spells out the project name it guessed and the names derived from it
+  // (`<dir>_default`, `<dir>_dbdata`): drop them so our unique project name applies to everything.
+  const guessed = typeof config.name === 'string' ? config.name : null;
+  delete config.name;
+  for (const section of ['networks', 'volumes'] as const) {
+    const entries = isRecord(config[section]) ? (config[section] as Record<string, unknown>) : {};
+    for (const [key, entry] of Object.entries(entries)) {
+      if (isRecord(entry) && guessed && entry.name === `${guessed}_${key}`) delete entry.name;
+    }
+  }
   const services = isRecord(config.services) ? config.services : {};
   for (const [name, raw] of Object.entries(services)) {
     if (!isRecord(raw)) continue;

@@ -70,6 +70,32 @@ volumes:
   });
 });
 
+describe('the run file from a Compose v2 model', () => {
+  it('drops the guessed project name and the names derived from it, keeping names the learner chose', () => {
+    const model = composeModel(`
+name: workspace
+services:
+  db:
+    image: postgres
+    volumes:
+      - {type: volume, source: dbdata, target: /data}
+networks:
+  default:
+    name: workspace_default
+volumes:
+  dbdata:
+    name: workspace_dbdata
+  shared:
+    name: team-shared
+`);
+    const file = runFile(model, LABELS, DEFAULT_LIMITS) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(file.name).toBeUndefined();
+    expect(file.networks!.default).toEqual({ labels: LABELS });
+    expect(file.volumes!.dbdata).toEqual({ labels: LABELS });
+    expect(file.volumes!.shared).toEqual({ name: 'team-shared', labels: LABELS });
+  });
+});
+
 describe('containment of learner stacks', () => {
   it('accepts workspace binds, named volumes and file secrets inside the workspace', () => {
     const model = composeModel(`
@@ -119,6 +145,11 @@ secrets:
       'compose.yaml:14: volume host: `driver_opts` are not allowed (they can mount host paths)',
       'compose.yaml:17: secret pw: /etc/shadow is outside the workspace',
     ]);
+  });
+
+  it('rejects fixed volume and network names, but not those Compose v2 derived from the project', () => {
+    const model = composeModel('name: ws\nservices:\n  db: {image: postgres}\nvolumes:\n  dbdata: {name: ws_dbdata}\n  shared:\n    name: team-shared\nnetworks:\n  default: {name: ws_default}\n');
+    expect(containmentProblems(model, '/ws')).toEqual(['compose.yaml:7: volume shared: a fixed `name: team-shared` is not allowed (each graded run gets its own)']);
   });
 
   it('rejects a build context outside the workspace and joining another container', () => {
