@@ -48,15 +48,16 @@ export function detectCompose(): Promise<ComposeCli> {
   return detected;
 }
 
-/** The environment compose runs with: never hand builds to the CLI's BuildKit (it may want buildx). */
+/** The environment compose runs with. */
 function composeEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.COMPOSE_DOCKER_CLI_BUILD;
-  return env;
+  // v1 1.29 would otherwise hand builds to whatever `docker` is first on PATH (which may want
+  // buildx); 0 keeps them in docker-py, talking to the engine directly. v2 ignores it.
+  return { ...process.env, COMPOSE_DOCKER_CLI_BUILD: '0' };
 }
 
 function tail(text: string, lines: number): string[] {
-  return text.split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-lines);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-lines);
 }
 
 /**
@@ -291,26 +292,40 @@ export class ComposeStack implements RunningStack {
     this.runPath = path.join(this.dir, 'compose.run.yaml');
     const file = runFile(this.options.model, this.options.scope.labels, this.options.limits ?? DEFAULT_LIMITS);
     await writeFile(this.runPath, stringify(file));
-    await this.watchHealth();
-    const result = await execa(this.cli.file, this.args('up', '-d', '--build', '--no-color', '--remove-orphans'), {
-      cwd: this.options.workspaceDir,
-      reject: false,
-      all: true,
-      timeout: this.options.upTimeoutMs,
-      cancelSignal: this.options.signal,
-      env: composeEnv(),
-    });
-    const output = String(result.all ?? '');
-    const outputTail = tail(output, 12);
-    const durationMs = Date.now() - started;
-    if (result.timedOut) {
-      this.up = { ok: false, message: `\`${this.cli.name} up\` did not finish within ${Math.round(this.options.upTimeoutMs / 1000)} s`, durationMs, outputTail };
-    } else if (result.exitCode !== 0) {
-      const reason = outputTail.filter((line) => !/^(Creating|Building|Step |Starting|Pulling| --->|Removing intermediate|Successfully)/.test(line)).slice(-3).join(' / ');
-      this.up = { ok: false, message: `\`${this.cli.name} up\` failed: ${reason || `exit code ${result.exitCode}`}`, durationMs, outputTail };
-    } else {
-      this.up = { ok: true, message: `stack ${this.project} is up`, durationMs, outputTail };
+    // Health events are a refinement (the health log is the fallback): a failure to subscribe is not fatal.
+    await this.watchHealth().catch(() => undefined);
+    const deadline = started + this.options.upTimeoutMs;
+    const step = async (what: string, args: string[]) => {
+      const result = await execa(this.cli!.file, this.args(...args), {
+        cwd: this.options.workspaceDir,
+        reject: false,
+        all: true,
+        timeout: Math.max(1000, deadline - Date.now()),
+        cancelSignal: this.options.signal,
+        env: composeEnv(),
+      });
+      const outputTail = tail(String(result.all ?? ''), 12);
+      const durationMs = Date.now() - started;
+      if (result.timedOut) {
+        return { ok: false, message: `\`${this.cli!.name} ${what}\` did not finish within ${Math.round(this.options.upTimeoutMs / 1000)} s`, durationMs, outputTail };
+      }
+      if (result.exitCode !== 0) {
+        const reason = outputTail.filter((line) => !/^(Creating|Building|Step |Starting|Pulling| --->|Removing intermediate|Successfully)/.test(line)).slice(-3).join(' / ');
+        return { ok: false, message: `\`${this.cli!.name} ${what}\` failed: ${reason || `exit code ${result.exitCode}`}`, durationMs, outputTail };
+      }
+      return { ok: true, message: `stack ${this.project} is up`, durationMs, outputTail };
+    };
+    // Build first: v1's classic builds leave the container of a failed step behind unless told
+    // --force-rm (it cannot be labelled), and `up` has no such option.
+    const builds = this.options.model.serviceNames.some((name) => this.options.model.build(name));
+    if (builds) {
+      const built = await step('build', ['build', ...(this.cli.prefix.length === 0 ? ['--force-rm'] : [])]);
+      if (!built.ok) {
+        this.up = built;
+        return this.up;
+      }
     }
+    this.up = await step('up', ['up', '-d', '--no-color', '--remove-orphans']);
     return this.up;
   }
 

@@ -84,6 +84,23 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     expect(await sessionObjects()).toEqual(NOTHING);
   });
 
+  it('a service that fails to build skips the stack checks with the reason and leaves no build container behind', async () => {
+    const workspace = path.join(scratch, 'broken-build');
+    expect((await shipshape(['challenge:start', 'docker-missing-healthcheck', '--dir', workspace])).exitCode).toBe(0);
+    const dockerfile = path.join(workspace, 'app', 'Dockerfile');
+    const marker = `shipshape-broken-step-${process.pid}`;
+    await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('RUN docker-php-ext-install pdo_pgsql', `RUN echo ${marker} && false`));
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json']);
+    expect(result.exitCode, result.all).toBe(1);
+    const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; message: string }>; stack: { ok: boolean; message: string } };
+    expect(report.stack.ok).toBe(false);
+    expect(report.stack.message).toMatch(/build` failed: .*Service 'app' failed to build.*returned a non-zero code: 1/);
+    expect(report.checks.find((check) => check.id === 'app-started-after-db-healthy')).toMatchObject({ status: 'skip', message: expect.stringContaining('the stack did not come up') });
+    const all = await new Docker().listContainers({ all: true });
+    expect(all.filter((container) => container.Command.includes(marker))).toEqual([]);
+    expect(await sessionObjects()).toEqual(NOTHING);
+  });
+
   it('`clean` removes volumes and networks left by a killed compose run, after its containers', async () => {
     const docker = new Docker();
     const labels = {
