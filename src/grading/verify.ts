@@ -74,8 +74,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       return true;
     }
     const phaseStart = Date.now();
-    // The build phase was opened before the build itself, so its progress shows under it.
-    if (phase !== 'build') emit({ type: 'phase', phase, state: 'start' });
+    // The build and stack phases were opened before the build / `compose up`, so their progress shows under them.
+    if (phase !== 'build' && phase !== 'stack') emit({ type: 'phase', phase, state: 'start' });
     let allPassed = true;
     for (const check of checks) {
       if (options.signal?.aborted) throw new CancelledError();
@@ -142,6 +142,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
 
       if (composeContext && checksOf('stack').length > 0) {
         if (options.signal?.aborted) throw new CancelledError();
+        emit({ type: 'phase', phase: 'stack', state: 'start' });
         emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
         stack = new ComposeStack({
           engine,
@@ -158,6 +159,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         if (!up.ok) emit({ type: 'note', message: `${up.message}\n${up.outputTail.map((line) => `  ${line}`).join('\n')}` });
         const stackContext: StackContext = { ...composeContext, stack };
         await runPhase('stack', up.ok ? stackContext : `skipped: the stack did not come up: ${up.message}`);
+        timings.stackMs = (timings.stackMs ?? 0) + up.durationMs;
       }
       if (options.signal?.aborted) throw new CancelledError();
     } finally {
