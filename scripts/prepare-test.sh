@@ -9,6 +9,20 @@ if ! bash scripts/ensure-engine.sh; then
   echo "shipshape: no Docker engine; Docker-backed tests will skip (or fail when CI is set)." >&2
   exit 0
 fi
+# Compose: v2 (`docker compose`) or v1 (`docker-compose`). Debian 12 has only v1; install it when neither works.
+# COMPOSE_DOCKER_CLI_BUILD stays unset: v1 would otherwise build with the PATH client (which wants buildx).
+if ! /usr/bin/docker compose version >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1 &&
+  ! docker-compose version >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "shipshape: installing docker-compose (v1) for the compose challenges..." >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null 2>&1; }; } ||
+      echo "shipshape: could not install docker-compose; compose tests will fail." >&2
+  else
+    echo "shipshape: neither \`docker compose\` nor \`docker-compose\` works; compose tests will fail." >&2
+  fi
+fi
 if ! bash scripts/stand-ins/build.sh; then
   echo "shipshape: stand-in base images could not be built; Docker-backed tests will fail." >&2
 fi

@@ -9,6 +9,8 @@
 #   golang:1.22-alpine     Debian's Go toolchain on the alpine stand-in (offline, CGO off)
 #   node:20-alpine         Debian's nodejs + npm on the alpine stand-in, user node (1000)
 #   python:3.12-slim       Debian's python3 + pip (`python`, `pip`; local wheels install)
+#   postgres:16-alpine     Debian's PostgreSQL 15 with an entrypoint like the official image's
+#   nginx:alpine           Debian's nginx laid out like the official image, busybox wget
 # Each image carries the label dev.shipshape.stand-in=<recipe hash>; an image is built
 # only when it is missing or its label differs from the current recipe. An image under
 # one of these tags WITHOUT that label (a real, pulled image) is left alone.
@@ -188,11 +190,13 @@ build_dockerfile() {  # <tag> <dir> <hash> <logfile>
 # A recipe hash covers the files of that image and the script code that builds it, not the
 # whole script: adding another stand-in here does not rebuild the existing ones.
 declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer [alpine:3.20]=alpine [busybox:1.36]=busybox
-  [golang:1.22-alpine]=golang [node:20-alpine]=node [python:3.12-slim]=python)
+  [golang:1.22-alpine]=golang [node:20-alpine]=node [python:3.12-slim]=python
+  [postgres:16-alpine]=postgres [nginx:alpine]=nginx)
 declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50 [alpine:3.20]=10 [busybox:1.36]=10
-  [golang:1.22-alpine]=40 [node:20-alpine]=60 [python:3.12-slim]=25)
+  [golang:1.22-alpine]=40 [node:20-alpine]=60 [python:3.12-slim]=25
+  [postgres:16-alpine]=30 [nginx:alpine]=15)
 # Built in waves: each wave's images only need images of earlier waves.
-WAVE1=(php:8.2-fpm-alpine composer:2 alpine:3.20 busybox:1.36 python:3.12-slim)
+WAVE1=(php:8.2-fpm-alpine composer:2 alpine:3.20 busybox:1.36 python:3.12-slim postgres:16-alpine nginx:alpine)
 WAVE2=(golang:1.22-alpine node:20-alpine)
 declare -A PARENT=([golang:1.22-alpine]=alpine:3.20 [node:20-alpine]=alpine:3.20)
 

@@ -1,8 +1,13 @@
 import type { z } from 'zod';
 import type { DockerfileModel } from './dockerfile/model.js';
+import type { ComposeModel } from './compose/model.js';
 
-/** Cheap phases run first; a later phase is skipped, with the reason, when one it needs failed. */
-export const PHASES = ['static', 'build', 'image', 'runtime'] as const;
+/**
+ * Cheap phases run first; a later phase is skipped, with the reason, when one it needs failed.
+ * `compose` checks read the normalised compose model (no engine); `stack` checks run against the
+ * compose stack brought up once per verify.
+ */
+export const PHASES = ['static', 'compose', 'build', 'image', 'runtime', 'stack'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** What a check function decides. `evidence` is what it saw (sizes, paths, health log), shown and put in --json. */
@@ -192,11 +197,86 @@ export interface RuntimeContext extends ImageContext {
   runner: ContainerRunner;
 }
 
+/** The compose file as `docker compose config` normalised it. */
+export interface ComposeContext {
+  compose: ComposeModel;
+  workspaceDir: string;
+}
+
+export interface StackHealthEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+/** One container of the running stack, as the engine reports it. */
+export interface StackContainer {
+  id: string;
+  name: string;
+  service: string;
+  status: string;
+  running: boolean;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  health: { status: string; log: StackHealthEntry[] } | null;
+  /** Container port ("80/tcp") -> host address and port it is published on. */
+  ports: Record<string, { hostIp: string; hostPort: number }[]>;
+}
+
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** How `compose up` went: a failure (bad build, unhealthy dependency, timeout) fails every stack check with its reason. */
+export interface StackUp {
+  ok: boolean;
+  message: string;
+  durationMs: number;
+  outputTail: string[];
+}
+
+/** The stack brought up once per verify, shared by every stack check; implemented in src/engine/compose.ts. */
+export interface RunningStack {
+  project: string;
+  up: StackUp;
+  containers(service?: string): Promise<StackContainer[]>;
+  /** Engine event times (ms since epoch) of `health_status: healthy` per service, recorded since before `up`. */
+  healthyTimes(service: string): number[];
+  /** Waits until the service's container runs (and is healthy when it has a health check), exits, or the time is up. */
+  waitReady(service: string, timeoutMs: number): Promise<StackContainer | null>;
+  exec(service: string, command: string[], options: { timeoutMs: number; env?: string[]; user?: string }): Promise<ExecOutcome>;
+  /** Last lines of the service's container log. */
+  logs(service: string, lines: number): Promise<string[]>;
+  /** GET through the port the service publishes for `port` on the engine's host. */
+  httpGet(service: string, port: number, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string; url: string }>;
+  /** `compose run --rm` of a one-off service (e.g. one under a `tools` profile), bounded in time. */
+  runService(service: string, options: { timeoutMs: number }): Promise<{ exitCode: number; outputTail: string[]; timedOut: boolean }>;
+  /**
+   * Starts a helper container of ours (labels, limits, no ports) from `image` with the stack's named
+   * volume mounted at `target`, waits until `readyCommand` succeeds in it, runs `command`, removes it.
+   */
+  withVolumeContainer(
+    volume: string,
+    options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
+  ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }>;
+}
+
+export interface StackContext extends ComposeContext {
+  stack: RunningStack;
+}
+
 export interface ContextByPhase {
   static: StaticContext;
+  compose: ComposeContext;
   build: BuildContext;
   image: ImageContext;
   runtime: RuntimeContext;
+  stack: StackContext;
 }
 
 export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase = Phase> {

@@ -24,6 +24,17 @@ import { historyNo } from './image/history-no.js';
 import { runtimeCommand } from './runtime/command.js';
 import { historyNoSecret } from './image/history-no-secret.js';
 import { wastedBytes } from './image/wasted-bytes.js';
+import { composeServiceDefined } from './compose/service-defined.js';
+import { composeHealthcheck } from './compose/healthcheck.js';
+import { composeDependsOn } from './compose/depends-on.js';
+import { composeVolumeMount } from './compose/volume-mount.js';
+import { composePublishedPort } from './compose/published-port.js';
+import { composeSecret } from './compose/secret.js';
+import { composeStartedAfterHealthy } from './compose/started-after-healthy.js';
+import { composeHttp } from './compose/http.js';
+import { composeExec } from './compose/exec.js';
+import { composeRunService } from './compose/run-service.js';
+import { composePostgresOnVolume } from './compose/postgres-on-volume.js';
 
 /** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
 export const CHECK_KINDS: readonly CheckKind[] = [
@@ -52,6 +63,17 @@ export const CHECK_KINDS: readonly CheckKind[] = [
   sizeUnder,
   historyNo,
   runtimeCommand,
+  composeServiceDefined,
+  composeHealthcheck,
+  composeDependsOn,
+  composeVolumeMount,
+  composePublishedPort,
+  composeSecret,
+  composeStartedAfterHealthy,
+  composeHttp,
+  composeExec,
+  composeRunService,
+  composePostgresOnVolume,
 ] as unknown as readonly CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

@@ -99,7 +99,12 @@ export const ManifestSchema = z
     difficulty: z.enum(['beginner', 'intermediate', 'advanced']),
     lesson: id.describe('The lesson this challenge belongs to'),
     summary: z.string().min(3).max(400),
-    dockerfile: packPath.default('Dockerfile').describe('The Dockerfile graded, relative to the workspace'),
+    dockerfile: packPath
+      .optional()
+      .describe('The Dockerfile graded, relative to the workspace; defaults to Dockerfile unless `compose` is given'),
+    compose: packPath
+      .optional()
+      .describe('The compose file graded (compose and stack checks), relative to the workspace, e.g. compose.yaml'),
     starter: packPath.default('starter'),
     solution: packPath.default('solution'),
     task: packPath.default('task.md'),
@@ -109,6 +114,13 @@ export const ManifestSchema = z
       .object({
         buildTimeoutSeconds: z.number().int().min(10).max(3600).default(600),
         contextMaxMegabytes: z.number().min(1).max(10_000).default(200).describe('Largest build context sent to the engine'),
+        composeUpTimeoutSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe('Longest wall-clock time for bringing the compose stack up (builds included)'),
       })
       .strict()
       .prefault({}),
@@ -117,6 +129,18 @@ export const ManifestSchema = z
   })
   .strict()
   .superRefine((manifest, context) => {
+    // Dockerfile checks need a Dockerfile, compose checks a compose file: say which is missing.
+    manifest.checks.forEach((check, index) => {
+      const phase = findCheckKind(check.kind)?.phase;
+      if (!phase) return;
+      const needsCompose = phase === 'compose' || phase === 'stack';
+      if (needsCompose && !manifest.compose) {
+        context.addIssue({ code: 'custom', path: ['checks', index, 'kind'], message: `${check.kind} grades a compose file: add \`compose: compose.yaml\` (the file graded) to the manifest` });
+      }
+      if (!needsCompose && manifest.compose && !manifest.dockerfile) {
+        context.addIssue({ code: 'custom', path: ['checks', index, 'kind'], message: `${check.kind} grades a Dockerfile, and this manifest names only a compose file: add \`dockerfile: <path>\` to the manifest` });
+      }
+    });
     const seen = new Map<string, number>();
     manifest.checks.forEach((check, index) => {
       const earlier = seen.get(check.id);
@@ -143,5 +167,11 @@ export const ManifestSchema = z
     });
   });
 
-export type Manifest = z.output<typeof ManifestSchema>;
+/** `dockerfile` defaults to Dockerfile unless the challenge grades a compose file only. */
+export const ManifestWithDefaults = ManifestSchema.transform((manifest) => ({
+  ...manifest,
+  dockerfile: manifest.dockerfile ?? (manifest.compose ? undefined : 'Dockerfile'),
+}));
+
+export type Manifest = z.output<typeof ManifestWithDefaults>;
 export type CheckEntry = z.output<typeof CheckEntrySchema>;

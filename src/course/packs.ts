@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { UserError } from '../errors.js';
-import { type Manifest, ManifestSchema } from './manifest.js';
+import { type Manifest, ManifestWithDefaults } from './manifest.js';
 
 export const MANIFEST_FILE = 'manifest.yaml';
 
@@ -50,7 +50,7 @@ export function parseManifest(file: string, text: string): Manifest {
       }),
     );
   }
-  const result = ManifestSchema.safeParse(document.toJS());
+  const result = ManifestWithDefaults.safeParse(document.toJS());
   if (result.success) return result.data;
   throw new ManifestError(
     result.error.issues.map((issue) => {

@@ -118,7 +118,8 @@ async function crossCheck(dir: string, file: string, text: string, manifest: Man
   for (const key of ['starter', 'solution'] as const) {
     const real = await resolve([key], manifest[key], 'dir');
     if (!real) continue;
-    await resolve([key], path.join(manifest[key], manifest.dockerfile), 'file');
+    if (manifest.dockerfile) await resolve([key], path.join(manifest[key], manifest.dockerfile), 'file');
+    if (manifest.compose) await resolve([key], path.join(manifest[key], manifest.compose), 'file');
     for (const escaping of await symlinksLeaving(root, real, manifest[key])) {
       report([key], `${escaping.relative} is a symlink to ${escaping.target}, outside the pack`);
     }

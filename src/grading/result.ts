@@ -31,7 +31,7 @@ export interface VerifyResult {
   score: { points: number; maxPoints: number; percent: number };
   counts: { pass: number; fail: number; skip: number };
   checks: CheckResult[];
-  timings: { totalMs: number; staticMs: number; buildMs: number; imageMs: number; runtimeMs: number };
+  timings: { totalMs: number; staticMs: number; buildMs: number; imageMs: number; runtimeMs: number; composeMs?: number; stackMs?: number };
   engine: EngineInfo;
   build: {
     imageId: string | null;
@@ -44,6 +44,8 @@ export interface VerifyResult {
     /** cacheRecords: BuildKit cache records attributed to this build, pruned with the run (see cleanup.buildCache). */
     buildkit?: { cli: string | null; secrets: string[]; cacheRecords: number; note: string };
   } | null;
+  /** Compose challenges: how `compose up` went (null when no stack check ran). */
+  stack?: { project: string; ok: boolean; message: string; durationMs: number; outputTail: string[] } | null;
   limits: ContainerLimits & { buildTimeoutSeconds: number; contextMaxMegabytes: number };
   cleanup: { containers: number; images: number; errors: string[]; buildCache?: number } | null;
   /**

@@ -6,6 +6,8 @@ import type {
   Baseline,
   BuildContext,
   CommandRun,
+  ComposeContext,
+  StackContext,
   ContextByPhase,
   ImageContext,
   ImageFacts,
@@ -29,6 +31,7 @@ import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy 
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
 import { findTextInImage, imageWastedBytes } from '../engine/layers.js';
+import { ComposeStack, loadComposeModel } from '../engine/compose.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
@@ -66,7 +69,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const started = Date.now();
   const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
   const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
-  const timings = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
+  const timings: VerifyResult['timings'] = { totalMs: 0, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 };
   const results: CheckResult[] = [];
   // Shared by the size check and the before/after comparison: the starter is measured at most once a run.
   let baseline: Promise<Baseline> | null = null;
@@ -81,8 +84,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       return true;
     }
     const phaseStart = Date.now();
-    // The build phase was opened before the build itself, so its progress shows under it.
-    if (phase !== 'build') emit({ type: 'phase', phase, state: 'start' });
+    // The build and stack phases were opened before the build / `compose up`, so their progress shows under them.
+    if (phase !== 'build' && phase !== 'stack') emit({ type: 'phase', phase, state: 'start' });
     let allPassed = true;
     for (const check of checks) {
       if (options.signal?.aborted) throw new CancelledError();
@@ -101,7 +104,10 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       emit({ type: 'check', result });
     }
     emit({ type: 'phase', phase, state: 'end' });
-    if (phase !== 'build') timings[`${phase}Ms` as 'staticMs' | 'imageMs' | 'runtimeMs'] += Date.now() - phaseStart;
+    if (phase !== 'build') {
+      const key = `${phase}Ms` as 'staticMs' | 'composeMs' | 'imageMs' | 'runtimeMs' | 'stackMs';
+      timings[key] = (timings[key] ?? 0) + Date.now() - phaseStart;
+    }
     return allPassed;
   }
 
@@ -113,16 +119,29 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   }
 
   async function gradeLocked(): Promise<VerifyResult> {
-    const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
-    const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
-      }
-      throw error;
-    });
-    const dockerfile = DockerfileModel.parse(dockerfilePath, source);
-    const staticContext: StaticContext = { dockerfile, workspaceDir: options.workspaceDir };
-    await runPhase('static', staticContext);
+    // A compose-only challenge has no Dockerfile: its Dockerfile phases have no checks (the manifest schema sees to that).
+    let staticContext: StaticContext | null = null;
+    let dockerfile: DockerfileModel | null = null;
+    if (manifest.dockerfile) {
+      const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
+      const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') {
+          throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
+        }
+        throw error;
+      });
+      dockerfile = DockerfileModel.parse(dockerfilePath, source);
+      staticContext = { dockerfile, workspaceDir: options.workspaceDir };
+      await runPhase('static', staticContext);
+    }
+
+    // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
+    let composeContext: ComposeContext | null = null;
+    if (manifest.compose) {
+      const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
+      composeContext = { compose, workspaceDir: options.workspaceDir };
+      await runPhase('compose', composeContext);
+    }
 
     const scope = new RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
@@ -133,17 +152,92 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       });
     }
     const limits = options.limits ?? DEFAULT_LIMITS;
-    let build: BuildResult | null = null;
+    let build = null as BuildResult | null;
     let keptAs: string | null = null;
     let cleanup: VerifyResult['cleanup'] = null;
     let comparison: Comparison | null = null;
+    let stack: ComposeStack | null = null;
+    let stackSummary: VerifyResult['stack'] = null;
     try {
       if (options.signal?.aborted) throw new CancelledError();
+      if (staticContext && dockerfile) await gradeImage(staticContext, dockerfile);
+
+      if (composeContext && checksOf('stack').length > 0) {
+        if (options.signal?.aborted) throw new CancelledError();
+        emit({ type: 'phase', phase: 'stack', state: 'start' });
+        emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
+        stack = new ComposeStack({
+          engine,
+          scope,
+          model: composeContext.compose,
+          workspaceDir: options.workspaceDir,
+          limits,
+          upTimeoutMs: manifest.limits.composeUpTimeoutSeconds * 1000,
+          signal: options.signal,
+        });
+        const up = await stack.start();
+        if (options.signal?.aborted) throw new CancelledError();
+        stackSummary = { project: stack.project, ok: up.ok, message: up.message, durationMs: up.durationMs, outputTail: up.outputTail };
+        if (!up.ok) emit({ type: 'note', message: `${up.message}\n${up.outputTail.map((line) => `  ${line}`).join('\n')}` });
+        const stackContext: StackContext = { ...composeContext, stack };
+        await runPhase('stack', up.ok ? stackContext : `skipped: the stack did not come up: ${up.message}`);
+        timings.stackMs = (timings.stackMs ?? 0) + up.durationMs;
+      }
+      if (options.signal?.aborted) throw new CancelledError();
+    } finally {
+      const downErrors = stack ? await stack.down() : [];
+      const report = await scope.dispose();
+      cleanup = { ...report, errors: [...downErrors, ...report.errors] };
+    }
+
+    timings.buildMs = build?.durationMs ?? 0;
+    timings.totalMs = Date.now() - started;
+    return {
+      schemaVersion: 1,
+      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
+      workspace: options.workspaceDir,
+      runId: scope.runId,
+      ...score(results),
+      checks: results,
+      timings,
+      engine: engine.info,
+      build: build
+        ? {
+            imageId: build.imageId,
+            steps: build.steps,
+            durationMs: build.durationMs,
+            context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
+            keptAs,
+            builder: build.builder,
+            ...(build.builder === 'buildkit-cli'
+              ? {
+                  buildkit: {
+                    cli: build.cli ?? null,
+                    secrets: buildPlan.secrets.map((secret) => secret.id),
+                    cacheRecords: build.buildCache?.attributed ?? 0,
+                    note: `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build). ${build.buildCache?.note ?? ''}`.trim(),
+                  },
+                }
+              : {}),
+          }
+        : null,
+      ...(manifest.compose ? { stack: stackSummary } : {}),
+      limits: {
+        ...limits,
+        buildTimeoutSeconds,
+        contextMaxMegabytes,
+      },
+      cleanup,
+      comparison,
+    };
+
+    /** Build, image and runtime phases of a challenge with a Dockerfile. */
+    async function gradeImage(staticContext: StaticContext, dockerfile: DockerfileModel): Promise<void> {
       emit({ type: 'phase', phase: 'build', state: 'start' });
       const tag = options.keepImage ? `shipshape/${manifest.id}:latest` : undefined;
       build = await buildImage(engine, scope, {
         contextDir: options.workspaceDir,
-        dockerfile: manifest.dockerfile,
+        dockerfile: manifest.dockerfile!,
         timeoutMs: buildTimeoutSeconds * 1000,
         contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
@@ -237,50 +331,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         scope.keepImage(build.imageId);
         keptAs = tag;
       }
-    } finally {
-      const report = await scope.dispose();
-      cleanup = report;
     }
-
-    timings.buildMs = build?.durationMs ?? 0;
-    timings.totalMs = Date.now() - started;
-    return {
-      schemaVersion: 1,
-      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
-      workspace: options.workspaceDir,
-      runId: scope.runId,
-      ...score(results),
-      checks: results,
-      timings,
-      engine: engine.info,
-      build: build
-        ? {
-            imageId: build.imageId,
-            steps: build.steps,
-            durationMs: build.durationMs,
-            context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
-            keptAs,
-            builder: build.builder,
-            ...(build.builder === 'buildkit-cli'
-              ? {
-                  buildkit: {
-                    cli: build.cli ?? null,
-                    secrets: buildPlan.secrets.map((secret) => secret.id),
-                    cacheRecords: build.buildCache?.attributed ?? 0,
-                    note: `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build). ${build.buildCache?.note ?? ''}`.trim(),
-                  },
-                }
-              : {}),
-          }
-        : null,
-      limits: {
-        ...limits,
-        buildTimeoutSeconds,
-        contextMaxMegabytes,
-      },
-      cleanup,
-      comparison,
-    };
   }
 
   async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, imageId: string, buildMs: number): Promise<Comparison | null> {
@@ -316,7 +367,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       buildVariant: (variant) =>
         buildVariant(engine, runScope, {
           workspaceDir: verifyOptions.workspaceDir,
-          dockerfile: manifest.dockerfile,
+          dockerfile: manifest.dockerfile!,
           timeoutMs: (verifyOptions.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds) * 1000,
           signal: verifyOptions.signal,
           variant,
@@ -328,7 +379,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           scope: runScope,
           challengeId: manifest.id,
           starterDir: path.join(verifyOptions.pack.dir, manifest.starter),
-          dockerfile: manifest.dockerfile,
+          dockerfile: manifest.dockerfile!,
           buildTimeoutMs: manifest.limits.buildTimeoutSeconds * 1000,
           signal: verifyOptions.signal,
           build: buildSettings,
@@ -349,7 +400,7 @@ export interface BuildPlan {
  * this build. A secret with `buildArg` is also passed as that build argument: a Dockerfile that takes
  * the token through ARG instead of a secret mount then leaks exactly this value.
  */
-export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel): BuildPlan {
+export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel | null): BuildPlan {
   const secrets = settings.secrets.map((secret) => ({
     id: secret.id,
     value: `shipshape-${secret.id.replace(/[^A-Za-z0-9]/g, '').toLowerCase()}-${randomBytes(16).toString('hex')}`,
@@ -357,7 +408,8 @@ export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel):
   }));
   const secretArgs = Object.fromEntries(secrets.filter((secret) => secret.buildArg).map((secret) => [secret.buildArg!, secret.value]));
   const buildArgs = { ...settings.args, ...secretArgs };
-  const runCommands = dockerfile.stages.flatMap((stage) =>
+  // A compose-only challenge has no Dockerfile of its own to mask RUN commands from.
+  const runCommands = (dockerfile?.stages ?? []).flatMap((stage) =>
     stage.instructions
       .filter((instruction) => instruction.getKeyword() === 'RUN')
       .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim()),

@@ -4,10 +4,12 @@ import type { Style } from './style.js';
 
 const TITLES: Record<string, { title: string; label: string }> = {
   static: { title: 'Static checks (Dockerfile)', label: 'Static' },
+  compose: { title: 'Compose model checks', label: 'Compose' },
   context: { title: 'Build context', label: 'Context' },
   build: { title: 'Build', label: 'Build' },
   image: { title: 'Image checks', label: 'Image' },
   runtime: { title: 'Runtime checks', label: 'Runtime' },
+  stack: { title: 'Stack checks (compose up)', label: 'Stack' },
 };
 
 /** Heading of a phase; a phase added to the core later still gets one. */

@@ -19,6 +19,8 @@ import { type Style, colorWanted, makeStyle } from './style.js';
 
 // The core's phase order; a phase it adds later (a context phase) shows up without a change here.
 const PHASE_ORDER: readonly Phase[] = PHASES;
+/** Shown in the strip only when they run (compose challenges). */
+const OPTIONAL_PHASES: ReadonlySet<Phase> = new Set(['compose', 'stack']);
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const FRAME_MS = 80;
 const FLUSH_MS = 25;
@@ -271,7 +273,9 @@ function useClock(intervalMs: number): number {
 function LiveArea({ snapshot, style }: { snapshot: ViewSnapshot; style: Style }) {
   const now = useClock(FRAME_MS);
   const spinner = style.cyan(SPINNER_FRAMES[Math.floor(now / FRAME_MS) % SPINNER_FRAMES.length]!);
-  const strip = PHASE_ORDER.map((phase) => {
+  const strip = PHASE_ORDER.filter(
+    (phase) => !OPTIONAL_PHASES.has(phase) || (snapshot.phases[phase].status !== 'pending' && snapshot.phases[phase].status !== 'none'),
+  ).map((phase) => {
     const view = snapshot.phases[phase];
     const label = phaseLabel(phase);
     switch (view.status) {

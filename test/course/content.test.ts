@@ -10,7 +10,11 @@ describe('course content', () => {
     const packs = await listPacks();
     expect(packs.map((pack) => pack.manifest.id)).toContain('docker-missing-multistage');
     for (const { manifest, dir } of packs) {
-      for (const file of [manifest.task, ...manifest.hints, path.join(manifest.starter, manifest.dockerfile), path.join(manifest.solution, manifest.dockerfile)]) {
+      // The graded files: the Dockerfile, the compose file, or both.
+      const graded = [manifest.dockerfile, manifest.compose].filter((file): file is string => Boolean(file));
+      expect(graded.length, manifest.id).toBeGreaterThan(0);
+      const files = [manifest.task, ...manifest.hints, ...graded.flatMap((file) => [path.join(manifest.starter, file), path.join(manifest.solution, file)])];
+      for (const file of files) {
         expect((await readFile(path.join(dir, file), 'utf8')).trim().length, `${manifest.id}: ${file}`).toBeGreaterThan(10);
       }
       expect(manifest.hints).toHaveLength(3);

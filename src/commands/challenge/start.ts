@@ -35,7 +35,7 @@ export default class ChallengeStart extends ShipshapeCommand {
       this.log(`Read the task: ${path.join(pack.dir, pack.manifest.task)}`);
       const relative = path.relative(process.cwd(), result.dir);
       const shown = relative === '' ? '.' : relative.startsWith('..') ? result.dir : relative;
-      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile)} and run: shipshape challenge:verify --dir ${shown}`);
+      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile ?? pack.manifest.compose ?? '')} and run: shipshape challenge:verify --dir ${shown}`);
       this.log(`Stuck? shipshape challenge:hint ${pack.manifest.id}`);
     }
     return { challenge: pack.manifest.id, ...result, course };
