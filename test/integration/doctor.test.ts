@@ -71,8 +71,11 @@ describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
     expect(byId.version!.detail).toContain(`API ${report.engine!.apiVersion}`);
     expect(byId.storage!.detail).toBe(report.engine!.storageDriver);
     expect(byId.buildkit!.status).toBe('ok');
-    // The seed challenge's base images, found by parsing FROM and COPY --from.
-    expect(report.images.map((image) => image.ref)).toEqual(['composer:2', 'php:8.2-fpm-alpine']);
+    // The challenges' base images, found by parsing FROM and COPY --from (and compose image:), each once.
+    const refs = report.images.map((image) => image.ref);
+    expect(refs).toEqual(expect.arrayContaining(['composer:2', 'php:8.2-fpm-alpine', 'golang:1.22-alpine', 'postgres:16-alpine', 'nginx:alpine']));
+    expect(new Set(refs).size).toBe(refs.length);
+    expect(refs).not.toContain('scratch');
     expect(report.images.every((image) => image.present && image.id?.startsWith('sha256:'))).toBe(true);
     expect(byId['image:composer:2']!.status).toBe('ok');
     expect(report.counts.fail).toBe(0);
@@ -143,7 +146,7 @@ describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
   it('images:save cancelled with Ctrl-C: exit 130 and no partial bundle left', async () => {
     const out = path.join(scratch, 'cancelled');
     await mkdir(out);
-    const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'images:save', path.join(out, 'all.tar')], {
+    const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'images:save', path.join(out, 'seed.tar'), '--challenge', 'docker-missing-multistage'], {
       reject: false,
       env: { NO_COLOR: '1', ...env },
     });
