@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { listPacks, loadPack } from '../../src/course/packs.js';
+import { listFiles } from '../../src/workspace/files.js';
 import { ROOT } from '../support/cli.js';
 
 describe('course content', () => {
@@ -19,6 +22,20 @@ describe('course content', () => {
       }
       expect(manifest.hints).toHaveLength(3);
     }
+  });
+
+  // A pack's own .gitignore (a learner's habit it teaches) must not keep its files out of the repository:
+  // a clean clone would then ship a solution that cannot pass.
+  it.runIf(existsSync(path.join(ROOT, '.git')))('every file of every built-in pack is tracked by git', async () => {
+    const tracked = new Set(execFileSync('git', ['ls-files', '-z', 'challenges'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean));
+    const untracked: string[] = [];
+    for (const { dir } of await listPacks()) {
+      for (const file of await listFiles(dir)) {
+        const relative = path.relative(ROOT, path.join(dir, file));
+        if (!tracked.has(relative)) untracked.push(relative);
+      }
+    }
+    expect(untracked).toEqual([]);
   });
 
   it('the pack template validates against the schema', async () => {
