@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { EngineUnavailableError, errorMessage } from '../errors.js';
+import { dockerOptionsForHost } from './hosts.js';
 
 export interface EngineInfo {
   /** Where we connected: a socket path or tcp address. */
@@ -26,8 +27,19 @@ export function apiAtLeast(version: string, minimum: string): boolean {
 }
 
 /** Describes the endpoint dockerode will use; it reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself. */
-export function describeEndpoint(docker: Docker): string {
-  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+export async function describeEndpoint(docker: Docker): Promise<string> {
+  const modem = docker.modem as unknown as {
+    socketPath?: string | (() => Promise<string>);
+    getSocketPath?: () => Promise<string | undefined>;
+    host?: string;
+    port?: number | string;
+    protocol?: string;
+  };
+  // docker-modem 5 keeps the default socket as a function that picks ~/.docker/run/docker.sock or /var/run/docker.sock.
+  if (typeof modem.socketPath === 'function') {
+    const resolved = await (modem.getSocketPath?.() ?? modem.socketPath()).catch(() => undefined);
+    return `unix://${resolved ?? '/var/run/docker.sock'}`;
+  }
   if (modem.socketPath) return `unix://${modem.socketPath}`;
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
 }
@@ -45,17 +57,19 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 /** Connects and pings with a short timeout; no engine gives one clear message (exit 2). */
-export async function connectEngine(options: { pingTimeoutMs?: number } = {}): Promise<Engine> {
+export async function connectEngine(options: { pingTimeoutMs?: number; host?: string } = {}): Promise<Engine> {
   let docker: Docker;
+  // A bad --docker-host is the user's input: its own message, not "cannot set up a client".
+  const hostOptions = options.host ? dockerOptionsForHost(options.host) : undefined;
   try {
-    docker = new Docker();
+    docker = hostOptions ? new Docker(hostOptions) : new Docker();
   } catch (error) {
     throw new EngineUnavailableError(
       `Cannot set up a Docker client: ${errorMessage(error)}`,
       'Check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.',
     );
   }
-  const endpoint = describeEndpoint(docker);
+  const endpoint = await describeEndpoint(docker);
   const timeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   try {
     await withTimeout(docker.ping(), timeoutMs, `the Docker engine at ${endpoint}`);
@@ -78,10 +92,12 @@ export async function connectEngine(options: { pingTimeoutMs?: number } = {}): P
     };
   } catch (error) {
     if (error instanceof EngineUnavailableError) throw error;
-    const source = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'the default socket';
+    const source = options.host ? `--docker-host ${options.host}` : process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'the default socket';
     throw new EngineUnavailableError(
       `No Docker engine answered at ${endpoint} (from ${source}): ${errorMessage(error)}.`,
-      process.env.DOCKER_HOST
+      options.host
+        ? 'Start that engine, or leave it out of --docker-host.'
+        : process.env.DOCKER_HOST
         ? 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the local socket.'
         : 'Start Docker (Docker Desktop, `sudo systemctl start docker`, or `colima start`) and try again. ' +
             'On Debian as root, `bash scripts/ensure-engine.sh` installs and starts an engine.',
