@@ -3,12 +3,14 @@ import { connectEngine } from '../engine/connect.js';
 import { currentSession } from '../engine/labels.js';
 import { findLeftovers, removeLeftovers, shortId } from '../engine/scope.js';
 import { ShipshapeCommand } from '../cli/base.js';
+import { engineFlags } from '../cli/flags.js';
 
 export default class Clean extends ShipshapeCommand {
   static override description =
     'Remove containers and images left by Shipshape runs that could not clean up (crashed, killed). Objects of runs still in progress are left alone unless --all is given.';
   static override enableJsonFlag = true;
   static override flags = {
+    ...engineFlags,
     'dry-run': Flags.boolean({ description: 'Only list what would be removed' }),
     all: Flags.boolean({ description: 'Also remove objects of runs that are still in progress' }),
     session: Flags.string({ description: 'Only objects of this session (the SHIPSHAPE_SESSION they were made under)' }),
@@ -16,7 +18,7 @@ export default class Clean extends ShipshapeCommand {
 
   async run() {
     const { flags } = await this.parse(Clean);
-    const engine = await connectEngine();
+    const engine = await connectEngine({ dockerHost: flags['docker-host'] });
     const leftovers = await findLeftovers(engine.docker, { session: flags.session ?? currentSession(), includeLive: flags.all });
     const total = leftovers.containers.length + leftovers.images.length;
     const liveCount = leftovers.live.containers.length + leftovers.live.images.length;

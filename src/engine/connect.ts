@@ -1,10 +1,14 @@
 import Docker from 'dockerode';
-import { EngineUnavailableError, errorMessage } from '../errors.js';
-import { dockerOptionsForHost } from './hosts.js';
+import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
+import { type Endpoint, type EndpointSource, dockerodeOptions, resolveEndpoint } from './endpoint.js';
 
 export interface EngineInfo {
   /** Where we connected: a socket path or tcp address. */
   endpoint: string;
+  /** How the endpoint was chosen: flag, DOCKER_HOST, context, default socket or Podman socket. */
+  endpointSource: EndpointSource;
+  /** The same for people, e.g. `Docker context "remote" (DOCKER_CONTEXT)`. */
+  foundBy: string;
   serverVersion: string;
   apiVersion: string;
   os: string;
@@ -26,22 +30,24 @@ export function apiAtLeast(version: string, minimum: string): boolean {
   return major > minMajor || (major === minMajor && minor >= minMinor);
 }
 
-/** Describes the endpoint dockerode will use; it reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself. */
-export async function describeEndpoint(docker: Docker): Promise<string> {
-  const modem = docker.modem as unknown as {
-    socketPath?: string | (() => Promise<string>);
-    getSocketPath?: () => Promise<string | undefined>;
-    host?: string;
-    port?: number | string;
-    protocol?: string;
-  };
-  // docker-modem 5 keeps the default socket as a function that picks ~/.docker/run/docker.sock or /var/run/docker.sock.
-  if (typeof modem.socketPath === 'function') {
-    const resolved = await (modem.getSocketPath?.() ?? modem.socketPath()).catch(() => undefined);
-    return `unix://${resolved ?? '/var/run/docker.sock'}`;
-  }
+/** Describes the endpoint a dockerode client talks to. */
+export function describeEndpoint(docker: Docker): string {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
   if (modem.socketPath) return `unix://${modem.socketPath}`;
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
+}
+
+/** A dockerode client for a resolved endpoint. */
+export function createDocker(endpoint: Endpoint): Docker {
+  const options = dockerodeOptions(endpoint);
+  // docker-modem re-reads DOCKER_HOST (and its cert files) on construction; the endpoint is already resolved.
+  const saved = process.env.DOCKER_HOST;
+  delete process.env.DOCKER_HOST;
+  try {
+    return new Docker(options);
+  } finally {
+    if (saved !== undefined) process.env.DOCKER_HOST = saved;
+  }
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -56,20 +62,26 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
+export interface ConnectOptions {
+  pingTimeoutMs?: number;
+  /** The `--docker-host` flag; else DOCKER_HOST, the Docker context, the default socket, Podman. */
+  dockerHost?: string;
+}
+
 /** Connects and pings with a short timeout; no engine gives one clear message (exit 2). */
-export async function connectEngine(options: { pingTimeoutMs?: number; host?: string } = {}): Promise<Engine> {
+export async function connectEngine(options: ConnectOptions = {}): Promise<Engine> {
+  const chosen = resolveEndpoint({ flag: options.dockerHost });
   let docker: Docker;
-  // A bad --docker-host is the user's input: its own message, not "cannot set up a client".
-  const hostOptions = options.host ? dockerOptionsForHost(options.host) : undefined;
   try {
-    docker = hostOptions ? new Docker(hostOptions) : new Docker();
+    docker = createDocker(chosen);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new EngineUnavailableError(
-      `Cannot set up a Docker client: ${errorMessage(error)}`,
-      'Check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.',
+      `Cannot set up a Docker client for ${chosen.host} (from ${chosen.foundBy}): ${errorMessage(error)}`,
+      'Check --docker-host, DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and the Docker context.',
     );
   }
-  const endpoint = await describeEndpoint(docker);
+  const endpoint = chosen.host;
   const timeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   try {
     await withTimeout(docker.ping(), timeoutMs, `the Docker engine at ${endpoint}`);
@@ -77,13 +89,15 @@ export async function connectEngine(options: { pingTimeoutMs?: number; host?: st
     if (!apiAtLeast(version.ApiVersion, MIN_API_VERSION)) {
       throw new EngineUnavailableError(
         `The Docker engine at ${endpoint} is too old: Docker ${version.Version} speaks API ${version.ApiVersion}; Shipshape needs API ${MIN_API_VERSION} (Docker 19.03) or newer.`,
-        'Upgrade Docker, or point DOCKER_HOST at a newer engine.',
+        `Upgrade Docker, or choose a newer engine (${chosen.foundBy} chose this one).`,
       );
     }
     return {
       docker,
       info: {
         endpoint,
+        endpointSource: chosen.source,
+        foundBy: chosen.foundBy,
         serverVersion: version.Version,
         apiVersion: version.ApiVersion,
         os: version.Os,
@@ -92,15 +106,25 @@ export async function connectEngine(options: { pingTimeoutMs?: number; host?: st
     };
   } catch (error) {
     if (error instanceof EngineUnavailableError) throw error;
-    const source = options.host ? `--docker-host ${options.host}` : process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'the default socket';
     throw new EngineUnavailableError(
-      `No Docker engine answered at ${endpoint} (from ${source}): ${errorMessage(error)}.`,
-      options.host
-        ? 'Start that engine, or leave it out of --docker-host.'
-        : process.env.DOCKER_HOST
-        ? 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the local socket.'
-        : 'Start Docker (Docker Desktop, `sudo systemctl start docker`, or `colima start`) and try again. ' +
-            'On Debian as root, `bash scripts/ensure-engine.sh` installs and starts an engine.',
+      `No Docker engine answered at ${endpoint} (from ${chosen.foundBy}): ${errorMessage(error)}.`,
+      unreachableSuggestion(chosen),
     );
+  }
+}
+
+export function unreachableSuggestion(chosen: Endpoint): string {
+  switch (chosen.source) {
+    case 'flag':
+      return 'Check the --docker-host address, or leave it out to use DOCKER_HOST, the Docker context or the local socket.';
+    case 'DOCKER_HOST':
+      return 'Start the engine DOCKER_HOST points at, or unset DOCKER_HOST to use the Docker context or the local socket.';
+    case 'context':
+      return `Start the engine of the Docker context "${chosen.context}", or switch with \`docker context use default\` (or pass --docker-host).`;
+    default:
+      return (
+        'Start Docker (Docker Desktop, `sudo systemctl start docker`, or `colima start`) and try again, or pass --docker-host. ' +
+        'On Debian as root, `bash scripts/ensure-engine.sh` installs and starts an engine.'
+      );
   }
 }

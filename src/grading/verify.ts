@@ -144,9 +144,10 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       }
       if (build.missingBaseImage) {
         throw new UserError(
-          `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: ${build.failure?.message}`,
+          `Base image ${build.missingBaseImage} is not on the engine and could not be pulled: the engine at ${engine.info.endpoint} tried and got: ${build.failure?.message}`,
           2,
-          `Pull it while online (\`docker pull ${build.missingBaseImage}\`), or check the image name in ${manifest.dockerfile}.`,
+          `Online: \`shipshape images:pull --challenge ${manifest.id}\` (or \`docker pull ${build.missingBaseImage}\`). Offline: \`shipshape images:load BUNDLE.tar\` with a bundle made by \`shipshape images:save\` where the image exists. ` +
+            `Or check the image name in ${manifest.dockerfile}.`,
         );
       }
       const buildContext: BuildContext = { ...staticContext, build };

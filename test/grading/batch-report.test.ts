@@ -14,7 +14,6 @@ import {
   summaryTable,
 } from '../../src/grading/batch-report.js';
 import type { CheckResult } from '../../src/grading/result.js';
-import { dockerOptionsForHost } from '../../src/engine/hosts.js';
 
 function check(id: string, status: CheckResult['status'], overrides: Partial<CheckResult> = {}): CheckResult {
   return {
@@ -173,15 +172,5 @@ describe('submission hash', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('--docker-host', () => {
-  it('parses unix sockets and tcp addresses, and refuses anything else with one message', () => {
-    expect(dockerOptionsForHost('unix:///run/shipshape-b/docker.sock')).toEqual({ socketPath: '/run/shipshape-b/docker.sock' });
-    expect(dockerOptionsForHost('tcp://10.0.0.2:2375')).toEqual({ host: '10.0.0.2', port: 2375, protocol: 'http' });
-    expect(dockerOptionsForHost('https://grader:2376')).toMatchObject({ protocol: 'https', port: 2376 });
-    expect(() => dockerOptionsForHost('ssh://me@host')).toThrow(/Invalid --docker-host "ssh:\/\/me@host"/);
-    expect(() => dockerOptionsForHost('unix://relative.sock')).toThrow(/absolute path/);
   });
 });

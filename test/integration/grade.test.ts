@@ -135,9 +135,9 @@ describe('challenge:grade bad input', () => {
       const unknown = await shipshape(['challenge:grade', path.join(scratch, 'subs'), '--challenge', 'no-such-challenge']);
       expect(unknown.exitCode).toBe(2);
       expect(unknown.stderr).toContain('Unknown challenge "no-such-challenge"');
-      const host = await shipshape(['challenge:grade', path.join(scratch, 'subs'), '--challenge', ID, '--docker-host', 'ssh://x']);
+      const host = await shipshape(['challenge:grade', path.join(scratch, 'subs'), '--challenge', ID, '--docker-host', 'foo://x']);
       expect(host.exitCode).toBe(2);
-      expect(host.stderr).toContain('Invalid --docker-host "ssh://x"');
+      expect(host.stderr).toContain('Cannot use the Docker host "foo://x"');
       const inside = await shipshape(['challenge:grade', path.join(scratch, 'subs'), '--challenge', ID, '--output', path.join(scratch, 'subs', 'x', 'out.json')]);
       expect(inside.exitCode).toBe(2);
       expect(inside.stderr).toContain('inside the submissions directory');

@@ -27,7 +27,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
     challenge: Flags.string({ description: 'Challenge id the submissions answer', required: true }),
     concurrency: Flags.integer({ description: 'Submissions graded at once, over all engines', default: 2, min: 1, max: 64 }),
     'docker-host': Flags.string({
-      description: 'Engine to grade on (unix:///path.sock or tcp://host:port; repeatable). Default: the local engine (DOCKER_HOST or the default socket)',
+      description: 'Engine to grade on (unix:///path, tcp://host:port, ssh://user@host; repeatable). Default: DOCKER_HOST, the Docker context, the local socket',
       multiple: true,
       multipleNonGreedy: true,
     }),
@@ -108,7 +108,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
 async function connectEngines(hosts: string[], warn: (message: string) => void): Promise<Engine[]> {
   if (hosts.length === 0) return [await connectEngine()];
   const unique = [...new Set(hosts)];
-  const settled = await Promise.allSettled(unique.map((host) => connectEngine({ host })));
+  const settled = await Promise.allSettled(unique.map((host) => connectEngine({ dockerHost: host })));
   const engines: Engine[] = [];
   const problems: string[] = [];
   settled.forEach((outcome, index) => {

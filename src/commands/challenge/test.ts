@@ -4,6 +4,7 @@ import { connectEngine } from '../../engine/connect.js';
 import { type ProveResult, proveChallenge, proveTable } from '../../grading/prove.js';
 import { UserError } from '../../errors.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { engineFlags } from '../../cli/flags.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 
 export default class ChallengeTest extends ShipshapeCommand {
@@ -16,6 +17,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     id: Args.string({ description: 'Challenge ids (repeatable)' }),
   };
   static override flags = {
+    ...engineFlags,
     all: Flags.boolean({ description: 'Prove every challenge' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
@@ -26,7 +28,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     const roots = packRoots(flags.pack ?? []);
     if (ids.length === 0 && !flags.all) throw new UserError('Name the challenges to prove, or pass --all.', 2, 'e.g. shipshape challenge:test --all');
     const packs = flags.all ? await listPacks(roots) : await Promise.all(ids.map((id) => findPack(id, roots)));
-    const engine = await connectEngine();
+    const engine = await connectEngine({ dockerHost: flags['docker-host'] });
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
     const json = this.jsonEnabled();

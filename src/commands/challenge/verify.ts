@@ -6,6 +6,7 @@ import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { engineFlags } from '../../cli/flags.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 
 export default class ChallengeVerify extends ShipshapeCommand {
@@ -13,6 +14,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     'Build the workspace on the Docker engine, inspect and run the image, and grade every check.';
   static override enableJsonFlag = true;
   static override flags = {
+    ...engineFlags,
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
@@ -26,7 +28,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const { flags } = await this.parse(ChallengeVerify);
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
-    const engine = await connectEngine();
+    const engine = await connectEngine({ dockerHost: flags['docker-host'] });
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
 
     const cancel = new AbortController();

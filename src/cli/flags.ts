@@ -1,0 +1,16 @@
+import { Flags } from '@oclif/core';
+
+/** Flags of every command that talks to the engine; spread into a command's `flags`. */
+export const engineFlags = {
+  'docker-host': Flags.string({
+    description: 'Docker engine to use (unix:///path, tcp://host:port, ssh://user@host); default: DOCKER_HOST, the Docker context, the local socket',
+    helpValue: 'URL',
+  }),
+};
+
+/** Which challenges' images an images:* command works on. */
+export const imageSelectionFlags = {
+  challenge: Flags.string({ description: 'Only the images of this challenge (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all'] }),
+  all: Flags.boolean({ description: 'The images of every challenge (the default)' }),
+  pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+};
