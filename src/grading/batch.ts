@@ -69,6 +69,7 @@ export type BatchEvent =
   | { type: 'prepare'; engine: string; message: string }
   | { type: 'start'; name: string; engine: string; attempt: number }
   | { type: 'retry'; name: string; engine: string; reason: string }
+  | { type: 'engine-lost'; engine: string; reason: string }
   | { type: 'done'; outcome: SubmissionOutcome; done: number; total: number };
 
 export interface BatchOptions {
@@ -88,7 +89,6 @@ export interface BatchOptions {
 
 /** After a timeout, how long the verify gets to clean up before its slot is given back regardless. */
 const CLEANUP_GRACE_MS = 30_000;
-const CONNECTION_LOST = /ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|premature close|did not answer/i;
 
 /** The submission folders of a batch: every visible subdirectory, sorted. */
 export async function listSubmissions(submissionsDir: string): Promise<string[]> {
@@ -259,7 +259,8 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
   } finally {
     await saveCache();
     // Anything a verify left behind (one cut off after its cleanup grace) carries our owner label.
-    for (const slot of slots) {
+    // A lost engine cannot be reached; what it holds of ours is for `shipshape clean` once it is back.
+    for (const slot of slots.filter((candidate) => !candidate.usage.lost)) {
       const report = await sweepOwned(slot.engine).catch((error) => ({ containers: 0, images: 0, errors: [errorMessage(error)] }));
       cleanupTotals.containers += report.containers;
       cleanupTotals.images += report.images;
@@ -296,6 +297,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
    */
   async function prepareEngines(): Promise<void> {
     if (!pack.manifest.checks.some((check) => check.kind === 'image.size-vs-starter')) return;
+    const failures: unknown[] = [];
     await Promise.all(
       slots.map(async (slot) => {
         const scope = new RunScope(slot.engine.docker, pack.manifest.id);
@@ -310,13 +312,16 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
             onNote: (message) => emit({ type: 'prepare', engine: slot.usage.endpoint, message }),
           });
         } catch (error) {
-          if (isEngineLoss(error) || !(await answers(slot.engine))) markLost(slot, errorMessage(error));
-          else throw error;
+          // An engine that cannot build the starter (gone, or missing a base image) is left out.
+          failures.push(error);
+          markLost(slot, errorMessage(error));
         } finally {
           await scope.dispose();
         }
       }),
     );
+    // None left: the reason (no engine, a base image missing everywhere) is the batch's error.
+    if (slots.every((slot) => slot.usage.lost)) throw failures[0];
   }
 
   async function worker(): Promise<void> {
@@ -370,6 +375,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
     if (slot.usage.lost) return;
     slot.usage.lost = true;
     slot.usage.lostReason = reason;
+    emit({ type: 'engine-lost', engine: slot.usage.endpoint, reason });
   }
 
   function noEngineMessage(): string {
@@ -426,7 +432,9 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         verifying.catch(() => undefined);
         return { kind: 'graded', outcome: timeoutOutcome() };
       }
-      if (!result.passed && (await looksLikeEngineLoss(result, slot.engine))) {
+      // A stopping engine often ends a build with an ordinary-looking error: a failed verdict from an
+      // engine that no longer answers is no verdict.
+      if (!result.passed && (await engineGoneAfter(result, slot.engine))) {
         return { kind: 'engine-lost', reason: `the engine at ${slot.usage.endpoint} stopped answering during the checks` };
       }
       const failedRequired = result.checks.filter((check) => check.required && check.status !== 'pass').map((check) => check.id);
@@ -552,10 +560,17 @@ async function answers(engine: Engine): Promise<boolean> {
   }
 }
 
-/** A check that could not talk to the engine fails with the reason; if the engine is gone, that is no verdict. */
-async function looksLikeEngineLoss(result: VerifyResult, engine: Engine): Promise<boolean> {
-  const suspicious = result.checks.some((check) => check.status === 'fail' && CONNECTION_LOST.test(check.message));
-  return suspicious && !(await answers(engine));
+/** A step killed by a signal or a lost connection is what a stopping engine leaves; the engine is watched a little longer then. */
+const SUSPECT = /returned a non-zero code: (137|143)\b|ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|premature close|did not answer/i;
+
+async function engineGoneAfter(result: VerifyResult, engine: Engine): Promise<boolean> {
+  const suspect = result.checks.some((check) => check.status === 'fail' && SUSPECT.test(check.message));
+  const deadline = Date.now() + (suspect ? 5000 : 0);
+  for (;;) {
+    if (!(await answers(engine))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Removes what this process created on an engine and did not remove itself (found by the owner label). */

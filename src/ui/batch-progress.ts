@@ -46,6 +46,9 @@ export function createBatchProgress(stream: { write(text: string): unknown }, st
           if (options.bar) drawBar();
           else line(`${style.dim(`… ${event.name}: grading on ${event.engine}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`)}`);
           break;
+        case 'engine-lost':
+          line(`${style.yellow('⚠')} ${event.engine} is left out of this batch: ${event.reason}`);
+          break;
         case 'retry':
           running.delete(event.name);
           line(`${style.yellow('↻')} ${event.name}: ${event.reason}; grading again on another engine`);

@@ -96,6 +96,9 @@ export default class ChallengeGrade extends ShipshapeCommand {
     else if (!json) process.stderr.write(`${table.join('\n')}\n`);
     if (format && !outputFile && !json) process.stdout.write(renderBatch(result, format));
     if (outputFile) process.stderr.write(`Results (${format}) written to ${outputFile}\n`);
+    for (const engine of result.engines.filter((candidate) => candidate.lost)) {
+      process.stderr.write(`⚠ ${engine.endpoint} was left out (${engine.lostReason}); once it is back, \`shipshape clean --docker-host ${engine.endpoint}\` removes what this batch left there.\n`);
+    }
     if (result.cleanup.errors.length > 0) process.stderr.write(`⚠ Cleanup problems: ${result.cleanup.errors.join('; ')}\n`);
 
     const allEnginesLost = result.engines.every((engine) => engine.lost);
