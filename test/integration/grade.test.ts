@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionHash } from '../../src/grading/batch.js';
 import { BatchResultSchema, ClassroomBatchSchema } from '../../src/grading/batch-report.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
@@ -123,6 +125,44 @@ describe.runIf(dockerTestsEnabled)('challenge:grade on the engine', { timeout: 6
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 });
+
+describe.runIf(dockerTestsEnabled)('challenge:grade interrupted', { timeout: 600_000 }, () => {
+  it('on Ctrl-C cancels what is in flight, removes it, keeps the finished verdicts and exits 130', async () => {
+    requireEngine();
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-grade-int-'));
+    try {
+      const submissions = path.join(scratch, 'submissions');
+      // The starter's build runs for a while: the interrupt lands during it.
+      await cp(path.join(PACK, 'starter'), path.join(submissions, 'slow'), { recursive: true });
+      const state = path.join(scratch, 'state.json');
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:grade', submissions, '--challenge', ID, '--state', state, '--plain', '--concurrency', '1'], {
+        reject: false,
+        env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') },
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await waitFor('the submission to start', async () => stderr.includes('slow: grading on'), 300_000);
+      await waitFor('a build step to run', async () => (await labelledOrStepContainers()) > 0, 120_000);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, stderr).toBe(130);
+      expect(stderr).toContain('Cancelled; everything this run created was removed.');
+      expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+      // Nothing was graded, so nothing is cached as a verdict.
+      const saved = JSON.parse(await readFile(state, 'utf8').catch(() => '{"entries":{}}'));
+      expect(saved.entries.slow).toBeUndefined();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Build step containers of the starter (unlabelled by the classic builder) or labelled ones of ours. */
+async function labelledOrStepContainers(): Promise<number> {
+  const containers = await new Docker().listContainers({ all: true });
+  return containers.filter((container) => container.Command.includes('apk add')).length;
+}
 
 describe('challenge:grade bad input', () => {
   it('a missing submissions directory, an unknown challenge, a bad --docker-host: one message, exit 2', async () => {
