@@ -109,7 +109,8 @@ async function verifyTimed(workspace, env) {
 async function handBaseline(workspace, { healthInterval, pollSeconds }) {
   const tag = `shipshape-bench/hand-${randomBytes(3).toString('hex')}`;
   const started = now();
-  await docker(['build', '-q', ...LABELS, '-t', tag, workspace]);
+  const build = await docker(['build', ...LABELS, '-t', tag, workspace]);
+  layers.push(...layerIds(build.stdout));
   const run = await docker(['run', '-d', ...LABELS, ...(healthInterval ? [`--health-interval=${healthInterval}`] : []), tag]);
   const id = run.stdout.trim();
   let status = 'starting';
@@ -122,9 +123,43 @@ async function handBaseline(workspace, { healthInterval, pollSeconds }) {
   } finally {
     await docker(['rm', '-f', '-v', id], { allowFail: true });
     await docker(['rmi', '-f', tag], { allowFail: true });
+    // Each repetition starts without the layers of the last, as every verify does (it removes its own).
+    await removeLayers();
   }
   if (status !== 'healthy') throw new Error(`hand baseline ended ${status}`);
   return now() - started;
+}
+
+/**
+ * Layers the docker CLI's classic builds made (" ---> id"): the --label flag only reaches the final
+ * stage, so a builder stage's images would stay behind unlabelled. Removed at the end, newest first.
+ */
+const layers = [];
+function layerIds(output) {
+  // Only layers this build made: not a FROM step's base image, not a layer taken from the cache.
+  const ids = [];
+  let fromStep = false;
+  let cached = false;
+  for (const line of output.split('\n')) {
+    if (/^Step \d+\/\d+ : /.test(line)) {
+      fromStep = /^Step \d+\/\d+ : FROM /i.test(line);
+      cached = false;
+    } else if (/^ ---> Using cache/.test(line)) cached = true;
+    else {
+      const layer = /^ ---> ([0-9a-f]{12})$/.exec(line);
+      if (layer && !fromStep && !cached) ids.push(layer[1]);
+    }
+  }
+  return ids;
+}
+
+async function removeLayers() {
+  // Base images are never in the list: a FROM step prints " ---> id" of the base, so skip ids that are tagged.
+  const ids = [...new Set(layers.splice(0))].reverse();
+  for (const id of ids) {
+    const tags = (await docker(['image', 'inspect', '-f', '{{len .RepoTags}}', id], { allowFail: true })).stdout.trim();
+    if (tags === '0') await docker(['rmi', id], { allowFail: true });
+  }
 }
 
 /** Removes every object of this bench session from an engine (ours only: filtered by the session label). */
@@ -254,11 +289,12 @@ async function packing() {
     // The docker CLI: the same context, to its first step (after "Sending build context").
     const tag = `shipshape-bench/pack-${randomBytes(3).toString('hex')}`;
     let cliFirst = null;
-    await docker(['build', ...LABELS, '-t', tag, tree], {
+    const cliBuild = await docker(['build', ...LABELS, '-t', tag, tree], {
       onStdout: (text, elapsed) => {
         if (cliFirst === null && /Step 1\/\d+/.test(text)) cliFirst = elapsed;
       },
     });
+    layers.push(...layerIds(cliBuild.stdout));
     await docker(['rmi', '-f', tag], { allowFail: true });
     if (cliFirst === null) throw new Error('the docker CLI never started a step');
     cli.push(cliFirst);
@@ -363,6 +399,7 @@ async function main() {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(out, null, 2)}\n`);
   await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  await writeFile(path.join(dir, 'latest.md'), markdownTable(out));
   console.log('');
   for (const note of notes) console.log(`note: ${note}`);
   const missed = figures.filter((figure) => figure.met === false);
@@ -370,8 +407,29 @@ async function main() {
   console.log(`Results: bench/results/${stamp}.json (and latest.json); load at end ${machine.loadAverageAtEnd.join(' ')}`);
 }
 
+/** The README's table: figure, baseline, ratio, target, verdict, and the machine it ran on. */
+function markdownTable(out) {
+  const fmt = (figure, value) => (figure.unit === 'ms' ? (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`) : `${value.toFixed(1)} ${figure.unit}`);
+  const rows = out.figures.map((figure) => {
+    const target = figure.target ? `${figure.target.op} ${figure.target.value}${figure.target.of === 'ratio' ? '×' : ` ${figure.unit}`}` : '—';
+    return `| ${figure.label} | ${fmt(figure, figure.value)} | ${figure.baseline ? `${figure.baseline.label}: ${fmt(figure, figure.baseline.value)}` : '—'} | ${figure.ratio === null ? '—' : `${figure.ratio.toFixed(2)}×`} | ${target} | ${figure.met === null ? '—' : figure.met ? 'met' : '**MISSED**'} |`;
+  });
+  const m = out.machine;
+  return [
+    `Measured ${out.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.os}, Docker ${m.docker}, Node ${m.node}; load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd?.[0]} at end${m.loadAverageAtStart[0] > m.cpus ? ' (other jobs were using the CPU: noisy figures)' : ''}.`,
+    '',
+    '| figure | value | baseline (same run) | ratio | target | |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...out.notes.map((note) => `- ${note}`),
+    '',
+  ].join('\n');
+}
+
 async function cleanup() {
   await removeOwn().catch(() => undefined);
+  await removeLayers().catch(() => undefined);
   if (secondStarted) {
     await removeOwn(SECOND).catch(() => undefined);
     spawnSync('bash', [SECOND_SCRIPT, 'purge', SECOND_NAME], { stdio: 'ignore' });
