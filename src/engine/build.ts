@@ -23,6 +23,11 @@ export interface BuildRequest {
   onEvent?: (event: BuildEvent) => void;
   /** Cancels the build (Ctrl-C, a save in watch mode). */
   signal?: AbortSignal;
+  /**
+   * Build without the layer cache. Concurrent runs on one engine must not share layers: each run
+   * removes the layers it made, which breaks a build that took one of them from the cache.
+   */
+  noCache?: boolean;
 }
 
 export interface BuildResult extends BuildOutcome {
@@ -91,6 +96,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
       labels: scope.labels,
       rm: true,
       forcerm: true,
+      nocache: request.noCache ?? false,
       t: request.tag,
       abortSignal: abort.signal,
     } as never)) as unknown as Readable;

@@ -419,6 +419,9 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         workspaceDir: workspace,
         engine: slot.engine,
         limits: DEFAULT_LIMITS,
+        // Gradings run side by side on an engine: a layer one of them takes from the cache may be
+        // removed by the other's cleanup mid-build. Each builds its own layers.
+        noCache: true,
         signal: abort.signal,
         onEvent,
       });
