@@ -35,6 +35,11 @@ export interface BuildRequest {
   maskValues?: Record<string, string>;
   /** The Dockerfile's RUN commands, to recognise BuildKit cache records this build made. */
   runCommands?: string[];
+  /**
+   * Build without the layer cache. Concurrent runs on one engine must not share layers: each run
+   * removes the layers it made, which breaks a build that took one of them from the cache.
+   */
+  noCache?: boolean;
 }
 
 export interface BuildResult extends BuildOutcome {
@@ -113,6 +118,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
       labels: scope.labels,
       rm: true,
       forcerm: true,
+      nocache: request.noCache ?? false,
       t: request.tag,
       ...(request.target ? { target: request.target } : {}),
       ...(request.buildArgs ? { buildargs: request.buildArgs } : {}),

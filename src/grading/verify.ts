@@ -52,6 +52,8 @@ export interface VerifyOptions {
   buildTimeoutSeconds?: number;
   contextMaxMegabytes?: number;
   signal?: AbortSignal;
+  /** Build without the layer cache (batch grading: concurrent runs must not share layers). */
+  noCache?: boolean;
   onEvent?: (event: VerifyEvent) => void;
 }
 
@@ -242,6 +244,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
         signal: options.signal,
+        noCache: options.noCache,
         onEvent: (event) => emit({ type: 'build', event }),
         ...buildPlan.request,
       });

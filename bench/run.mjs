@@ -1,0 +1,460 @@
+#!/usr/bin/env node
+// Shipshape benchmarks: every figure is measured in this run, on this engine, next to a baseline
+// measured in the same run, and printed as a ratio with its target (met / MISSED).
+//
+//   npm run bench              everything (about 15 minutes on 2 cores)
+//   npm run bench -- --quick   start-up, first static result and the warm verdict only
+//
+// Uses the built CLI (dist/) and /usr/bin/docker for the hand baselines. Every Docker object it
+// makes carries Shipshape's labels with a bench session and is removed at the end (also on Ctrl-C).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'run.js');
+const DOCKER = '/usr/bin/docker';
+const ID = 'docker-missing-multistage';
+const PACK = path.join(ROOT, 'challenges', ID);
+const QUICK = process.argv.includes('--quick');
+const SESSION = `bench-${process.pid}-${randomBytes(3).toString('hex')}`;
+const OWNER = `${os.hostname()}:${process.pid}`;
+const LABELS = ['--label', 'dev.shipshape.tool=shipshape', '--label', `dev.shipshape.session=${SESSION}`, '--label', `dev.shipshape.owner=${OWNER}`];
+const SECOND_NAME = 'benchb';
+const SECOND = `unix:///run/shipshape-${SECOND_NAME}/docker.sock`;
+const SECOND_SCRIPT = path.join(ROOT, 'scripts', 'second-engine.sh');
+
+const figures = [];
+const notes = [];
+let scratch;
+let secondStarted = false;
+
+// ---------- helpers ----------
+
+function now() {
+  return Number(process.hrtime.bigint() / 1000n) / 1000; // ms
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs a command to the end; resolves with its output and wall time. `onStdout` sees output as it comes. */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = now();
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', SHIPSHAPE_SESSION: SESSION, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      options.onStdout?.(stdout, now() - started, child);
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: now() - started }));
+  });
+}
+
+async function shipshape(args, options = {}) {
+  return run(process.execPath, [BIN, ...args], options);
+}
+
+async function docker(args, options = {}) {
+  const result = await run(DOCKER, args, { ...options, env: { DOCKER_BUILDKIT: '0', ...options.env } });
+  if (result.code !== 0 && !options.allowFail) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function record(figure) {
+  const ratio = figure.baseline ? figure.value / figure.baseline.value : null;
+  const subject = figure.target?.of === 'ratio' ? ratio : figure.value;
+  const met = figure.target && subject !== null ? (figure.target.op === '<=' ? subject <= figure.target.value : subject < figure.target.value) : null;
+  const entry = { ...figure, ratio, met };
+  figures.push(entry);
+  const unit = figure.unit === 'ms' ? 'ms' : figure.unit;
+  const fmt = (value) => (figure.unit === 'ms' ? `${Math.round(value)} ms` : `${value.toFixed(1)} ${unit}`);
+  const target = figure.target ? `target ${figure.target.of === 'ratio' ? 'ratio ' : ''}${figure.target.op} ${figure.target.value}${figure.target.of === 'ratio' ? 'x' : ` ${unit}`}` : 'no target';
+  const verdict = met === null ? '' : met ? '  met' : '  MISSED';
+  console.log(
+    `${figure.label.padEnd(48)} ${fmt(figure.value).padStart(10)}` +
+      (figure.baseline ? `  vs ${figure.baseline.label} ${fmt(figure.baseline.value)}  = ${ratio.toFixed(2)}x` : '') +
+      `  (${target})${verdict}`,
+  );
+}
+
+async function startWorkspace(dir, variant = (text) => text) {
+  const started = await shipshape(['challenge:start', ID, '--dir', dir]);
+  if (started.code !== 0) throw new Error(`challenge:start failed: ${started.stderr}`);
+  await cp(path.join(PACK, 'solution'), dir, { recursive: true });
+  const dockerfile = path.join(dir, 'Dockerfile');
+  await writeFile(dockerfile, variant(await readFile(dockerfile, 'utf8')));
+}
+
+async function verifyTimed(workspace, env) {
+  const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+  const report = JSON.parse(result.stdout);
+  if (!report.passed) throw new Error(`the verify of ${workspace} did not pass: ${result.stdout.slice(0, 500)}`);
+  // The starter's size is cached per base image id: when another job rebuilds a base image meanwhile,
+  // a "warm" verify measures the starter again. Said in the notes, never hidden.
+  const starter = report.checks.find((check) => check.id === 'size-vs-starter')?.evidence?.starterMeasured;
+  return { ms: result.ms, starterBuilt: starter === 'built', timings: report.timings };
+}
+
+/** The hand baseline: docker build, docker run -d, then docker inspect every `pollSeconds` until healthy. */
+async function handBaseline(workspace, { healthInterval, pollSeconds }) {
+  const tag = `shipshape-bench/hand-${randomBytes(3).toString('hex')}`;
+  const started = now();
+  const build = await docker(['build', ...LABELS, '-t', tag, workspace]);
+  layers.push(...layerIds(build.stdout));
+  const run = await docker(['run', '-d', ...LABELS, ...(healthInterval ? [`--health-interval=${healthInterval}`] : []), tag]);
+  const id = run.stdout.trim();
+  let status = 'starting';
+  try {
+    while (now() - started < 180_000) {
+      await sleep(pollSeconds * 1000);
+      status = (await docker(['inspect', '-f', '{{.State.Health.Status}}', id])).stdout.trim();
+      if (status === 'healthy' || status === 'unhealthy') break;
+    }
+  } finally {
+    await docker(['rm', '-f', '-v', id], { allowFail: true });
+    await docker(['rmi', '-f', tag], { allowFail: true });
+    // Each repetition starts without the layers of the last, as every verify does (it removes its own).
+    await removeLayers();
+  }
+  if (status !== 'healthy') throw new Error(`hand baseline ended ${status}`);
+  return now() - started;
+}
+
+/**
+ * Layers the docker CLI's classic builds made (" ---> id"): the --label flag only reaches the final
+ * stage, so a builder stage's images would stay behind unlabelled. Removed at the end, newest first.
+ */
+const layers = [];
+function layerIds(output) {
+  // Only layers this build made: not a FROM step's base image, not a layer taken from the cache.
+  const ids = [];
+  let fromStep = false;
+  let cached = false;
+  for (const line of output.split('\n')) {
+    if (/^Step \d+\/\d+ : /.test(line)) {
+      fromStep = /^Step \d+\/\d+ : FROM /i.test(line);
+      cached = false;
+    } else if (/^ ---> Using cache/.test(line)) cached = true;
+    else {
+      const layer = /^ ---> ([0-9a-f]{12})$/.exec(line);
+      if (layer && !fromStep && !cached) ids.push(layer[1]);
+    }
+  }
+  return ids;
+}
+
+async function removeLayers() {
+  // Base images are never in the list: a FROM step prints " ---> id" of the base, so skip ids that are tagged.
+  const ids = [...new Set(layers.splice(0))].reverse();
+  for (const id of ids) {
+    const tags = (await docker(['image', 'inspect', '-f', '{{len .RepoTags}}', id], { allowFail: true })).stdout.trim();
+    if (tags === '0') await docker(['rmi', id], { allowFail: true });
+  }
+}
+
+/** Removes every object of this bench session from an engine (ours only: filtered by the session label). */
+async function removeOwn(host) {
+  const hostArgs = host ? ['-H', host] : [];
+  const containers = (await docker([...hostArgs, 'ps', '-aq', '--filter', `label=dev.shipshape.session=${SESSION}`], { allowFail: true })).stdout.split('\n').filter(Boolean);
+  if (containers.length) await docker([...hostArgs, 'rm', '-f', '-v', ...containers], { allowFail: true });
+  const images = (await docker([...hostArgs, 'images', '-aq', '--filter', `label=dev.shipshape.session=${SESSION}`], { allowFail: true })).stdout.split('\n').filter(Boolean);
+  if (images.length) await docker([...hostArgs, 'rmi', '-f', ...new Set(images)], { allowFail: true });
+}
+
+async function exists(file) {
+  return access(file).then(() => true, () => false);
+}
+
+// ---------- measurements ----------
+
+async function startup() {
+  const reps = QUICK ? 3 : 7;
+  const times = { node: [], version: [], list: [] };
+  for (let i = 0; i < reps; i++) {
+    times.node.push((await run(process.execPath, ['-e', '0'])).ms);
+    times.version.push((await shipshape(['--version'])).ms);
+    times.list.push((await shipshape(['challenge:list'])).ms);
+  }
+  const node = median(times.node);
+  record({ id: 'startup-version', label: 'start-up: shipshape --version', value: median(times.version), unit: 'ms', baseline: { label: 'node -e 0', value: node }, target: { of: 'ratio', op: '<=', value: 4 } });
+  record({ id: 'startup-list', label: 'start-up: shipshape challenge:list', value: median(times.list), unit: 'ms', baseline: { label: 'node -e 0', value: node }, target: { of: 'ratio', op: '<=', value: 4 } });
+  return node;
+}
+
+async function firstStatic(workspace, env, nodeMs) {
+  const reps = QUICK ? 2 : 5;
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    let first = null;
+    await shipshape(['challenge:verify', '--dir', workspace, '--plain'], {
+      env,
+      onStdout: (text, elapsed, child) => {
+        if (first === null && /(✔ PASS|✖ FAIL)/.test(text)) {
+          first = elapsed;
+          // Only the first result is measured; the rest of the verify is not needed.
+          child.kill('SIGINT');
+        }
+      },
+    });
+    if (first === null) throw new Error('no static result line seen');
+    times.push(first);
+  }
+  await removeOwn();
+  record({ id: 'first-static', label: 'first static result (verify --plain)', value: median(times), unit: 'ms', baseline: { label: 'node -e 0', value: nodeMs }, target: { of: 'absolute', op: '<=', value: 300 } });
+}
+
+async function verdicts(workspace, env) {
+  let coldMs = null;
+  if (!QUICK) {
+    // Cold: no baseline cache, none of our images or layers on the engine (removed by label: ours only).
+    await removeOwn();
+    // The cold run fills the starter-size cache the warm runs use.
+    coldMs = (await verifyTimed(workspace, env)).ms;
+    notes.push('cold = empty starter-size cache (the starter is built and measured) and none of our images or layers present; base images stay');
+  } else {
+    // Warm-up: fills the starter-size cache used by the warm runs.
+    await verifyTimed(workspace, env);
+  }
+  const reps = QUICK ? 1 : 3;
+  const warm = [];
+  const hand30 = [];
+  const hand1 = [];
+  for (let i = 0; i < reps; i++) {
+    const verdict = await verifyTimed(workspace, env);
+    warm.push(verdict.ms);
+    if (verdict.starterBuilt) notes.push(`warm verify ${i + 1}: the starter was measured again (a base image id changed during the run, e.g. stand-ins rebuilt by another job); its image phase took ${verdict.timings.imageMs} ms`);
+    hand1.push(await handBaseline(workspace, { healthInterval: '1s', pollSeconds: 1 }));
+    if (i < (QUICK ? 1 : 2)) hand30.push(await handBaseline(workspace, { healthInterval: null, pollSeconds: 30 }));
+  }
+  const warmMs = median(warm);
+  record({ id: 'warm-vs-hand', label: 'warm verdict vs hand (Dockerfile interval 30s)', value: warmMs, unit: 'ms', baseline: { label: 'hand build+run+poll@30s', value: median(hand30) }, target: { of: 'ratio', op: '<=', value: 0.25 } });
+  record({ id: 'warm-vs-hand-1s', label: 'warm verdict vs hand with 1 s interval', value: warmMs, unit: 'ms', baseline: { label: 'hand build+run+poll@1s', value: median(hand1) }, target: { of: 'ratio', op: '<=', value: 1.15 } });
+  if (coldMs !== null) {
+    record({ id: 'cold-verdict', label: 'cold verdict (starter measured too)', value: coldMs, unit: 'ms', baseline: { label: 'hand build+run+poll@1s', value: median(hand1) } });
+  }
+}
+
+async function packing() {
+  const tree = path.join(scratch, 'context');
+  // 10 000 files, 200 MB sent; 1 000 more (20 MB) excluded by .dockerignore.
+  const payload = randomBytes(20_000);
+  for (let dir = 0; dir < 100; dir++) {
+    const folder = path.join(tree, 'src', `d${String(dir).padStart(3, '0')}`);
+    await mkdir(folder, { recursive: true });
+    for (let file = 0; file < 100; file++) {
+      payload.writeUInt32LE(dir * 100 + file, 0);
+      await writeFile(path.join(folder, `f${file}.bin`), payload);
+    }
+  }
+  await mkdir(path.join(tree, 'ignored'), { recursive: true });
+  for (let file = 0; file < 500; file++) await writeFile(path.join(tree, 'ignored', `x${file}.bin`), payload);
+  for (let file = 0; file < 500; file++) await writeFile(path.join(tree, 'src', `d000`, `log${file}.log`), payload);
+  await writeFile(path.join(tree, '.dockerignore'), 'ignored/\n**/*.log\n');
+  await writeFile(path.join(tree, 'Dockerfile'), 'FROM scratch\nLABEL bench=packing\n');
+
+  const { connectEngine } = await import(path.join(ROOT, 'dist', 'engine', 'connect.js'));
+  const { buildImage } = await import(path.join(ROOT, 'dist', 'engine', 'build.js'));
+  const { RunScope } = await import(path.join(ROOT, 'dist', 'engine', 'scope.js'));
+  process.env.SHIPSHAPE_SESSION = SESSION;
+  const engine = await connectEngine();
+  const ours = [];
+  const cli = [];
+  for (let i = 0; i < 3; i++) {
+    // Ours: plan (walk + .dockerignore) and pack through the Engine API, until the engine starts step 1.
+    const scope = new RunScope(engine.docker, 'bench');
+    const started = now();
+    let firstStep = null;
+    let sent = null;
+    const result = await buildImage(engine, scope, {
+      contextDir: tree,
+      timeoutMs: 600_000,
+      onEvent: (event) => {
+        if (event.type === 'context') sent = event;
+        if (event.type === 'step' && firstStep === null) firstStep = now() - started;
+      },
+    });
+    await scope.dispose();
+    if (firstStep === null) throw new Error(`our build never started a step: ${result.failure?.message}`);
+    // 10 000 files plus the Dockerfile and .dockerignore, which are always sent.
+    if (sent.fileCount !== 10_002) throw new Error(`expected 10 002 files in the context, planned ${sent.fileCount}`);
+    ours.push(firstStep);
+    // The docker CLI: the same context, to its first step (after "Sending build context").
+    const tag = `shipshape-bench/pack-${randomBytes(3).toString('hex')}`;
+    let cliFirst = null;
+    const cliBuild = await docker(['build', ...LABELS, '-t', tag, tree], {
+      onStdout: (text, elapsed) => {
+        if (cliFirst === null && /Step 1\/\d+/.test(text)) cliFirst = elapsed;
+      },
+    });
+    layers.push(...layerIds(cliBuild.stdout));
+    await docker(['rmi', '-f', tag], { allowFail: true });
+    if (cliFirst === null) throw new Error('the docker CLI never started a step');
+    cli.push(cliFirst);
+  }
+  record({ id: 'context-packing', label: 'context 10k files/200 MB to first step', value: median(ours), unit: 'ms', baseline: { label: 'docker CLI build', value: median(cli) }, target: { of: 'ratio', op: '<=', value: 1.2 } });
+  await rm(tree, { recursive: true, force: true });
+}
+
+async function peakRss(env) {
+  const workspace = path.join(scratch, 'noisy');
+  // The builder stage prints 50 MiB of output (524 288 lines of 100 characters).
+  await startWorkspace(workspace, (text) =>
+    text.replace('WORKDIR /app\n', `WORKDIR /app\nRUN yes ${'0123456789'.repeat(10).slice(0, 99)} | head -c 52428800\n`),
+  );
+  const result = await run('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, BIN, 'challenge:verify', '--dir', workspace, '--plain'], { env });
+  const kb = Number(/MAXRSS_KB=(\d+)/.exec(result.stderr)?.[1]);
+  if (!kb) throw new Error(`no max RSS reported: ${result.stderr.slice(-500)}`);
+  if (result.code !== 0) throw new Error(`the noisy verify did not pass (exit ${result.code}): ${result.stdout.slice(-800)}`);
+  const nodeRss = Number(/MAXRSS_KB=(\d+)/.exec((await run('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, '-e', '0'])).stderr)?.[1]);
+  record({ id: 'peak-rss', label: 'peak RSS, verify with 50 MB build log', value: kb / 1024, unit: 'MB', baseline: { label: 'node -e 0', value: nodeRss / 1024 }, target: { of: 'absolute', op: '<', value: 200 } });
+}
+
+async function batch(env) {
+  const submissions = path.join(scratch, 'batch');
+  for (let i = 0; i < 24; i++) {
+    const dir = path.join(submissions, `learner-${String(i + 1).padStart(2, '0')}`);
+    await cp(path.join(PACK, 'solution'), dir, { recursive: true });
+    // Each learner's Dockerfile differs a little, as real ones do.
+    const dockerfile = path.join(dir, 'Dockerfile');
+    await writeFile(dockerfile, `${await readFile(dockerfile, 'utf8')}# learner ${i + 1}\n`);
+  }
+  const grade = async (concurrency, hosts) => {
+    const result = await shipshape(
+      ['challenge:grade', submissions, '--challenge', ID, '--concurrency', String(concurrency), '--fresh', '--json', ...hosts.flatMap((host) => ['--docker-host', host])],
+      { env },
+    );
+    const report = JSON.parse(result.stdout);
+    if (report.counts.total !== 24) throw new Error(`batch at concurrency ${concurrency}: ${JSON.stringify(report.counts)}`);
+    // The same solution 24 times: anything but a pass is a finding (noted, never hidden), the time still stands.
+    for (const outcome of report.submissions.filter((candidate) => candidate.status !== 'pass')) {
+      const failed = outcome.checks.filter((check) => check.status === 'fail').map((check) => `${check.id}: ${check.message}`);
+      notes.push(`batch concurrency ${concurrency}${hosts.length > 1 ? ', two engines' : ''}: ${outcome.name} ${outcome.status} (${outcome.message ?? ''}) ${failed.join('; ')}`.slice(0, 600));
+    }
+    return report.durationMs;
+  };
+  const one = await grade(1, []);
+  record({ id: 'batch-c1', label: '24 submissions, concurrency 1, one engine', value: one, unit: 'ms' });
+  const two = await grade(2, []);
+  record({ id: 'batch-c2', label: '24 submissions, concurrency 2, one engine', value: two, unit: 'ms', baseline: { label: 'concurrency 1', value: one } });
+  if ((await exists(SECOND_SCRIPT)) && process.getuid?.() === 0 && (await exists('/usr/sbin/dockerd'))) {
+    const started = spawnSync('bash', [SECOND_SCRIPT, 'start', SECOND_NAME], { encoding: 'utf8' });
+    if (started.status !== 0) {
+      notes.push(`second engine could not start: ${started.stderr.trim().split('\n').at(-1)}`);
+      return;
+    }
+    secondStarted = true;
+    for (const image of ['debian:bookworm-slim', 'php:8.2-fpm-alpine', 'composer:2']) {
+      spawnSync('bash', ['-c', `${DOCKER} save ${image} | ${DOCKER} -H ${SECOND} load -q`], { stdio: 'ignore' });
+    }
+    const across = await grade(2, ['unix:///var/run/docker.sock', SECOND]);
+    record({ id: 'batch-2engines', label: '24 submissions, concurrency 2, two engines', value: across, unit: 'ms', baseline: { label: 'concurrency 1, one engine', value: one } });
+    notes.push('both engines run on the same 2 cores here: two engines add no CPU, only a second daemon');
+  } else {
+    notes.push('two engines: skipped (needs root, /usr/sbin/dockerd and scripts/second-engine.sh)');
+  }
+}
+
+// ---------- main ----------
+
+async function main() {
+  if (!(await exists(path.join(ROOT, 'dist', 'commands')))) throw new Error('dist/ is missing: run `npm run build` first');
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-bench-'));
+  const env = { XDG_CACHE_HOME: path.join(scratch, 'cache') };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 1e9),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    docker: spawnSync(DOCKER, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout.trim(),
+    loadAverageAtStart: os.loadavg().map((value) => Number(value.toFixed(2))),
+  };
+  console.log(`Shipshape bench${QUICK ? ' (--quick)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGB} GB, Docker ${machine.docker}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  if (machine.loadAverageAtStart[0] > machine.cpus) console.log(`⚠ load average ${machine.loadAverageAtStart[0]} is above the ${machine.cpus} cores: figures are noisy.`);
+  console.log('');
+
+  const workspace = path.join(scratch, 'solution');
+  await startWorkspace(workspace);
+  const nodeMs = await startup();
+  await firstStatic(workspace, env, nodeMs);
+  await verdicts(workspace, env);
+  if (!QUICK) {
+    await packing();
+    await peakRss(env);
+    await batch(env);
+  }
+
+  machine.loadAverageAtEnd = os.loadavg().map((value) => Number(value.toFixed(2)));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = { schemaVersion: 1, startedAt: new Date().toISOString(), quick: QUICK, machine, figures, notes };
+  const dir = path.join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  await writeFile(path.join(dir, 'latest.md'), markdownTable(out));
+  console.log('');
+  for (const note of notes) console.log(`note: ${note}`);
+  const missed = figures.filter((figure) => figure.met === false);
+  console.log(`${figures.filter((figure) => figure.met === true).length} targets met, ${missed.length} MISSED${missed.length ? `: ${missed.map((figure) => figure.id).join(', ')}` : ''}`);
+  console.log(`Results: bench/results/${stamp}.json (and latest.json); load at end ${machine.loadAverageAtEnd.join(' ')}`);
+}
+
+/** The README's table: figure, baseline, ratio, target, verdict, and the machine it ran on. */
+function markdownTable(out) {
+  const fmt = (figure, value) => (figure.unit === 'ms' ? (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`) : `${value.toFixed(1)} ${figure.unit}`);
+  const rows = out.figures.map((figure) => {
+    const target = figure.target ? `${figure.target.op} ${figure.target.value}${figure.target.of === 'ratio' ? '×' : ` ${figure.unit}`}` : '—';
+    return `| ${figure.label} | ${fmt(figure, figure.value)} | ${figure.baseline ? `${figure.baseline.label}: ${fmt(figure, figure.baseline.value)}` : '—'} | ${figure.ratio === null ? '—' : `${figure.ratio.toFixed(2)}×`} | ${target} | ${figure.met === null ? '—' : figure.met ? 'met' : '**MISSED**'} |`;
+  });
+  const m = out.machine;
+  return [
+    `Measured ${out.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.os}, Docker ${m.docker}, Node ${m.node}; load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd?.[0]} at end${m.loadAverageAtStart[0] > m.cpus ? ' (other jobs were using the CPU: noisy figures)' : ''}.`,
+    '',
+    '| figure | value | baseline (same run) | ratio | target | |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...out.notes.map((note) => `- ${note}`),
+    '',
+  ].join('\n');
+}
+
+async function cleanup() {
+  await removeOwn().catch(() => undefined);
+  await removeLayers().catch(() => undefined);
+  if (secondStarted) {
+    await removeOwn(SECOND).catch(() => undefined);
+    spawnSync('bash', [SECOND_SCRIPT, 'purge', SECOND_NAME], { stdio: 'ignore' });
+  }
+  if (scratch) await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error('\nCtrl-C: removing what the bench created...');
+  cleanup().finally(() => process.exit(130));
+});
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
