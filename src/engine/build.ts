@@ -68,6 +68,21 @@ const PULL_FAILURE =
  * A failing build still answers HTTP 200: the failure is an `error` message in the stream.
  */
 export async function buildImage(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
+  const first = await buildOnce(engine, scope, request);
+  if (request.buildkit || request.noCache || request.signal?.aborted || !first.failure || !CACHE_RACE.test(first.failure.message)) {
+    return first;
+  }
+  // Another run on this engine removed a layer this build had taken from the cache (each run removes
+  // the layers it made). Not the learner's fault: build once more without the cache.
+  request.onEvent?.({ type: 'output', line: `(a cached layer was removed by another run on this engine: ${first.failure.message}; building again without the cache)` });
+  const second = await buildOnce(engine, scope, { ...request, noCache: true });
+  return { ...second, durationMs: first.durationMs + second.durationMs };
+}
+
+/** What the engine says when a layer taken from the cache disappears under a running build. */
+const CACHE_RACE = /unknown parent image ID|failed to set parent|failed to get destination image|No such image: sha256:|reference does not exist/i;
+
+async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const dockerfile = request.dockerfile ?? 'Dockerfile';
   const context = await planBuildContext(request.contextDir, dockerfile);

@@ -10,6 +10,9 @@ import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
 import { apiAtLeast, connectEngine } from '../../src/engine/connect.js';
 import { EngineUnavailableError, UserError } from '../../src/errors.js';
+import { buildImage } from '../../src/engine/build.js';
+import { RunScope } from '../../src/engine/scope.js';
+import { LABEL_RUN } from '../../src/engine/labels.js';
 
 // The engine appends one LABEL step per run label; a real stream's total counts them.
 const OUR_LABEL_STEPS = Object.keys(runLabels('run', 'docker-missing-multistage')).length;
@@ -129,5 +132,78 @@ describe('engine faults', () => {
     expect((error as Error).message).toBe(
       "The Docker engine's disk is full (at Step 2/5 : RUN apk add git): write /var/lib/docker/tmp/x: no space left on device",
     );
+  });
+
+  it('a cached layer removed under the build by another run: built again without the cache, once', async () => {
+    const contextDir = path.join(scratch, 'ctx');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(contextDir);
+    await writeFile(path.join(contextDir, 'Dockerfile'), 'FROM debian:bookworm-slim\nRUN true\n');
+    const builds: string[] = [];
+    let runId = '';
+    await serve((request, response) => {
+      response.setHeader('Content-Type', 'application/json');
+      if (request.url?.includes('_ping')) return response.end('OK');
+      if (request.url?.includes('/version')) return response.end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64' }));
+      if (request.url?.startsWith('/build')) {
+        builds.push(request.url);
+        const attempt = builds.length;
+        // Answer once the whole context has arrived, as the engine does.
+        request.resume();
+        request.on('end', () => {
+          if (attempt === 1) {
+            const error = 'failed to set parent sha256:0123456789ab: unknown parent image ID sha256:0123456789ab';
+            response.end(`${JSON.stringify({ stream: 'Step 2/2 : RUN true\n' })}\n${JSON.stringify({ error, errorDetail: { message: error } })}\n`);
+          } else {
+            response.end(`${JSON.stringify({ stream: 'Step 2/2 : RUN true\n' })}\n${JSON.stringify({ stream: 'Successfully built 0123456789ab\n' })}\n`);
+          }
+        });
+        return;
+      }
+      if (request.url?.includes('/images/0123456789ab/json')) {
+        return response.end(JSON.stringify({ Id: 'sha256:0123456789ab', Size: 1, Config: { Labels: { [LABEL_RUN]: runId } } }));
+      }
+      response.statusCode = 404;
+      response.end('{"message":"not here"}');
+    });
+    const engine = await connectEngine();
+    const scope = new RunScope(engine.docker, 'cache-race');
+    runId = scope.runId;
+    const lines: string[] = [];
+    const result = await buildImage(engine, scope, { contextDir, timeoutMs: 10_000, onEvent: (event) => event.type === 'output' && lines.push(event.line) });
+    expect(result.failure).toBeNull();
+    expect(result.imageId).toBe('sha256:0123456789ab');
+    expect(builds).toHaveLength(2);
+    expect(builds[0]).toContain('nocache=false');
+    expect(builds[1]).toContain('nocache=true');
+    expect(lines.some((line) => line.includes('building again without the cache'))).toBe(true);
+  });
+
+  it('a learner\'s own failing step is not retried', async () => {
+    const contextDir = path.join(scratch, 'ctx');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(contextDir);
+    await writeFile(path.join(contextDir, 'Dockerfile'), 'FROM debian:bookworm-slim\nRUN false\n');
+    let builds = 0;
+    await serve((request, response) => {
+      response.setHeader('Content-Type', 'application/json');
+      if (request.url?.includes('_ping')) return response.end('OK');
+      if (request.url?.includes('/version')) return response.end(JSON.stringify({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64' }));
+      if (request.url?.startsWith('/build')) {
+        builds++;
+        request.resume();
+        request.on('end', () => {
+          const error = "The command '/bin/sh -c false' returned a non-zero code: 1";
+          response.end(`${JSON.stringify({ stream: 'Step 2/2 : RUN false\n' })}\n${JSON.stringify({ error, errorDetail: { message: error } })}\n`);
+        });
+        return;
+      }
+      response.statusCode = 404;
+      response.end('{"message":"not here"}');
+    });
+    const engine = await connectEngine();
+    const result = await buildImage(engine, new RunScope(engine.docker, 'no-retry'), { contextDir, timeoutMs: 10_000 });
+    expect(result.failure?.message).toContain('returned a non-zero code: 1');
+    expect(builds).toBe(1);
   });
 });
