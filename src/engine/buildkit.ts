@@ -1,7 +1,6 @@
 import { access, chmod, constants, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { BuildFailure, BuildStep } from '../checks/kind.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.js';
@@ -94,7 +93,7 @@ export async function buildWithCli(
   let engineLost = false;
   let imageId: string | null = null;
   try {
-    const child = execa(cli, args, {
+    const child = (await loadExeca())(cli, args, {
       env: { DOCKER_BUILDKIT: '1', ...(host ? { DOCKER_HOST: host } : {}) },
       stdin: 'pipe',
       reject: false,
@@ -338,4 +337,9 @@ export class PlainProgress {
     if (!metadata || !PULL_FAILURE.test(`${this.errorLine.message} ${failure.message}`)) return null;
     return metadata[1]!.replace(/^docker\.io\/(library\/)?/, '').replace(/@sha256:[0-9a-f]+$/, '');
   }
+}
+
+/** execa is loaded when a command first needs it, not at start-up. */
+async function loadExeca(): Promise<typeof import('execa').execa> {
+  return (await import('execa')).execa;
 }

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { execa } from 'execa';
 import { LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
 import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../checks/kind.js';
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
@@ -31,7 +30,7 @@ export function detectCompose(): Promise<ComposeCli> {
       { file: 'docker-compose', prefix: [], name: 'docker-compose' },
     ];
     for (const candidate of candidates) {
-      const result = await execa(candidate.file, [...candidate.prefix, 'version', '--short'], { reject: false, timeout: 10_000, env: composeEnv() });
+      const result = await (await loadExeca())(candidate.file, [...candidate.prefix, 'version', '--short'], { reject: false, timeout: 10_000, env: composeEnv() });
       if (result.exitCode === 0 && /\d+\.\d+/.test(String(result.stdout))) {
         return { ...candidate, version: String(result.stdout).trim().replace(/^v/, '') };
       }
@@ -88,7 +87,7 @@ export async function loadComposeModel(workspaceDir: string, composeFile: string
   }
 
   const cli = await detectCompose();
-  const result = await execa(cli.file, [...cli.prefix, '-f', file, 'config'], {
+  const result = await (await loadExeca())(cli.file, [...cli.prefix, '-f', file, 'config'], {
     cwd: workspaceDir,
     reject: false,
     timeout: 30_000,
@@ -296,7 +295,7 @@ export class ComposeStack implements RunningStack {
     await this.watchHealth().catch(() => undefined);
     const deadline = started + this.options.upTimeoutMs;
     const step = async (what: string, args: string[]) => {
-      const result = await execa(this.cli!.file, this.args(...args), {
+      const result = await (await loadExeca())(this.cli!.file, this.args(...args), {
         cwd: this.options.workspaceDir,
         reject: false,
         all: true,
@@ -483,7 +482,7 @@ export class ComposeStack implements RunningStack {
 
   async runService(service: string, options: { timeoutMs: number }): Promise<{ exitCode: number; outputTail: string[]; timedOut: boolean }> {
     if (!this.cli || !this.runPath) throw new Error('the stack was not started');
-    const result = await execa(this.cli.file, this.args('run', '--rm', '-T', service), {
+    const result = await (await loadExeca())(this.cli.file, this.args('run', '--rm', '-T', service), {
       cwd: this.options.workspaceDir,
       reject: false,
       all: true,
@@ -549,7 +548,7 @@ export class ComposeStack implements RunningStack {
     const errors: string[] = [];
     (this.events as { destroy?: () => void } | null)?.destroy?.();
     if (this.cli && this.runPath) {
-      const result = await execa(this.cli.file, this.args('down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'), {
+      const result = await (await loadExeca())(this.cli.file, this.args('down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'), {
         cwd: this.options.workspaceDir,
         reject: false,
         all: true,
@@ -631,4 +630,9 @@ export async function removeComposeLeftovers(docker: Engine['docker'], leftovers
     );
   }
   return report;
+}
+
+/** execa is loaded when a command first needs it, not at start-up. */
+async function loadExeca(): Promise<typeof import('execa').execa> {
+  return (await import('execa')).execa;
 }

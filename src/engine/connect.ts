@@ -1,4 +1,14 @@
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
+
+// dockerode (with ssh2 and the HTTP modem) takes a noticeable part of start-up: it is loaded on
+// first use, so a command's static work (parsing a Dockerfile) shows before the engine is needed.
+const requireLazily = createRequire(import.meta.url);
+let DockerClass: typeof Docker | null = null;
+function dockerClass(): typeof Docker {
+  DockerClass ??= requireLazily('dockerode') as typeof Docker;
+  return DockerClass;
+}
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type Endpoint, type EndpointSource, dockerodeOptions, resolveEndpoint } from './endpoint.js';
 
@@ -47,7 +57,8 @@ export function createDocker(endpoint: Endpoint): Docker {
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
-    return new Docker(options);
+    const Client = dockerClass();
+    return new Client(options);
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }

@@ -1,6 +1,5 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
-import { execa } from 'execa';
 import { formatBytes } from '../checks/format.js';
 import { type NeededImage, describeUses } from '../course/images.js';
 import { UserError, errorMessage } from '../errors.js';
@@ -195,7 +194,7 @@ async function composeFinding(report: DoctorReport): Promise<Finding> {
     ['docker-compose', ['version', '--short']],
   ];
   for (const [command, args] of candidates) {
-    const result = await execa(command, args, { reject: false, timeout: 15_000, env: { DOCKER_CLI_HINTS: 'false' } });
+    const result = await (await loadExeca())(command, args, { reject: false, timeout: 15_000, env: { DOCKER_CLI_HINTS: 'false' } });
     const version = String(result.stdout).trim().split('\n').at(-1)?.trim() ?? '';
     if (result.exitCode === 0 && /\d+\.\d+/.test(version)) {
       report.compose = { version, command: command === 'docker' ? 'docker compose' : 'docker-compose' };
@@ -216,4 +215,9 @@ async function composeFinding(report: DoctorReport): Promise<Finding> {
     detail: 'neither `docker compose` nor `docker-compose` found',
     fix: 'Install the Compose plugin (docker-compose-plugin) or docker-compose for the multi-container challenges.',
   };
+}
+
+/** execa is loaded when a command first needs it, not at start-up. */
+async function loadExeca(): Promise<typeof import('execa').execa> {
+  return (await import('execa')).execa;
 }

@@ -45,7 +45,8 @@ export type VerifyEvent =
 export interface VerifyOptions {
   pack: ChallengePack;
   workspaceDir: string;
-  engine: Engine;
+  /** The engine, or its connection still under way: the static phases run while it connects. */
+  engine: Engine | Promise<Engine>;
   keepImage?: boolean;
   limits?: ContainerLimits;
   /** Overrides of the manifest's build limits (flags). */
@@ -66,8 +67,12 @@ export class CancelledError extends UserError {
 
 /** Grades a workspace: static checks, build, image checks, runtime checks, in that order. */
 export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyResult> {
-  const { pack, engine, onEvent } = options;
+  const { pack, onEvent } = options;
   const { manifest } = pack;
+  const connecting = Promise.resolve(options.engine);
+  // Awaited after the static phases; until then a failed connection must not count as unhandled.
+  connecting.catch(() => undefined);
+  let engine!: Engine;
   const started = Date.now();
   const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
   const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
@@ -145,6 +150,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('compose', composeContext);
     }
 
+    engine = await connecting;
     const scope = new RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
     if (manifest.build.buildkit) {

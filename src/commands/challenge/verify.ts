@@ -38,10 +38,12 @@ export default class ChallengeVerify extends ShipshapeCommand {
     }
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
-    const engine = await connectEngine({ dockerHost: flags['docker-host'] });
+    // Connecting runs alongside the static checks, which need no engine: their verdicts show at once.
+    const engine = connectEngine({ dockerHost: flags['docker-host'] });
+    engine.catch(() => undefined);
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
-      const base = { pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits };
+      const base = { pack, workspaceDir: workspace.root, engine: await engine, keepImage: flags['keep-image'], ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
       );
@@ -72,7 +74,12 @@ export default class ChallengeVerify extends ShipshapeCommand {
       const renderer = json ? null : createPlainRenderer(out, style, { verbose: flags.verbose });
       if (renderer) out(`${style.bold(pack.manifest.title)} ${style.dim(`(${pack.manifest.id}) in ${workspace.root}`)}\n`);
       // Said only when it is not the local default, where a surprise is likely.
-      if (renderer && engine.info.endpointSource !== 'default') out(style.dim(`engine: ${engine.info.endpoint} (${engine.info.foundBy})`) + '\n');
+      if (renderer) {
+        void engine.then(
+          (connected) => connected.info.endpointSource !== 'default' && out(style.dim(`engine: ${connected.info.endpoint} (${connected.info.foundBy})`) + '\n'),
+          () => undefined,
+        );
+      }
       const result = await verifyWorkspace({
         pack,
         workspaceDir: workspace.root,
