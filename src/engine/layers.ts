@@ -66,39 +66,9 @@ interface SavedImage {
 export async function readSavedImage(archive: Readable): Promise<SavedImage> {
   const listings = new Map<string, LayerEntry[]>();
   const jsonFiles = new Map<string, string>();
-  const extract = tarStream.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const name = header.name.replace(/^\.\//, '');
-      if (header.type === 'file' && name.endsWith('/layer.tar')) {
-        readLayerTar(body as unknown as Readable)
-          .then((entries) => {
-            listings.set(name, entries);
-            next();
-          })
-          .catch(reject);
-        return;
-      }
-      if (header.type === 'file' && name.endsWith('.json') && !name.includes('/')) {
-        const chunks: Buffer[] = [];
-        body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        body.on('end', () => {
-          jsonFiles.set(name, Buffer.concat(chunks).toString('utf8'));
-          next();
-        });
-        body.on('error', reject);
-        return;
-      }
-      body.on('end', next);
-      body.on('error', reject);
-      body.resume();
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
+  await walkSavedImage(archive, jsonFiles, async (name, layer) => {
+    listings.set(name, await readLayerTar(layer));
   });
-  archive.on('error', (error) => extract.destroy(error));
-  archive.pipe(extract);
-  await done;
 
   const manifestText = jsonFiles.get('manifest.json');
   if (!manifestText) throw new Error('the image archive has no manifest.json');
@@ -234,17 +204,42 @@ export async function findTextInImage(engine: Engine, imageId: string, text: str
   const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
   const hitsByLayer = new Map<string, string[]>();
   const jsonFiles = new Map<string, string>();
+  await walkSavedImage(archive, jsonFiles, async (name, layer) => {
+    hitsByLayer.set(name, await searchLayerTar(layer, needle));
+  });
+  const [manifest] = JSON.parse(jsonFiles.get('manifest.json') ?? '[]') as Array<{ Config: string; Layers: string[] }>;
+  if (!manifest) throw new Error('the image archive lists no image');
+  const config = JSON.parse(jsonFiles.get(manifest.Config) ?? '{}') as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
+  const createdBy = (config.history ?? []).filter((entry) => !entry.empty_layer).map((entry) => entry.created_by ?? '');
+  return manifest.Layers.flatMap((layerName, index) =>
+    index + 1 > (options.sinceLayer ?? 0)
+      ? (hitsByLayer.get(layerName) ?? []).map((hitPath) => ({ path: hitPath, layer: index + 1, createdBy: tidyInstruction(createdBy[index] ?? '') }))
+      : [],
+  );
+}
+
+/** Wasted bytes of an image on the engine, read from `docker save` (GET /images/{id}/get) as a stream. */
+export async function imageWastedBytes(engine: Engine, imageId: string, options: { top?: number; sinceLayer?: number } = {}): Promise<WastedBytes> {
+  const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
+  const saved = await readSavedImage(archive);
+  return wastedBytes(saved.layers, saved.createdBy, options);
+}
+
+/**
+ * Streams a `docker save` archive once: each `<dir>/layer.tar` goes to `onLayer` as it passes (never
+ * kept whole), the top-level JSON files (manifest, image config) are collected into `jsonFiles`.
+ */
+async function walkSavedImage(
+  archive: Readable,
+  jsonFiles: Map<string, string>,
+  onLayer: (name: string, layer: Readable) => Promise<void>,
+): Promise<void> {
   const extract = tarStream.extract();
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
       const name = header.name.replace(/^\.\//, '');
       if (header.type === 'file' && name.endsWith('/layer.tar')) {
-        searchLayerTar(body as unknown as Readable, needle)
-          .then((hits) => {
-            hitsByLayer.set(name, hits);
-            next();
-          })
-          .catch(reject);
+        onLayer(name, body as unknown as Readable).then(() => next(), reject);
         return;
       }
       if (header.type === 'file' && name.endsWith('.json') && !name.includes('/')) {
@@ -267,20 +262,4 @@ export async function findTextInImage(engine: Engine, imageId: string, text: str
   archive.on('error', (error) => extract.destroy(error));
   archive.pipe(extract);
   await done;
-  const [manifest] = JSON.parse(jsonFiles.get('manifest.json') ?? '[]') as Array<{ Config: string; Layers: string[] }>;
-  if (!manifest) throw new Error('the image archive lists no image');
-  const config = JSON.parse(jsonFiles.get(manifest.Config) ?? '{}') as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
-  const createdBy = (config.history ?? []).filter((entry) => !entry.empty_layer).map((entry) => entry.created_by ?? '');
-  return manifest.Layers.flatMap((layerName, index) =>
-    index + 1 > (options.sinceLayer ?? 0)
-      ? (hitsByLayer.get(layerName) ?? []).map((hitPath) => ({ path: hitPath, layer: index + 1, createdBy: tidyInstruction(createdBy[index] ?? '') }))
-      : [],
-  );
-}
-
-/** Wasted bytes of an image on the engine, read from `docker save` (GET /images/{id}/get) as a stream. */
-export async function imageWastedBytes(engine: Engine, imageId: string, options: { top?: number; sinceLayer?: number } = {}): Promise<WastedBytes> {
-  const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
-  const saved = await readSavedImage(archive);
-  return wastedBytes(saved.layers, saved.createdBy, options);
 }
