@@ -16,7 +16,7 @@ import { STATE_DIR } from '../workspace/workspace.js';
 import { starterBaseline } from './baseline.js';
 import type { CheckResult, VerifyResult } from './result.js';
 import { score } from './result.js';
-import { CancelledError, type VerifyEvent, verifyWorkspace } from './verify.js';
+import { CancelledError, type VerifyEvent, skipped, verifyWorkspace } from './verify.js';
 
 export type SubmissionStatus = 'pass' | 'fail' | 'timeout' | 'error';
 
@@ -480,19 +480,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         ...partial,
         ...pack.manifest.checks
           .filter((check) => !reached.has(check.id))
-          .map((check): CheckResult => ({
-            id: check.id,
-            title: check.title,
-            kind: check.kind,
-            phase: phaseOfKind(check.kind) ?? 'runtime',
-            status: 'skip',
-            required: check.required,
-            points: 0,
-            maxPoints: check.points,
-            message: reason,
-            hint: check.hint,
-            durationMs: 0,
-          })),
+          .map((check) => skipped(check, phaseOfKind(check.kind) ?? 'runtime', reason)),
       ];
       const scored = score(checks);
       return {
@@ -511,19 +499,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
   }
 
   function errorOutcome(name: string, contentHash: string, attempts: number, message: string, engine: string | null = null, durationMs = 0): SubmissionOutcome {
-    const checks: CheckResult[] = pack.manifest.checks.map((check) => ({
-      id: check.id,
-      title: check.title,
-      kind: check.kind,
-      phase: phaseOfKind(check.kind) ?? 'runtime',
-      status: 'skip',
-      required: check.required,
-      points: 0,
-      maxPoints: check.points,
-      message: `not graded: ${message}`,
-      hint: check.hint,
-      durationMs: 0,
-    }));
+    const checks: CheckResult[] = pack.manifest.checks.map((check) => skipped(check, phaseOfKind(check.kind) ?? 'runtime', `not graded: ${message}`));
     const scored = score(checks);
     return {
       name,

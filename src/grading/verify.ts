@@ -461,7 +461,8 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
   };
 }
 
-function skipped(check: CheckEntry, phase: Phase, reason: string): CheckResult {
+/** A check that did not run, with the reason (a phase it needs failed, a batch time limit, an error). */
+export function skipped(check: CheckEntry, phase: Phase, reason: string): CheckResult {
   return {
     id: check.id,
     title: check.title,
