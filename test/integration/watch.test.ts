@@ -96,6 +96,15 @@ describe.runIf(dockerTestsEnabled)('challenge:verify --watch on the engine', { t
       expect(output).toContain('Stopped watching.');
       expect(output).not.toMatch(/\u001B/);
       expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+
+      // 6. Every finished run counted in the learner's progress, as single verifies do: 3 attempts
+      // (runs 1, 3 and 4; the cancelled run 2 is not an attempt), passed.
+      const status = await shipshape(['challenge:status', '--json'], { cwd: workspace });
+      expect(status.exitCode, status.all).toBe(0);
+      const row = (JSON.parse(status.stdout).lessons as Array<{ challenges: Array<{ id: string; status: string; attempts: number }> }>)
+        .flatMap((lesson) => lesson.challenges)
+        .find((challenge) => challenge.id === ID);
+      expect(row).toMatchObject({ status: 'passed', attempts: 3 });
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await writeFile(dockerfile, solution);
