@@ -160,6 +160,12 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
   if (timedOut && failure) {
     failure.message = `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   }
+  if (failure && !engineLost && !abort.signal.aborted && (await engineGoesAway(engine, lossWindowMs(failure.message)))) {
+    // A daemon shutting down kills the running step first (SIGTERM/SIGKILL), then goes away:
+    // that is the engine's doing, not the learner's.
+    engineLost = true;
+    failure.message = `the engine stopped while the step ran (${failure.message})`;
+  }
   let imageId = failure ? null : state.imageId;
   if (!failure && !imageId) {
     // A stream that simply stops, with no error message and no image, is a connection the engine dropped.
@@ -187,6 +193,28 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
     engineLost,
     builder: 'classic',
   };
+}
+
+/**
+ * How long to watch the engine after a failed build before blaming the Dockerfile. A step that
+ * exited with its own code is the learner's; a step killed by a signal (137, 143) may be a daemon
+ * shutting down, which stops answering within seconds; any other engine error is checked briefly.
+ */
+function lossWindowMs(message: string): number {
+  const exit = /returned a non-zero code: (\d+)/.exec(message);
+  if (!exit) return 1500;
+  return exit[1] === '137' || exit[1] === '143' ? 5000 : 0;
+}
+
+/** Watches the engine for a few seconds: a daemon that is shutting down stops answering within them. */
+async function engineGoesAway(engine: Engine, windowMs: number): Promise<boolean> {
+  if (windowMs <= 0) return false;
+  const deadline = Date.now() + windowMs;
+  while (Date.now() < deadline) {
+    if (!(await engineStillAnswers(engine))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 async function engineStillAnswers(engine: Engine): Promise<boolean> {

@@ -10,7 +10,8 @@ import { contextDigest } from '../../src/engine/endpoint.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, requireEngine, requireImages, testSession } from '../support/engine.js';
+import { dockerTestsEnabled, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { execa } from 'execa';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'second-engine.sh');
 const ID = 'tiny-health';
@@ -160,6 +161,39 @@ describe.runIf(dockerTestsEnabled && process.getuid?.() === 0)('a bundle carried
     await writeFile(path.join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'default' }));
     const doctor = await shipshape(['doctor', '--json'], { env: { ...env, DOCKER_CONTEXT: 'second' } });
     expect((JSON.parse(doctor.stdout) as DoctorReport).endpoint).toEqual({ host: HOST, foundBy: 'Docker context "second" (DOCKER_CONTEXT)' });
+  });
+
+  it('the engine stopped during a build: one clear message naming it, exit 2, the workspace untouched', async () => {
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const solution = await readFile(dockerfile, 'utf8');
+    const slow = solution.replace(/^CMD /m, 'RUN sleep 120\nCMD ');
+    expect(slow).not.toBe(solution);
+    await writeFile(dockerfile, slow);
+    try {
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain', '--docker-host', HOST], {
+        reject: false,
+        all: true,
+        env: { NO_COLOR: '1', ...env },
+      });
+      let output = '';
+      child.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await waitFor('the slow step to start', async () => {
+        if (child.exitCode !== null) throw new Error(`verify ended early:\n${output}`);
+        return /RUN sleep 120/.test(output);
+      }, 120_000);
+      // The daemon goes away for real (SIGTERM by its pidfile, as `systemctl stop docker` would).
+      script('stop');
+      const ended = await child;
+      expect(ended.exitCode, output).toBe(2);
+      expect(output).toContain(`The Docker engine at ${HOST} stopped answering during the build`);
+      expect(output).toMatch(/Step \d+\/\d+ : RUN sleep 120/);
+      expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(await readFile(dockerfile, 'utf8')).toBe(slow);
+    } finally {
+      await writeFile(dockerfile, solution);
+    }
   });
 
   it('stop removes the engine, its bridge and mounts; the main engine still runs containers', async () => {
