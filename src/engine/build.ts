@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BuildFailure, BuildOutcome, BuildStep } from '../checks/kind.js';
 import { formatBytes } from '../checks/format.js';
 import { errorMessage } from '../errors.js';
-import { type Engine, withTimeout } from './connect.js';
+import { type Engine, engineAnswers, engineStopsAnswering } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
@@ -169,7 +169,7 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
   let imageId = failure ? null : state.imageId;
   if (!failure && !imageId) {
     // A stream that simply stops, with no error message and no image, is a connection the engine dropped.
-    engineLost = !abort.signal.aborted && !(await engineStillAnswers(engine));
+    engineLost = !abort.signal.aborted && !(await engineAnswers(engine));
     failure = {
       step: state.currentStep,
       message: engineLost ? 'the engine stopped answering during the build' : 'the build ended without producing an image',
@@ -206,24 +206,9 @@ function lossWindowMs(message: string): number {
   return exit[1] === '137' || exit[1] === '143' ? 5000 : 0;
 }
 
-/** Watches the engine for a few seconds: a daemon that is shutting down stops answering within them. */
+/** Watches the engine after a failed build; no window means the failure is the learner's alone. */
 async function engineGoesAway(engine: Engine, windowMs: number): Promise<boolean> {
-  if (windowMs <= 0) return false;
-  const deadline = Date.now() + windowMs;
-  while (Date.now() < deadline) {
-    if (!(await engineStillAnswers(engine))) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}
-
-async function engineStillAnswers(engine: Engine): Promise<boolean> {
-  try {
-    await withTimeout(engine.docker.ping(), 2000, 'the Docker engine');
-    return true;
-  } catch {
-    return false;
-  }
+  return windowMs > 0 && engineStopsAnswering(engine, windowMs);
 }
 
 /** A 400 on /build is the engine refusing the Dockerfile itself (empty, unknown instruction, bad flag). */

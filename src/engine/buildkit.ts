@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BuildFailure, BuildStep } from '../checks/kind.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.js';
-import { type Engine, withTimeout } from './connect.js';
+import { type Engine, engineAnswers } from './connect.js';
 import { type BuildContextPlan, packBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
@@ -117,7 +117,7 @@ export async function buildWithCli(
       failure = { step: progress.currentStep, message: 'the build was cancelled', lastLines: progress.tail() };
     } else if (result.exitCode !== 0) {
       failure = progress.failure(result.exitCode ?? null);
-      if (CLI_CANNOT_CONNECT.test(failure.message)) engineLost = !(await engineStillAnswers(engine));
+      if (CLI_CANNOT_CONNECT.test(failure.message)) engineLost = !(await engineAnswers(engine));
     } else {
       imageId = (await readFile(iidfile, 'utf8').catch(() => '')).trim() || progress.imageId;
       if (!imageId) failure = { step: progress.currentStep, message: 'the build ended without producing an image', lastLines: progress.tail() };
@@ -147,15 +147,6 @@ export async function buildWithCli(
     frontendUnavailable: failure ? progress.frontendImage : null,
     engineLost,
   };
-}
-
-async function engineStillAnswers(engine: Engine): Promise<boolean> {
-  try {
-    await withTimeout(engine.docker.ping(), 2000, 'the Docker engine');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface CacheRecord {

@@ -89,6 +89,33 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
+/** Whether the engine answers a ping within `timeoutMs`. */
+export async function engineAnswers(engine: Engine, timeoutMs = 2000): Promise<boolean> {
+  try {
+    await withTimeout(engine.docker.ping(), timeoutMs, 'the Docker engine');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pings the engine (at least once) until `windowMs` has passed: true as soon as it stops answering.
+ * A daemon that is shutting down kills a running step first and goes away within seconds.
+ */
+export async function engineStopsAnswering(
+  engine: Engine,
+  windowMs: number,
+  options: { pingTimeoutMs?: number; intervalMs?: number } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + windowMs;
+  for (;;) {
+    if (!(await engineAnswers(engine, options.pingTimeoutMs))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+  }
+}
+
 export interface ConnectOptions {
   pingTimeoutMs?: number;
   /** The `--docker-host` flag; else DOCKER_HOST, the Docker context, the default socket, Podman. */

@@ -37,12 +37,6 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageFa
   }
 }
 
-/** Filesystem layers of the image (its RootFS), as `docker image inspect` counts them. */
-export async function imageLayerCount(engine: Engine, imageId: string): Promise<number> {
-  const image = await engine.docker.getImage(imageId).inspect();
-  return image.RootFS?.Layers?.length ?? 0;
-}
-
 /**
  * Whether a path exists in an image, read through the container archive API on a created (never
  * started) container, so images without a shell work too.

@@ -7,7 +7,7 @@ import { DockerfileModel } from '../checks/dockerfile/model.js';
 import { UserError } from '../errors.js';
 import { type BuildRequest, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { imageLayerCount, inspectImage } from '../engine/inspect.js';
+import { inspectImage } from '../engine/inspect.js';
 import type { RunScope } from '../engine/scope.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import { listFiles } from '../workspace/files.js';
@@ -62,7 +62,7 @@ export async function starterBaseline(options: {
   }
   const facts = await inspectImage(options.engine, result.imageId);
   const bytes = facts!.size;
-  const layers = await imageLayerCount(options.engine, result.imageId);
+  const layers = facts!.layerCount ?? 0;
   const buildMs = result.durationMs;
   cache[key] = { bytes, layers, buildMs, measuredAt: new Date().toISOString(), challenge: options.challengeId };
   await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`).catch(() => undefined);

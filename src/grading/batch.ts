@@ -6,7 +6,7 @@ import type { Phase } from '../checks/kind.js';
 import { findCheckKind } from '../checks/registry.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
-import { type Engine, withTimeout } from '../engine/connect.js';
+import { type Engine, engineAnswers, engineStopsAnswering, withTimeout } from '../engine/connect.js';
 import { LABEL_OWNER, currentOwner } from '../engine/labels.js';
 import { DEFAULT_LIMITS } from '../engine/run.js';
 import { RunScope, removeLeftovers } from '../engine/scope.js';
@@ -462,7 +462,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         if (timedOut) return { kind: 'graded', outcome: timeoutOutcome() };
         return { kind: 'cancelled' };
       }
-      if (isEngineLoss(error) || (!(error instanceof UserError) && !(await answers(slot.engine)))) {
+      if (isEngineLoss(error) || (!(error instanceof UserError) && !(await engineAnswers(slot.engine, ENGINE_PING_MS)))) {
         return { kind: 'engine-lost', reason: errorMessage(error) };
       }
       return { kind: 'graded', outcome: errorOutcome(name, contentHash, attempts, errorMessage(error), slot.usage.endpoint, Date.now() - startedOne) };
@@ -531,27 +531,16 @@ function isEngineLoss(error: unknown): boolean {
   return /ECONNRESET|ECONNREFUSED|EPIPE|ENOENT/.test(code) && /socket|connect|docker/i.test(errorMessage(error));
 }
 
-async function answers(engine: Engine): Promise<boolean> {
-  try {
-    await withTimeout(engine.docker.ping(), 3000, 'the Docker engine');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A step killed by a signal or a lost connection is what a stopping engine leaves; the engine is watched a little longer then. */
 const SUSPECT = /returned a non-zero code: (137|143)\b|ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|premature close|did not answer/i;
 
 async function engineGoneAfter(result: VerifyResult, engine: Engine): Promise<boolean> {
   const suspect = result.checks.some((check) => check.status === 'fail' && SUSPECT.test(check.message));
-  const deadline = Date.now() + (suspect ? 5000 : 0);
-  for (;;) {
-    if (!(await answers(engine))) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  return engineStopsAnswering(engine, suspect ? 5000 : 0, { pingTimeoutMs: ENGINE_PING_MS, intervalMs: 500 });
 }
+
+/** A grading host may be busy: its engine gets a little longer to answer a ping. */
+const ENGINE_PING_MS = 3000;
 
 /** Removes what this process created on an engine and did not remove itself (found by the owner label). */
 async function sweepOwned(engine: Engine) {

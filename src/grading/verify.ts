@@ -26,7 +26,7 @@ import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { imageHistory, imageLayerCount, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
+import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
 import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
@@ -332,7 +332,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
 
       // A pass earns the before/after; a failing run gets it only when a check measured the starter anyway.
       if (imageContext && build.imageId && (baseline || score(results).passed)) {
-        comparison = await compareWithStarter(imageContext.inspector, imageContext.image, build.imageId, build.durationMs);
+        comparison = await compareWithStarter(imageContext.inspector, imageContext.image, build.durationMs);
         if (options.signal?.aborted) throw new CancelledError();
       }
 
@@ -343,10 +343,11 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     }
   }
 
-  async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, imageId: string, buildMs: number): Promise<Comparison | null> {
+  async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, buildMs: number): Promise<Comparison | null> {
     try {
       const starter = await inspector.starterBaseline();
-      const layers = await imageLayerCount(engine, imageId);
+      // The image facts were read from the same inspect: no second call to the engine.
+      const layers = image.layerCount ?? 0;
       return {
         starter: { bytes: starter.bytes, layers: starter.layers, buildMs: starter.buildMs, measured: starter.source },
         image: { bytes: image.size, layers, buildMs },
