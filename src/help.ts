@@ -1,4 +1,4 @@
-import { Help } from '@oclif/core';
+import { Help } from '@oclif/core/help';
 
 /** Root help lists every command, not only the topics, so `shipshape --help` shows what there is to run. */
 export default class ShipshapeHelp extends Help {

@@ -1,81 +1,73 @@
 import type { CheckKind } from './kind.js';
-import { stageCount } from './dockerfile/stage-count.js';
-import { namedStage } from './dockerfile/named-stage.js';
-import { finalStageFrom } from './dockerfile/final-stage-from.js';
-import { commandOnlyInBuildStages } from './dockerfile/command-only-in-build-stages.js';
-import { copyFromStage } from './dockerfile/copy-from-stage.js';
-import { noCopyOf } from './dockerfile/no-copy-of.js';
-import { healthcheck } from './dockerfile/healthcheck.js';
-import { execForm } from './dockerfile/exec-form.js';
-import { buildSucceeds } from './build/succeeds.js';
-import { healthcheckConfigured } from './image/healthcheck-configured.js';
-import { imagePath } from './image/path.js';
-import { sizeOverBase } from './image/size-over-base.js';
-import { sizeVsStarter } from './image/size-vs-starter.js';
-import { runtimeHealthy } from './runtime/healthy.js';
-import { contextExcludes } from './context/excludes.js';
-import { contextSizeUnder } from './context/size-under.js';
-import { cachedAfterChange } from './build/cached-after-change.js';
-import { buildTarget } from './build/target.js';
-import { imageCommand } from './image/command.js';
-import { imageConfig } from './image/config.js';
-import { sizeUnder } from './image/size-under.js';
-import { historyNo } from './image/history-no.js';
-import { runtimeCommand } from './runtime/command.js';
-import { historyNoSecret } from './image/history-no-secret.js';
-import { wastedBytes } from './image/wasted-bytes.js';
-import { composeServiceDefined } from './compose/service-defined.js';
-import { composeHealthcheck } from './compose/healthcheck.js';
-import { composeDependsOn } from './compose/depends-on.js';
-import { composeVolumeMount } from './compose/volume-mount.js';
-import { composePublishedPort } from './compose/published-port.js';
-import { composeSecret } from './compose/secret.js';
-import { composeStartedAfterHealthy } from './compose/started-after-healthy.js';
-import { composeHttp } from './compose/http.js';
-import { composeExec } from './compose/exec.js';
-import { composeRunService } from './compose/run-service.js';
-import { composePostgresOnVolume } from './compose/postgres-on-volume.js';
 
-/** Every check kind the manifests may name. Adding a kind: one new file and one line here. */
-export const CHECK_KINDS: readonly CheckKind[] = [
-  stageCount,
-  namedStage,
-  finalStageFrom,
-  commandOnlyInBuildStages,
-  copyFromStage,
-  noCopyOf,
-  healthcheck,
-  execForm,
-  buildSucceeds,
-  sizeOverBase,
-  sizeVsStarter,
-  imagePath,
-  healthcheckConfigured,
-  historyNoSecret,
-  wastedBytes,
-  runtimeHealthy,
-  contextExcludes,
-  contextSizeUnder,
-  cachedAfterChange,
-  buildTarget,
-  imageCommand,
-  imageConfig,
-  sizeUnder,
-  historyNo,
-  runtimeCommand,
-  composeServiceDefined,
-  composeHealthcheck,
-  composeDependsOn,
-  composeVolumeMount,
-  composePublishedPort,
-  composeSecret,
-  composeStartedAfterHealthy,
-  composeHttp,
-  composeExec,
-  composeRunService,
-  composePostgresOnVolume,
-] as unknown as readonly CheckKind[];
+/**
+ * Every check kind the manifests may name, each loaded only when needed: a verify imports the kinds its
+ * challenge uses and no others. Adding a kind: one new file and one line here.
+ */
+const LOADERS = {
+  'dockerfile.stage-count': () => import('./dockerfile/stage-count.js').then((module) => module.stageCount),
+  'dockerfile.named-stage': () => import('./dockerfile/named-stage.js').then((module) => module.namedStage),
+  'dockerfile.final-stage-from': () => import('./dockerfile/final-stage-from.js').then((module) => module.finalStageFrom),
+  'dockerfile.command-only-in-build-stages': () => import('./dockerfile/command-only-in-build-stages.js').then((module) => module.commandOnlyInBuildStages),
+  'dockerfile.copy-from-stage': () => import('./dockerfile/copy-from-stage.js').then((module) => module.copyFromStage),
+  'dockerfile.no-copy-of': () => import('./dockerfile/no-copy-of.js').then((module) => module.noCopyOf),
+  'dockerfile.healthcheck': () => import('./dockerfile/healthcheck.js').then((module) => module.healthcheck),
+  'dockerfile.exec-form': () => import('./dockerfile/exec-form.js').then((module) => module.execForm),
+  'build.succeeds': () => import('./build/succeeds.js').then((module) => module.buildSucceeds),
+  'image.size-over-base': () => import('./image/size-over-base.js').then((module) => module.sizeOverBase),
+  'image.size-vs-starter': () => import('./image/size-vs-starter.js').then((module) => module.sizeVsStarter),
+  'image.path': () => import('./image/path.js').then((module) => module.imagePath),
+  'image.healthcheck-configured': () => import('./image/healthcheck-configured.js').then((module) => module.healthcheckConfigured),
+  'image.history-no-secret': () => import('./image/history-no-secret.js').then((module) => module.historyNoSecret),
+  'image.wasted-bytes': () => import('./image/wasted-bytes.js').then((module) => module.wastedBytes),
+  'runtime.healthy': () => import('./runtime/healthy.js').then((module) => module.runtimeHealthy),
+  'context.excludes': () => import('./context/excludes.js').then((module) => module.contextExcludes),
+  'context.size-under': () => import('./context/size-under.js').then((module) => module.contextSizeUnder),
+  'build.cached-after-change': () => import('./build/cached-after-change.js').then((module) => module.cachedAfterChange),
+  'build.target': () => import('./build/target.js').then((module) => module.buildTarget),
+  'image.command': () => import('./image/command.js').then((module) => module.imageCommand),
+  'image.config': () => import('./image/config.js').then((module) => module.imageConfig),
+  'image.size-under': () => import('./image/size-under.js').then((module) => module.sizeUnder),
+  'image.history-no': () => import('./image/history-no.js').then((module) => module.historyNo),
+  'runtime.command': () => import('./runtime/command.js').then((module) => module.runtimeCommand),
+  'compose.service-defined': () => import('./compose/service-defined.js').then((module) => module.composeServiceDefined),
+  'compose.healthcheck': () => import('./compose/healthcheck.js').then((module) => module.composeHealthcheck),
+  'compose.depends-on': () => import('./compose/depends-on.js').then((module) => module.composeDependsOn),
+  'compose.volume-mount': () => import('./compose/volume-mount.js').then((module) => module.composeVolumeMount),
+  'compose.published-port': () => import('./compose/published-port.js').then((module) => module.composePublishedPort),
+  'compose.secret': () => import('./compose/secret.js').then((module) => module.composeSecret),
+  'compose.started-after-healthy': () => import('./compose/started-after-healthy.js').then((module) => module.composeStartedAfterHealthy),
+  'compose.http': () => import('./compose/http.js').then((module) => module.composeHttp),
+  'compose.exec': () => import('./compose/exec.js').then((module) => module.composeExec),
+  'compose.run-service': () => import('./compose/run-service.js').then((module) => module.composeRunService),
+  'compose.postgres-on-volume': () => import('./compose/postgres-on-volume.js').then((module) => module.composePostgresOnVolume),
+} as const;
 
+export type CheckKindName = keyof typeof LOADERS;
+export const CHECK_KIND_NAMES = Object.keys(LOADERS) as CheckKindName[];
+
+const loaded = new Map<string, CheckKind>();
+
+export function isCheckKindName(name: string): name is CheckKindName {
+  return Object.hasOwn(LOADERS, name);
+}
+
+/** Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped. */
+export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES): Promise<CheckKind[]> {
+  const wanted = [...new Set(names)].filter(isCheckKindName);
+  await Promise.all(
+    wanted
+      .filter((name) => !loaded.has(name))
+      .map(async (name) => {
+        loaded.set(name, (await LOADERS[name]()) as unknown as CheckKind);
+      }),
+  );
+  return wanted.map((name) => loaded.get(name)!);
+}
+
+/** A loaded kind by name; undefined for a name no kind has. */
 export function findCheckKind(kind: string): CheckKind | undefined {
-  return CHECK_KINDS.find((candidate) => candidate.kind === kind);
+  const found = loaded.get(kind);
+  if (!found && isCheckKindName(kind)) throw new Error(`check kind ${kind} is used before loadCheckKinds loaded it`);
+  return found;
 }

@@ -1,4 +1,4 @@
-import { Command } from '@oclif/core';
+import { Command } from '@oclif/core/command';
 import { isUserError } from '../errors.js';
 
 /** Prints user errors as one clear message with their exit code, never a stack trace. */

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 
 /** Flags of every command that talks to the engine; spread into a command's `flags`. */
 export const engineFlags = {

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { connectEngine } from '../engine/connect.js';
 import { currentSession } from '../engine/labels.js';
 import { findLeftovers, removeLeftovers, shortId } from '../engine/scope.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { neededImages } from '../course/images.js';
 import { listPacks, packRoots } from '../course/packs.js';
 import { runDoctor } from '../engine/doctor.js';

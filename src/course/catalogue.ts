@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { CHECK_KINDS } from '../checks/registry.js';
+import { loadCheckKinds } from '../checks/registry.js';
+
+const CHECK_KINDS = await loadCheckKinds();
 import { PHASES } from '../checks/kind.js';
 
 interface ParamSchema {

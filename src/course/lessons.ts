@@ -3,7 +3,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { PACKAGE_ROOT, type ChallengePack, formatPath, locate } from './packs.js';
+import { formatPath, locate } from './yaml-position.js';
+import { PACKAGE_ROOT, type ChallengePack } from './packs.js';
 import { challengeStatus, type ChallengeStatus, type Progress } from '../workspace/progress.js';
 
 export const BUILTIN_LESSONS = path.join(PACKAGE_ROOT, 'lessons');

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { CHECK_KINDS, findCheckKind } from '../checks/registry.js';
+import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
+
+// Validation needs every kind's parameter schema.
+const CHECK_KINDS = await loadCheckKinds();
 
 const id = z
   .string()

@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { UserError } from '../errors.js';
-import { type Manifest, ManifestWithDefaults } from './manifest.js';
+import type { Manifest } from './manifest.js';
+import { readPackIndex, validatedManifest, type PackIndex } from './pack-index.js';
 
 export const MANIFEST_FILE = 'manifest.yaml';
 
@@ -38,46 +38,10 @@ export class ManifestError extends UserError {
   }
 }
 
-/** Parses and validates a manifest, reporting every problem with file, line and column. */
-export function parseManifest(file: string, text: string): Manifest {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new ManifestError(
-      document.errors.map((error) => {
-        const position = lineCounter.linePos(error.pos[0]);
-        return { file, line: position.line, column: position.col, path: '', message: `YAML: ${error.message.split('\n')[0]}` };
-      }),
-    );
-  }
-  const result = ManifestWithDefaults.safeParse(document.toJS());
-  if (result.success) return result.data;
-  throw new ManifestError(
-    result.error.issues.map((issue) => {
-      const at = locate(document, issue.path as Array<string | number>);
-      const position = lineCounter.linePos(at);
-      return { file, line: position.line, column: position.col, path: formatPath(issue.path as Array<string | number>), message: issue.message };
-    }),
-  );
-}
-
-/** The deepest node that exists along the issue's path, so a missing key points at its parent. */
-export function locate(document: ReturnType<typeof parseDocument>, issuePath: Array<string | number>): number {
-  for (let length = issuePath.length; length >= 0; length--) {
-    const node = document.getIn(issuePath.slice(0, length), true);
-    if (isNode(node) && node.range) return node.range[0];
-  }
-  return 0;
-}
-
-export function formatPath(parts: Array<string | number>): string {
-  return parts.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
-}
-
-export async function loadPack(dir: string): Promise<ChallengePack> {
+export async function loadPack(dir: string, index?: PackIndex): Promise<ChallengePack> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
   const text = await readFile(manifestPath, 'utf8');
-  return { manifest: parseManifest(manifestPath, text), dir, manifestPath };
+  return { manifest: await validatedManifest(manifestPath, text, index), dir, manifestPath };
 }
 
 /** Directories searched for challenges: built-in course, SHIPSHAPE_PACKS entries, then --pack. */
@@ -86,9 +50,10 @@ export function packRoots(extra: string[] = []): string[] {
   return [BUILTIN_CHALLENGES, ...fromEnv, ...extra].map((root) => path.resolve(root));
 }
 
-export async function listPacks(roots: string[] = packRoots()): Promise<ChallengePack[]> {
+export async function listPacks(roots: string[] = packRoots(), options: { index?: PackIndex } = {}): Promise<ChallengePack[]> {
   const packs: ChallengePack[] = [];
   const seen = new Map<string, string>();
+  const index = options.index ?? (await readPackIndex());
   for (const root of roots) {
     let entries: string[];
     try {
@@ -100,7 +65,7 @@ export async function listPacks(roots: string[] = packRoots()): Promise<Challeng
       const dir = path.join(root, entry);
       const isPack = await stat(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
       if (!isPack) continue;
-      const pack = await loadPack(dir);
+      const pack = await loadPack(dir, index);
       const earlier = seen.get(pack.manifest.id);
       if (earlier) {
         throw new UserError(`Challenge id "${pack.manifest.id}" is defined twice: ${earlier} and ${pack.manifestPath}.`, 2, 'Rename one of them.');
@@ -109,6 +74,7 @@ export async function listPacks(roots: string[] = packRoots()): Promise<Challeng
       packs.push(pack);
     }
   }
+  await index?.save();
   return packs;
 }
 

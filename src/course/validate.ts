@@ -3,7 +3,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Manifest } from './manifest.js';
-import { MANIFEST_FILE, ManifestError, type ManifestProblem, formatPath, locate, parseManifest } from './packs.js';
+import { formatPath, locate, parseManifest } from './manifest-file.js';
+import { MANIFEST_FILE, ManifestError, type ManifestProblem } from './packs.js';
 
 export interface PackReport {
   dir: string;

@@ -3,7 +3,7 @@ import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import type { Phase } from '../checks/kind.js';
-import { findCheckKind } from '../checks/registry.js';
+import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type Engine, engineAnswers, engineStopsAnswering, withTimeout } from '../engine/connect.js';
@@ -201,6 +201,7 @@ interface EngineSlot {
  */
 export async function gradeBatch(options: BatchOptions, graderVersion: string): Promise<BatchResult> {
   const { pack } = options;
+  await loadCheckKinds(pack.manifest.checks.map((check) => check.kind));
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const submissionsDir = path.resolve(options.submissionsDir);

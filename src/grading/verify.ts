@@ -18,7 +18,7 @@ import type {
   Verdict,
   WastedBytes,
 } from '../checks/kind.js';
-import { findCheckKind } from '../checks/registry.js';
+import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
@@ -45,8 +45,11 @@ export type VerifyEvent =
 export interface VerifyOptions {
   pack: ChallengePack;
   workspaceDir: string;
-  /** The engine, or its connection still under way: the static phases run while it connects. */
-  engine: Engine | Promise<Engine>;
+  /**
+   * The engine, its connection under way, or a function that connects: called only once the static
+   * verdicts are out, since loading the Docker client takes longer than all the static checks together.
+   */
+  engine: Engine | Promise<Engine> | (() => Promise<Engine>);
   keepImage?: boolean;
   limits?: ContainerLimits;
   /** Overrides of the manifest's build limits (flags). */
@@ -69,9 +72,10 @@ export class CancelledError extends UserError {
 export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyResult> {
   const { pack, onEvent } = options;
   const { manifest } = pack;
-  const connecting = Promise.resolve(options.engine);
+  await loadCheckKinds(manifest.checks.map((check) => check.kind));
+  const connecting = typeof options.engine === 'function' ? null : Promise.resolve(options.engine);
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
-  connecting.catch(() => undefined);
+  connecting?.catch(() => undefined);
   let engine!: Engine;
   const started = Date.now();
   const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
@@ -150,7 +154,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('compose', composeContext);
     }
 
-    engine = await connecting;
+    engine = await (connecting ?? (options.engine as () => Promise<Engine>)());
     const scope = new RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
     if (manifest.build.buildkit) {

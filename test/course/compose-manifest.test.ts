@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from '../../src/course/packs.js';
+import { parseManifest } from '../../src/course/manifest-file.js';
+import { ManifestError } from '../../src/course/packs.js';
 
 const base = (extra: string, checks: string) => `schemaVersion: 1
 id: demo-compose

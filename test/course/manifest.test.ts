@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from '../../src/course/packs.js';
+import { parseManifest } from '../../src/course/manifest-file.js';
+import { ManifestError } from '../../src/course/packs.js';
 import { ROOT } from '../support/cli.js';
 
 const SEED = path.join(ROOT, 'challenges', 'docker-missing-multistage', 'manifest.yaml');

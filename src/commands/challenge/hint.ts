@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { chooseHints, readHint } from '../../course/hints.js';
 import { findPack, packRoots } from '../../course/packs.js';
 import { renderMarkdown } from '../../ui/markdown.js';

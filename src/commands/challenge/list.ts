@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { listPacks, packRoots } from '../../course/packs.js';
 import { courseRootFromCwd } from '../../workspace/course.js';
 import { challengeStatus, readProgress } from '../../workspace/progress.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { scaffoldChallenge } from '../../course/scaffold.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 

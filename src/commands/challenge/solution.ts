@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
 import { solutionDiff } from '../../course/solution.js';
 import { UserError } from '../../errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { courseOutline, listLessons } from '../../course/lessons.js';
 import { listPacks, packRoots } from '../../course/packs.js';
 import { renderStatus } from '../../ui/progress.js';

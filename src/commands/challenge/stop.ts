@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { courseRootOfWorkspace } from '../../workspace/course.js';
 import { stopChallenge } from '../../workspace/lifecycle.js';
 import { updateChallengeProgress } from '../../workspace/progress.js';

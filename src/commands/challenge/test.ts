@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { findPack, listPacks, packRoots } from '../../course/packs.js';
 import { connectEngine } from '../../engine/connect.js';
 import { type ProveResult, proveChallenge, proveTable } from '../../grading/prove.js';

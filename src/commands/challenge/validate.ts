@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { packRoots } from '../../course/packs.js';
 import { findPackDirs, formatProblem, validatePacks } from '../../course/validate.js';
 import { ShipshapeCommand } from '../../cli/base.js';

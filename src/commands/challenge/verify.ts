@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
-import { connectEngine } from '../../engine/connect.js';
+import { type Engine, connectEngine } from '../../engine/connect.js';
 import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
 import { type WatchOutcome, watchLoop } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
@@ -38,12 +38,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
     }
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
-    // Connecting runs alongside the static checks, which need no engine: their verdicts show at once.
-    const engine = connectEngine({ dockerHost: flags['docker-host'] });
-    engine.catch(() => undefined);
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
-      const base = { pack, workspaceDir: workspace.root, engine: await engine, keepImage: flags['keep-image'], ...limits };
+      const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
       );
@@ -56,6 +53,13 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const out = (text: string) => process.stdout.write(text);
     const style = makeStyle(colorWanted(process.stdout));
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
+    // The static verdicts need no engine: the core connects once they are shown.
+    let announceEngine: ((engine: Engine) => void) | undefined;
+    const engine = async () => {
+      const connected = await connectEngine({ dockerHost: flags['docker-host'] });
+      announceEngine?.(connected);
+      return connected;
+    };
     try {
       if (!json && interactiveWanted(process.stdout, flags.plain)) {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
@@ -75,10 +79,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
       if (renderer) out(`${style.bold(pack.manifest.title)} ${style.dim(`(${pack.manifest.id}) in ${workspace.root}`)}\n`);
       // Said only when it is not the local default, where a surprise is likely.
       if (renderer) {
-        void engine.then(
-          (connected) => connected.info.endpointSource !== 'default' && out(style.dim(`engine: ${connected.info.endpoint} (${connected.info.foundBy})`) + '\n'),
-          () => undefined,
-        );
+        announceEngine = (connected) => {
+          if (connected.info.endpointSource !== 'default') out(style.dim(`engine: ${connected.info.endpoint} (${connected.info.foundBy})`) + '\n');
+        };
       }
       const result = await verifyWorkspace({
         pack,

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { connectEngine } from '../../engine/connect.js';
 import { checkBundle, loadBundle } from '../../engine/images.js';
 import { ShipshapeCommand } from '../../cli/base.js';

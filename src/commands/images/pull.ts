@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { selectImages } from '../../course/selection.js';
 import { connectEngine } from '../../engine/connect.js';
 import { imagePresence, pullImage, type PullOutcome } from '../../engine/images.js';

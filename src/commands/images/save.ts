@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { selectImages } from '../../course/selection.js';
 import { connectEngine } from '../../engine/connect.js';
 import { saveBundle } from '../../engine/images.js';

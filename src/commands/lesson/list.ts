@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { courseOutline, listLessons } from '../../course/lessons.js';
 import { listPacks, packRoots } from '../../course/packs.js';
 import { progressBar } from '../../ui/progress.js';

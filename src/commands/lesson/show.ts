@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { courseOutline, findLesson, listLessons } from '../../course/lessons.js';
 import { listPacks, packRoots } from '../../course/packs.js';
 import { lessonText } from '../../ui/lesson.js';

@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { buildSucceeds } from '../../../src/checks/build/succeeds.js';
 import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
 import type { CheckKind, StaticContext } from '../../../src/checks/kind.js';
-import { CHECK_KINDS } from '../../../src/checks/registry.js';
+import { loadCheckKinds } from '../../../src/checks/registry.js';
 import { ROOT } from '../../support/cli.js';
+
+const CHECK_KINDS = await loadCheckKinds();
 
 // Context checks read the workspace's files, not the Dockerfile: they have property tests of their own (the packer's).
 const STATIC_KINDS = CHECK_KINDS.filter((kind) => kind.phase === 'static' && !kind.kind.startsWith('context.')) as Array<CheckKind<never, 'static'>>;
