@@ -31,7 +31,7 @@ import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy 
 import { RunScope } from '../engine/scope.js';
 import { buildVariant } from '../engine/variant.js';
 import { findTextInImage, imageWastedBytes } from '../engine/layers.js';
-import { ComposeStack, loadComposeModel } from '../engine/compose.js';
+import type { ComposeStack } from '../engine/compose.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
 import { starterBaseline } from './baseline.js';
 import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
@@ -149,6 +149,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
     let composeContext: ComposeContext | null = null;
     if (manifest.compose) {
+      // Loaded only for compose challenges: the YAML toolkit is not needed before the first verdict otherwise.
+      const { loadComposeModel } = await import('../engine/compose.js');
       const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
       composeContext = { compose, workspaceDir: options.workspaceDir };
       await runPhase('compose', composeContext);
@@ -178,6 +180,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         if (options.signal?.aborted) throw new CancelledError();
         emit({ type: 'phase', phase: 'stack', state: 'start' });
         emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
+        const { ComposeStack } = await import('../engine/compose.js');
         stack = new ComposeStack({
           engine,
           scope,

@@ -2,13 +2,12 @@ import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
 import { type Engine, connectEngine } from '../../engine/connect.js';
 import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
-import { type WatchOutcome, watchLoop } from '../../grading/watch.js';
+import type { WatchOutcome } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
 import { recordVerifyOrWarn } from '../../grading/record.js';
 import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
-import { watchWorkspaceFiles } from '../../workspace/watch.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { engineFlags } from '../../cli/flags.js';
@@ -107,7 +106,12 @@ export default class ChallengeVerify extends ShipshapeCommand {
     flags: { plain: boolean; verbose: boolean },
     record: (result: VerifyResult) => Promise<void>,
   ) {
-    const { createWatchPresenter } = await import('../../ui/watch.js');
+    // Watch mode's modules (the file watcher among them) stay out of a plain verify's start-up.
+    const [{ createWatchPresenter }, { watchLoop }, { watchWorkspaceFiles }] = await Promise.all([
+      import('../../ui/watch.js'),
+      import('../../grading/watch.js'),
+      import('../../workspace/watch.js'),
+    ]);
     const quit = new AbortController();
     const stopListening = onInterrupt(() => quit.abort());
     const stopKeys = onQuitKey(() => quit.abort());
