@@ -24,16 +24,13 @@ import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
-import { type BuildEvent, type BuildResult, buildImage } from '../engine/build.js';
+import type { BuildEvent, BuildResult } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
-import { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
-import { type ContainerLimits, DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
-import { RunScope } from '../engine/scope.js';
-import { buildVariant } from '../engine/variant.js';
-import { findTextInImage, imageWastedBytes } from '../engine/layers.js';
+import type { ContainerLimits } from '../engine/run.js';
+import type { RunScope } from '../engine/scope.js';
 import type { ComposeStack } from '../engine/compose.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
-import { starterBaseline } from './baseline.js';
+import type * as EngineSide from './engine-side.js';
 import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
 
 export type VerifyEvent =
@@ -77,6 +74,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
   connecting?.catch(() => undefined);
   let engine!: Engine;
+  let engineSide!: typeof EngineSide;
   const started = Date.now();
   const buildTimeoutSeconds = options.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds;
   const contextMaxMegabytes = options.contextMaxMegabytes ?? manifest.limits.contextMaxMegabytes;
@@ -157,7 +155,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     }
 
     engine = await (connecting ?? (options.engine as () => Promise<Engine>)());
-    const scope = new RunScope(engine.docker, manifest.id);
+    engineSide = await import('./engine-side.js');
+    const scope = new engineSide.RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
     if (manifest.build.buildkit) {
       emit({
@@ -165,7 +164,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         message: `This challenge builds with BuildKit through the docker CLI (DOCKER_BUILDKIT=1 docker build)${buildPlan.secrets.length ? `, with ${buildPlan.secrets.length === 1 ? 'a new random value for the build secret' : 'new random values for the build secrets'} ${buildPlan.secrets.map((secret) => secret.id).join(', ')}` : ''}.`,
       });
     }
-    const limits = options.limits ?? DEFAULT_LIMITS;
+    const limits = options.limits ?? engineSide.DEFAULT_LIMITS;
     let build = null as BuildResult | null;
     let keptAs: string | null = null;
     let cleanup: VerifyResult['cleanup'] = null;
@@ -250,7 +249,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     async function gradeImage(staticContext: StaticContext, dockerfile: DockerfileModel): Promise<void> {
       emit({ type: 'phase', phase: 'build', state: 'start' });
       const tag = options.keepImage ? `shipshape/${manifest.id}:latest` : undefined;
-      build = await buildImage(engine, scope, {
+      build = await engineSide.buildImage(engine, scope, {
         contextDir: options.workspaceDir,
         dockerfile: manifest.dockerfile!,
         timeoutMs: buildTimeoutSeconds * 1000,
@@ -286,7 +285,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       const buildContext: BuildContext = { ...staticContext, build };
       const built = await runPhase('build', buildContext);
 
-      const imageFacts = build.imageId ? await inspectImage(engine, build.imageId) : null;
+      const imageFacts = build.imageId ? await engineSide.inspectImage(engine, build.imageId) : null;
       const unavailable = !build.imageId
         ? 'skipped: the build failed'
         : !built
@@ -300,7 +299,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           finalBaseRef === 'scratch'
             ? { ...imageFacts, id: 'scratch', size: 0, healthcheck: null, layerCount: 0 }
             : finalBaseRef
-              ? await inspectImage(engine, finalBaseRef)
+              ? await engineSide.inspectImage(engine, finalBaseRef)
               : null;
         imageContext = {
           ...staticContext,
@@ -318,15 +317,15 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             ...imageContext,
             runner: {
               runUntilHealthy: (image, runOptions) =>
-                runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
+                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
               execWhenHealthy: async (image, command, runOptions) => {
                 let run: CommandRun | null = null;
-                const health = await runUntilHealthy(engine, scope, image, {
+                const health = await engineSide.runUntilHealthy(engine, scope, image, {
                   ...runOptions,
                   limits,
                   signal: options.signal,
                   onHealthy: async (container) => {
-                    run = await execInContainer(engine, container, command, runOptions.commandTimeoutMs);
+                    run = await engineSide.execInContainer(engine, container, command, runOptions.commandTimeoutMs);
                   },
                 });
                 return { health, run };
@@ -373,16 +372,16 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     // Read once per image and run, whichever checks ask.
     const wasted: Record<string, Promise<WastedBytes>> = {};
     return {
-      inspect: (ref) => inspectImage(engine, ref),
-      pathExists: (imageId, probePath) => imagePathExists(engine, runScope, imageId, probePath),
-      history: (imageId) => imageHistory(engine, imageId),
-      findText: (imageId, text, findOptions) => findTextInImage(engine, imageId, text, findOptions),
+      inspect: (ref) => engineSide.inspectImage(engine, ref),
+      pathExists: (imageId, probePath) => engineSide.imagePathExists(engine, runScope, imageId, probePath),
+      history: (imageId) => engineSide.imageHistory(engine, imageId),
+      findText: (imageId, text, findOptions) => engineSide.findTextInImage(engine, imageId, text, findOptions),
       wastedBytes: (imageId, wastedOptions) =>
-        (wasted[`${imageId}@${wastedOptions?.sinceLayer ?? 0}`] ??= imageWastedBytes(engine, imageId, { sinceLayer: wastedOptions?.sinceLayer })),
+        (wasted[`${imageId}@${wastedOptions?.sinceLayer ?? 0}`] ??= engineSide.imageWastedBytes(engine, imageId, { sinceLayer: wastedOptions?.sinceLayer })),
       run: (imageId, command, runOptions) =>
-        runInImage(engine, runScope, imageId, command, { ...runOptions, limits: verifyOptions.limits ?? DEFAULT_LIMITS }),
+        engineSide.runInImage(engine, runScope, imageId, command, { ...runOptions, limits: verifyOptions.limits ?? engineSide.DEFAULT_LIMITS }),
       buildVariant: (variant) =>
-        buildVariant(engine, runScope, {
+        engineSide.buildVariant(engine, runScope, {
           workspaceDir: verifyOptions.workspaceDir,
           dockerfile: manifest.dockerfile!,
           timeoutMs: (verifyOptions.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds) * 1000,
@@ -391,7 +390,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
           build: buildSettings,
         }),
       starterBaseline: () =>
-        (baseline ??= starterBaseline({
+        (baseline ??= engineSide.starterBaseline({
           engine,
           scope: runScope,
           challengeId: manifest.id,
