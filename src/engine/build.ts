@@ -55,6 +55,8 @@ export interface BuildResult extends BuildOutcome {
   buildCache?: { attributed: number; note: string };
   /** A `# syntax=` frontend image BuildKit could not fetch. */
   frontendUnavailable?: string | null;
+  /** Set when Shipshape itself ended the build: its time limit, a cancel, or a context over the limit. */
+  stoppedBy?: 'timeout' | 'cancel' | 'context-limit';
 }
 
 const CONNECTION_LOST = /ECONNRESET|ECONNREFUSED|EPIPE|ENOENT|socket hang up|aborted|premature close/i;
@@ -70,13 +72,24 @@ const PULL_FAILURE =
 export async function buildImage(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
   const first = await buildOnce(engine, scope, request);
   if (request.buildkit || request.noCache || request.signal?.aborted || !first.failure || !CACHE_RACE.test(first.failure.message)) {
-    return first;
+    return blameEngineIfItLeft(engine, request, first);
   }
   // Another run on this engine removed a layer this build had taken from the cache (each run removes
-  // the layers it made). Not the learner's fault: build once more without the cache.
+  // the layers it made). Not the learner's fault: build once more without the cache, at once.
   request.onEvent?.({ type: 'output', line: `(a cached layer was removed by another run on this engine: ${first.failure.message}; building again without the cache)` });
   const second = await buildOnce(engine, scope, { ...request, noCache: true });
-  return { ...second, durationMs: first.durationMs + second.durationMs };
+  return blameEngineIfItLeft(engine, request, { ...second, durationMs: first.durationMs + second.durationMs });
+}
+
+/**
+ * A daemon shutting down kills the running step first (SIGTERM/SIGKILL) or fails it with an engine-side
+ * error, then goes away: that is the engine's doing, not the learner's. Both builders are watched the same way.
+ */
+async function blameEngineIfItLeft(engine: Engine, request: BuildRequest, result: BuildResult): Promise<BuildResult> {
+  const { failure } = result;
+  if (!failure || result.engineLost || result.stoppedBy || request.signal?.aborted) return result;
+  if (!(await engineGoesAway(engine, lossWindowMs(failure.message)))) return result;
+  return { ...result, engineLost: true, failure: { ...failure, message: `the engine stopped while the step ran (${failure.message})` } };
 }
 
 /** What the engine says when a layer taken from the cache disappears under a running build. */
@@ -111,6 +124,7 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
       missingBaseImage: null,
       engineLost: false,
       builder: request.buildkit ? 'buildkit-cli' : 'classic',
+      stoppedBy: 'context-limit',
     };
   }
   if (request.buildkit) return buildWithCli(engine, scope, request, context, started);
@@ -160,12 +174,6 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
   if (timedOut && failure) {
     failure.message = `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   }
-  if (failure && !engineLost && !abort.signal.aborted && (await engineGoesAway(engine, lossWindowMs(failure.message)))) {
-    // A daemon shutting down kills the running step first (SIGTERM/SIGKILL), then goes away:
-    // that is the engine's doing, not the learner's.
-    engineLost = true;
-    failure.message = `the engine stopped while the step ran (${failure.message})`;
-  }
   let imageId = failure ? null : state.imageId;
   if (!failure && !imageId) {
     // A stream that simply stops, with no error message and no image, is a connection the engine dropped.
@@ -192,6 +200,7 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
     missingBaseImage: failure ? detectMissingBase(failure, state.currentInstruction) : null,
     engineLost,
     builder: 'classic',
+    ...(timedOut ? { stoppedBy: 'timeout' as const } : abort.signal.aborted ? { stoppedBy: 'cancel' as const } : {}),
   };
 }
 
@@ -200,8 +209,9 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
  * exited with its own code is the learner's; a step killed by a signal (137, 143) may be a daemon
  * shutting down, which stops answering within seconds; any other engine error is checked briefly.
  */
-function lossWindowMs(message: string): number {
-  const exit = /returned a non-zero code: (\d+)/.exec(message);
+export function lossWindowMs(message: string): number {
+  // Classic builder: "returned a non-zero code: 137"; BuildKit: "... did not complete successfully: exit code: 137".
+  const exit = /(?:returned a non-zero code|exit code): (\d+)/.exec(message);
   if (!exit) return 1500;
   return exit[1] === '137' || exit[1] === '143' ? 5000 : 0;
 }

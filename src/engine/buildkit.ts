@@ -91,6 +91,7 @@ export async function buildWithCli(
   const cacheBefore = await buildCacheIds(engine);
   let failure: BuildFailure | null = null;
   let engineLost = false;
+  let stoppedBy: BuildResult['stoppedBy'];
   let imageId: string | null = null;
   try {
     const child = (await loadExeca())(cli, args, {
@@ -112,8 +113,10 @@ export async function buildWithCli(
     const result = await child;
     progress.end();
     if (result.timedOut) {
+      stoppedBy = 'timeout';
       failure = { step: progress.currentStep, message: `the build took longer than ${Math.round(request.timeoutMs / 1000)} s and was stopped`, lastLines: progress.tail() };
     } else if (result.isCanceled || request.signal?.aborted) {
+      stoppedBy = 'cancel';
       failure = { step: progress.currentStep, message: 'the build was cancelled', lastLines: progress.tail() };
     } else if (result.exitCode !== 0) {
       failure = progress.failure(result.exitCode ?? null);
@@ -146,6 +149,7 @@ export async function buildWithCli(
     missingBaseImage: failure ? progress.missingBase(failure) : null,
     frontendUnavailable: failure ? progress.frontendImage : null,
     engineLost,
+    ...(stoppedBy ? { stoppedBy } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../chec
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
-import { LABEL_OWNER, LABEL_RUN, ownerIsAlive, toolFilter } from './labels.js';
+import { LABEL_RUN, splitByLiveOwner, toolFilter } from './labels.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
@@ -603,16 +603,9 @@ export async function findComposeLeftovers(docker: Engine['docker'], options: { 
     docker.listVolumes({ filters }).then((result) => result.Volumes ?? [], () => []),
     docker.listNetworks({ filters }).catch(() => []),
   ]);
-  const leftovers: ComposeLeftovers = { volumes: [], networks: [], live: { volumes: [], networks: [] } };
-  for (const volume of volumes) {
-    const live = !options.includeLive && ownerIsAlive(volume.Labels?.[LABEL_OWNER]);
-    (live ? leftovers.live.volumes : leftovers.volumes).push(volume.Name);
-  }
-  for (const network of networks) {
-    const live = !options.includeLive && ownerIsAlive(network.Labels?.[LABEL_OWNER]);
-    (live ? leftovers.live.networks : leftovers.networks).push(network.Name);
-  }
-  return leftovers;
+  const byVolume = splitByLiveOwner(volumes, (volume) => volume.Name, options.includeLive);
+  const byNetwork = splitByLiveOwner(networks, (network) => network.Name, options.includeLive);
+  return { volumes: byVolume.ended, networks: byNetwork.ended, live: { volumes: byVolume.live, networks: byNetwork.live } };
 }
 
 export async function removeComposeLeftovers(docker: Engine['docker'], leftovers: { volumes: string[]; networks: string[] }) {

@@ -54,3 +54,20 @@ export function ownerIsAlive(owner: string | undefined): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Splits labelled objects by their owner label: those of runs that ended (leftovers to remove) and those
+ * of a run whose process still lives (another terminal's verify), unless every one is wanted.
+ */
+export function splitByLiveOwner<T extends { Labels?: Record<string, string> | null }>(
+  objects: T[],
+  idOf: (object: T) => string,
+  includeLive = false,
+): { ended: string[]; live: string[] } {
+  const split = { ended: [] as string[], live: [] as string[] };
+  for (const object of objects) {
+    const live = !includeLive && ownerIsAlive(object.Labels?.[LABEL_OWNER] ?? undefined);
+    (live ? split.live : split.ended).push(idOf(object));
+  }
+  return split;
+}

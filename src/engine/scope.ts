@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { LABEL_OWNER, LABEL_RUN, ownerIsAlive, runLabels, toolFilter } from './labels.js';
+import { LABEL_RUN, runLabels, splitByLiveOwner, toolFilter } from './labels.js';
 
 export interface CleanupReport {
   containers: number;
@@ -175,16 +175,9 @@ export async function findLeftovers(docker: Docker, options: { session?: string;
     docker.listContainers({ all: true, filters }),
     docker.listImages({ all: true, filters }),
   ]);
-  const leftovers: Leftovers = { containers: [], images: [], live: { containers: [], images: [] } };
-  for (const container of containers) {
-    const live = !options.includeLive && ownerIsAlive(container.Labels?.[LABEL_OWNER]);
-    (live ? leftovers.live.containers : leftovers.containers).push(container.Id);
-  }
-  for (const image of images) {
-    const live = !options.includeLive && ownerIsAlive(image.Labels?.[LABEL_OWNER]);
-    (live ? leftovers.live.images : leftovers.images).push(image.Id);
-  }
-  return leftovers;
+  const byContainer = splitByLiveOwner(containers, (container) => container.Id, options.includeLive);
+  const byImage = splitByLiveOwner(images, (image) => image.Id, options.includeLive);
+  return { containers: byContainer.ended, images: byImage.ended, live: { containers: byContainer.live, images: byImage.live } };
 }
 
 function isGone(error: unknown): boolean {

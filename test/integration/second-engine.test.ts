@@ -196,6 +196,41 @@ describe.runIf(dockerTestsEnabled && process.getuid?.() === 0)('a bundle carried
     }
   });
 
+  it('the engine stopped during a BuildKit build: the same message and exit 2, not a failed step', async () => {
+    expect(script('start')).toBe(HOST);
+    const manifestPath = path.join(packs, ID, 'manifest.yaml');
+    const manifest = await readFile(manifestPath, 'utf8');
+    await writeFile(manifestPath, `${manifest.trimEnd()}\nbuild:\n  buildkit: true\n`);
+    const dockerfile = path.join(workspace, 'Dockerfile');
+    const solution = await readFile(dockerfile, 'utf8');
+    const slow = solution.replace(/^CMD /m, 'RUN sleep 120\nCMD ');
+    await writeFile(dockerfile, slow);
+    try {
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:verify', '--dir', workspace, '--plain', '--docker-host', HOST], {
+        reject: false,
+        all: true,
+        env: { NO_COLOR: '1', ...env },
+      });
+      let output = '';
+      child.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await waitFor('the slow BuildKit step to start', async () => {
+        if (child.exitCode !== null) throw new Error(`verify ended early:\n${output}`);
+        return /BuildKit/.test(output) && /RUN sleep 120/.test(output);
+      }, 120_000);
+      script('stop');
+      const ended = await child;
+      expect(ended.exitCode, output).toBe(2);
+      expect(output).toContain(`The Docker engine at ${HOST} stopped answering during the build`);
+      expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(await readFile(dockerfile, 'utf8')).toBe(slow);
+    } finally {
+      await writeFile(dockerfile, solution);
+      await writeFile(manifestPath, manifest);
+    }
+  });
+
   it('stop removes the engine, its bridge and mounts; the main engine still runs containers', async () => {
     script('stop');
     expect(existsSync(SOCKET)).toBe(false);
