@@ -88,7 +88,7 @@ export async function buildImage(engine: Engine, scope: RunScope, request: Build
 async function blameEngineIfItLeft(engine: Engine, request: BuildRequest, result: BuildResult): Promise<BuildResult> {
   const { failure } = result;
   if (!failure || result.engineLost || result.stoppedBy || request.signal?.aborted) return result;
-  if (!(await engineGoesAway(engine, lossWindowMs(failure.message)))) return result;
+  if (!(await engineGoesAway(engine, lossWindowMs(failure)))) return result;
   return { ...result, engineLost: true, failure: { ...failure, message: `the engine stopped while the step ran (${failure.message})` } };
 }
 
@@ -209,12 +209,17 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
  * exited with its own code is the learner's; a step killed by a signal (137, 143) may be a daemon
  * shutting down, which stops answering within seconds; any other engine error is checked briefly.
  */
-export function lossWindowMs(message: string): number {
+export function lossWindowMs(failure: Pick<BuildFailure, 'message' | 'lastLines'>): number {
   // Classic builder: "returned a non-zero code: 137"; BuildKit: "... did not complete successfully: exit code: 137".
-  const exit = /(?:returned a non-zero code|exit code): (\d+)/.exec(message);
+  const exit = /(?:returned a non-zero code|exit code): (\d+)/.exec(failure.message);
   if (!exit) return 1500;
-  return exit[1] === '137' || exit[1] === '143' ? 5000 : 0;
+  if (exit[1] === '137' || exit[1] === '143') return 5000;
+  // A stopping daemon can also fail the step's container before it runs (runc's hooks, libnetwork's store).
+  return [failure.message, ...failure.lastLines].some((line) => RUNTIME_FAILURE.test(line)) ? 5000 : 0;
 }
+
+/** The container runtime, not the step's command, failed: said by runc, containerd or libnetwork. */
+const RUNTIME_FAILURE = /runc run failed|error running hook|failed to update store|OCI runtime (?:create|start|exec) failed|shim disconnected|ttrpc: closed|transport is closing/i;
 
 /** Watches the engine after a failed build; no window means the failure is the learner's alone. */
 async function engineGoesAway(engine: Engine, windowMs: number): Promise<boolean> {
