@@ -278,8 +278,10 @@ async function packing() {
   const engine = await connectEngine();
   const ours = [];
   const cli = [];
-  for (let i = 0; i < 3; i++) {
-    // Ours: plan (walk + .dockerignore) and pack through the Engine API, until the engine starts step 1.
+  // Both sides write 200 MB on the engine's disk: each measurement starts with the disk flushed (sync),
+  // and the order alternates so neither side always follows the other's writes.
+  const measureOurs = async () => {
+    spawnSync('sync');
     const scope = new RunScope(engine.docker, 'bench');
     const started = now();
     let firstStep = null;
@@ -297,6 +299,9 @@ async function packing() {
     // 10 000 files plus the Dockerfile and .dockerignore, which are always sent.
     if (sent.fileCount !== 10_002) throw new Error(`expected 10 002 files in the context, planned ${sent.fileCount}`);
     ours.push(firstStep);
+  };
+  const measureCli = async () => {
+    spawnSync('sync');
     // The docker CLI: the same context, to its first step (after "Sending build context").
     const tag = `shipshape-bench/pack-${randomBytes(3).toString('hex')}`;
     let cliFirst = null;
@@ -309,8 +314,17 @@ async function packing() {
     await docker(['rmi', '-f', tag], { allowFail: true });
     if (cliFirst === null) throw new Error('the docker CLI never started a step');
     cli.push(cliFirst);
+  };
+  for (let i = 0; i < (QUICK ? 3 : 5); i++) {
+    if (i % 2 === 0) {
+      await measureOurs();
+      await measureCli();
+    } else {
+      await measureCli();
+      await measureOurs();
+    }
   }
-  record({ id: 'context-packing', label: 'context 10k files/200 MB to first step', value: median(ours), unit: 'ms', baseline: { label: 'docker CLI build', value: median(cli) }, target: { of: 'ratio', op: '<=', value: 1.2 } });
+  record({ id: 'context-packing', label: 'context 10k files/200 MB to first step', value: median(ours), unit: 'ms', baseline: { label: 'docker CLI build', value: median(cli) }, target: { of: 'ratio', op: '<=', value: 1.2 }, samples: { ours, cli } });
   await rm(tree, { recursive: true, force: true });
 }
 
