@@ -54,25 +54,30 @@ export async function listPacks(roots: string[] = packRoots(), options: { index?
   const packs: ChallengePack[] = [];
   const seen = new Map<string, string>();
   const index = options.index ?? (await readPackIndex());
-  for (const root of roots) {
-    let entries: string[];
-    try {
-      entries = (await readdir(root)).sort();
-    } catch {
-      continue;
+  // Every manifest is found and read at once; validation (and the duplicate check) then goes in order.
+  const found = await Promise.all(
+    roots.map(async (root) => {
+      const entries = await readdir(root).catch(() => [] as string[]);
+      const dirs = await Promise.all(
+        entries.sort().map(async (entry) => {
+          const dir = path.join(root, entry);
+          return (await stat(path.join(dir, MANIFEST_FILE)).then(() => true, () => false)) ? dir : null;
+        }),
+      );
+      return dirs.filter((dir): dir is string => dir !== null);
+    }),
+  );
+  const loading = found.flat().map((dir) => loadPack(dir, index).then((pack) => ({ pack }), (error: unknown) => ({ error })));
+  for (const next of loading) {
+    const loaded = await next;
+    if ('error' in loaded) throw loaded.error;
+    const { pack } = loaded;
+    const earlier = seen.get(pack.manifest.id);
+    if (earlier) {
+      throw new UserError(`Challenge id "${pack.manifest.id}" is defined twice: ${earlier} and ${pack.manifestPath}.`, 2, 'Rename one of them.');
     }
-    for (const entry of entries) {
-      const dir = path.join(root, entry);
-      const isPack = await stat(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
-      if (!isPack) continue;
-      const pack = await loadPack(dir, index);
-      const earlier = seen.get(pack.manifest.id);
-      if (earlier) {
-        throw new UserError(`Challenge id "${pack.manifest.id}" is defined twice: ${earlier} and ${pack.manifestPath}.`, 2, 'Rename one of them.');
-      }
-      seen.set(pack.manifest.id, pack.manifestPath);
-      packs.push(pack);
-    }
+    seen.set(pack.manifest.id, pack.manifestPath);
+    packs.push(pack);
   }
   await index?.save();
   return packs;
