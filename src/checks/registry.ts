@@ -52,6 +52,11 @@ export function isCheckKindName(name: string): name is CheckKindName {
   return Object.hasOwn(LOADERS, name);
 }
 
+/** Kinds of the static phase are named dockerfile.* or context.* (the registry test holds every kind to it). */
+export function isStaticKindName(name: string): boolean {
+  return isCheckKindName(name) && /^(?:dockerfile|context)\./.test(name);
+}
+
 /** Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped. */
 export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES): Promise<CheckKind[]> {
   const wanted = [...new Set(names)].filter(isCheckKindName);

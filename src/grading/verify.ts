@@ -18,7 +18,7 @@ import type {
   Verdict,
   WastedBytes,
 } from '../checks/kind.js';
-import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
+import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
@@ -69,7 +69,9 @@ export class CancelledError extends UserError {
 export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyResult> {
   const { pack, onEvent } = options;
   const { manifest } = pack;
-  await loadCheckKinds(manifest.checks.map((check) => check.kind));
+  const kindNames = manifest.checks.map((check) => check.kind);
+  // The static phase's kinds first; the others load once the static verdicts are out.
+  await loadCheckKinds(kindNames.filter(isStaticKindName));
   const connecting = typeof options.engine === 'function' ? null : Promise.resolve(options.engine);
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
   connecting?.catch(() => undefined);
@@ -84,7 +86,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   let baseline: Promise<Baseline> | null = null;
   const emit = (event: VerifyEvent) => onEvent?.(event);
   const checksOf = (phase: Phase) =>
-    manifest.checks.filter((check) => findCheckKind(check.kind)?.phase === phase);
+    manifest.checks.filter((check) => (phase === 'static' ? isStaticKindName(check.kind) : findCheckKind(check.kind)?.phase === phase));
 
   async function runPhase<P extends Phase>(phase: P, context: ContextByPhase[P] | string): Promise<boolean> {
     const checks = checksOf(phase);
@@ -143,6 +145,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       staticContext = { dockerfile, workspaceDir: options.workspaceDir };
       await runPhase('static', staticContext);
     }
+
+    await loadCheckKinds(kindNames);
 
     // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
     let composeContext: ComposeContext | null = null;

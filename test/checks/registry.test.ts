@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/checks/kind.js';
-import { CHECK_KIND_NAMES, findCheckKind, loadCheckKinds } from '../../src/checks/registry.js';
+import { CHECK_KIND_NAMES, findCheckKind, isStaticKindName, loadCheckKinds } from '../../src/checks/registry.js';
 
 describe('check kind registry (loaded on demand)', () => {
   it('a known kind answers only once loaded; loading one kind does not load the others', async () => {
@@ -21,6 +21,9 @@ describe('check kind registry (loaded on demand)', () => {
       expect(kind.summary.length, kind.kind).toBeGreaterThan(10);
       expect(typeof kind.params.safeParse, kind.kind).toBe('function');
       expect(typeof kind.run, kind.kind).toBe('function');
+      // verify loads the static phase's kinds by name before the others: the name must tell the phase.
+      expect(isStaticKindName(kind.kind), kind.kind).toBe(kind.phase === 'static');
     }
+    expect(isStaticKindName('dockerfile.no-such-kind')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
-import { type Engine, connectEngine } from '../../engine/connect.js';
+import type { Engine } from '../../engine/connect.js';
 import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
 import type { WatchOutcome } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
@@ -39,6 +39,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
+      const { connectEngine } = await import('../../engine/connect.js');
       const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
@@ -55,6 +56,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
     // The static verdicts need no engine: the core connects once they are shown.
     let announceEngine: ((engine: Engine) => void) | undefined;
     const engine = async () => {
+      // The engine client is loaded here too, after the static verdicts.
+      const { connectEngine } = await import('../../engine/connect.js');
       const connected = await connectEngine({ dockerHost: flags['docker-host'] });
       announceEngine?.(connected);
       return connected;
