@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { z } from 'zod';
-import { planBuildContext } from '../../engine/context.js';
+import { plannedBuildContext } from './plan.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const contextExcludes = defineCheck({
@@ -16,8 +15,8 @@ export const contextExcludes = defineCheck({
       .describe('Workspace-relative paths that must not be sent; a directory counts as sent when anything inside it is'),
   }),
   example: { paths: ['.git', 'vendor', '.env'] },
-  async run({ paths }, { dockerfile, workspaceDir }) {
-    const plan = await planBuildContext(workspaceDir, path.relative(workspaceDir, dockerfile.path) || 'Dockerfile');
+  async run({ paths }, context) {
+    const plan = await plannedBuildContext(context);
     const sent = [...plan.included];
     const found: Record<string, string[]> = {};
     for (const wanted of paths) {

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { z } from 'zod';
-import { planBuildContext } from '../../engine/context.js';
+import { plannedBuildContext } from './plan.js';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -12,8 +11,8 @@ export const contextSizeUnder = defineCheck({
     maxKilobytes: z.number().positive().max(10_000_000).describe('Most kilobytes (10^3 bytes) of file content the context may hold'),
   }),
   example: { maxKilobytes: 100 },
-  async run({ maxKilobytes }, { dockerfile, workspaceDir }) {
-    const plan = await planBuildContext(workspaceDir, path.relative(workspaceDir, dockerfile.path) || 'Dockerfile');
+  async run({ maxKilobytes }, context) {
+    const plan = await plannedBuildContext(context);
     const limit = Math.round(maxKilobytes * 1000);
     const evidence = { files: plan.fileCount, bytes: plan.totalBytes, limitBytes: limit, largest: plan.largest };
     const summary = `the context is ${formatBytes(plan.totalBytes)} in ${plan.fileCount} files; budget ${formatBytes(limit)}`;

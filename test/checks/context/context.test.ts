@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contextExcludes } from '../../../src/checks/context/excludes.js';
 import { contextSizeUnder } from '../../../src/checks/context/size-under.js';
 import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
+import { plannedBuildContext } from '../../../src/checks/context/plan.js';
 import type { StaticContext } from '../../../src/checks/kind.js';
 
 describe('context.excludes and context.size-under (on a real folder and .dockerignore)', () => {
@@ -55,6 +56,17 @@ describe('context.excludes and context.size-under (on a real folder and .dockeri
     const small = await sizeUnder(20);
     expect(small.status).toBe('pass');
     expect(small.evidence).toMatchObject({ files: 4 });
+  });
+
+  it('within one verify (one parsed Dockerfile) the context is planned once and shared by every context check', async () => {
+    const shared = context();
+    const first = plannedBuildContext(shared);
+    expect(plannedBuildContext(shared)).toBe(first);
+    expect((await first).included.has('vendor')).toBe(true);
+    await writeFile(path.join(dir, '.dockerignore'), 'vendor/\n');
+    // A new verify parses the Dockerfile again and sees the workspace as it is now.
+    expect((await plannedBuildContext(context())).included.has('vendor')).toBe(false);
+    expect(plannedBuildContext(shared)).toBe(first);
   });
 
   it('refuses absolute paths and paths leaving the workspace', () => {
