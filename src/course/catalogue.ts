@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { loadCheckKinds } from '../checks/registry.js';
+import { PHASES } from '../checks/kind.js';
 
 const CHECK_KINDS = await loadCheckKinds();
-import { PHASES } from '../checks/kind.js';
 
 interface ParamSchema {
   type?: string | string[];

@@ -3,8 +3,6 @@ import { type Manifest, ManifestWithDefaults } from './manifest.js';
 import { ManifestError } from './packs.js';
 import { formatPath, locate } from './yaml-position.js';
 
-export { formatPath, locate };
-
 /** Parses and validates a manifest, reporting every problem with file, line and column. */
 export function parseManifest(file: string, text: string): Manifest {
   const lineCounter = new LineCounter();

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Manifest } from './manifest.js';
-import { formatPath, locate, parseManifest } from './manifest-file.js';
+import { parseManifest } from './manifest-file.js';
+import { formatPath, locate } from './yaml-position.js';
 import { MANIFEST_FILE, ManifestError, type ManifestProblem } from './packs.js';
 
 export interface PackReport {

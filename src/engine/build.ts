@@ -206,8 +206,9 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
 
 /**
  * How long to watch the engine after a failed build before blaming the Dockerfile. A step that
- * exited with its own code is the learner's; a step killed by a signal (137, 143) may be a daemon
- * shutting down, which stops answering within seconds; any other engine error is checked briefly.
+ * exited with its own code is the learner's; a step killed by a signal (137, 143), or whose container the
+ * runtime failed to start, may be a daemon shutting down, which stops answering within seconds; any other
+ * engine error is checked briefly.
  */
 export function lossWindowMs(failure: Pick<BuildFailure, 'message' | 'lastLines'>): number {
   // Classic builder: "returned a non-zero code: 137"; BuildKit: "... did not complete successfully: exit code: 137".
