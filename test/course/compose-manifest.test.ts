@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/course/manifest-file.js';
-import { ManifestError } from '../../src/course/packs.js';
+import { problemsOf } from '../support/manifest.js';
 
 const base = (extra: string, checks: string) => `schemaVersion: 1
 id: demo-compose
@@ -25,16 +25,6 @@ const dockerfileCheck = `  - id: d1
     with: { min: 2 }
     hint: Add a stage.
 `;
-
-function problemsOf(text: string) {
-  try {
-    parseManifest('m.yaml', text);
-  } catch (error) {
-    if (error instanceof ManifestError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the manifest to be refused');
-}
 
 describe('manifest schema: compose challenges', () => {
   it('accepts a compose-only challenge without a Dockerfile, and keeps the Dockerfile default otherwise', () => {

@@ -2,20 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/course/manifest-file.js';
-import { ManifestError } from '../../src/course/packs.js';
 import { ROOT } from '../support/cli.js';
+import { problemsOf } from '../support/manifest.js';
 
 const SEED = path.join(ROOT, 'challenges', 'docker-missing-multistage', 'manifest.yaml');
-
-function problemsOf(text: string) {
-  try {
-    parseManifest('m.yaml', text);
-  } catch (error) {
-    if (error instanceof ManifestError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the manifest to be refused');
-}
 
 const minimal = `schemaVersion: 1
 id: demo-one

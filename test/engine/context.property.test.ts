@@ -5,9 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as dockerignoreModule from '@balena/dockerignore';
 import fc from 'fast-check';
-import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packBuildContext, parseIgnoreFile, planBuildContext } from '../../src/engine/context.js';
+import { parseIgnoreFile } from '../../src/engine/context.js';
+import { packedEntries } from '../support/context.js';
 import { dockerCli, dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession } from '../support/engine.js';
 
 const run = promisify(execFile);
@@ -52,21 +52,10 @@ async function materialise(root: string, files: string[], ignore: string[]): Pro
 
 /** The regular files the packer really sends: read back from the tar stream. */
 async function packedFiles(root: string): Promise<string[]> {
-  const plan = await planBuildContext(root);
-  const extract = tarStream.extract();
-  const names: string[] = [];
-  extract.on('entry', (header, stream, next) => {
-    if (header.type !== 'directory') names.push(header.name.replace(/^\.\//, ''));
-    stream.on('end', next);
-    stream.resume();
-  });
-  const done = new Promise((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  packBuildContext(plan).pipe(extract);
-  await done;
-  return names.sort();
+  return (await packedEntries(root))
+    .filter(({ type }) => type !== 'directory')
+    .map(({ name }) => name.replace(/^\.\//, ''))
+    .sort();
 }
 
 /**

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import tarStream from 'tar-stream';
-import { packBuildContext, planBuildContext } from '../../src/engine/context.js';
+import { planBuildContext } from '../../src/engine/context.js';
+import { packedEntries } from '../support/context.js';
 
 let dir: string;
 
@@ -13,20 +13,7 @@ async function write(relative: string, content = 'x'): Promise<void> {
 }
 
 async function packedNames(): Promise<string[]> {
-  const plan = await planBuildContext(dir);
-  const extract = tarStream.extract();
-  const names: string[] = [];
-  extract.on('entry', (header, stream, next) => {
-    names.push(header.type === 'directory' ? `${header.name.replace(/\/$/, '')}/` : header.name);
-    stream.on('end', next);
-    stream.resume();
-  });
-  const done = new Promise((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  packBuildContext(plan).pipe(extract);
-  await done;
+  const names = (await packedEntries(dir)).map(({ name, type }) => (type === 'directory' ? `${name.replace(/\/$/, '')}/` : name));
   // The root directory's own entry carries no content.
   return names.filter((name) => name !== './').sort();
 }
