@@ -26,6 +26,20 @@ fi
 if ! bash scripts/stand-ins/build.sh; then
   echo "shipshape: stand-in base images could not be built; Docker-backed tests will fail." >&2
 fi
+# The engine matrix: Docker 28.5 (overlay2 and the containerd image store) with Compose v2, beside 20.10,
+# each with the stand-ins copied in. Both start and load at once (loading is most of the time).
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if bash scripts/engines/current.sh fetch; then
+    pids=()
+    for store in overlay2 containerd; do
+      { bash scripts/engines/current.sh start "$store" >/dev/null && bash scripts/engines/current.sh images "$store"; } &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || echo "shipshape: a Docker 28 engine could not be prepared; the matrix tests will fail (CI) or skip." >&2; done
+  else
+    echo "shipshape: Docker 28 could not be fetched from Debian sid; the matrix tests will fail (CI) or skip." >&2
+  fi
+fi
 # The ssh endpoint test runs a throwaway sshd on localhost (Debian/Ubuntu as root only).
 if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "shipshape: installing openssh-server for the ssh endpoint test..." >&2

@@ -101,8 +101,9 @@ set_store() {
   pidfile=$run_dir/docker.pid
   log=$run_dir/dockerd.log
   bridge=ss-d28${store:0:1}   # interface names: 15 characters at most
-  # Fixed subnets, one per store, outside Docker's default pools.
-  if [ "$store" = overlay2 ]; then subnet=10.213.228; else subnet=10.213.229; fi
+  # Fixed subnets, one per store, outside Docker's default pools: the default bridge's, and a pool for
+  # the networks it creates (compose projects), so the firewall rules below can name all of them.
+  if [ "$store" = overlay2 ]; then subnet=10.213.228 pool=10.214.0.0/16; else subnet=10.213.229 pool=10.215.0.0/16; fi
 }
 
 answers() { [ -S "$sock" ] && timeout 5 "$DOCKER" -H "unix://$sock" version >/dev/null 2>&1; }
@@ -116,12 +117,16 @@ running_pid() {
 }
 
 rules() {
-  # $1: -A/-I to add, -D to delete. Its own NAT and FORWARD rules, named by its bridge.
-  local op=$1 add_nat add_fwd
+  # $1: -A to add, -D to delete. Its own NAT and FORWARD rules, named by its bridge and its pool. With
+  # --iptables=false the engine adds none, and 20.10 sets FORWARD's policy to DROP: without these its
+  # containers reach neither the mirror nor each other on a compose network.
+  local op=$1 add_nat add_fwd net
   if [ "$op" = -D ]; then add_nat=-D add_fwd=-D; else add_nat=-A add_fwd=-I; fi
-  iptables -t nat "$add_nat" POSTROUTING -s "$subnet.0/24" ! -o "$bridge" -j MASQUERADE 2>/dev/null || [ "$op" = -D ]
-  iptables "$add_fwd" FORWARD -i "$bridge" -j ACCEPT 2>/dev/null || [ "$op" = -D ]
-  iptables "$add_fwd" FORWARD -o "$bridge" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || [ "$op" = -D ]
+  for net in "$subnet.0/24" "$pool"; do
+    iptables -t nat "$add_nat" POSTROUTING -s "$net" ! -d "$net" -j MASQUERADE 2>/dev/null || [ "$op" = -D ]
+    iptables "$add_fwd" FORWARD -s "$net" -j ACCEPT 2>/dev/null || [ "$op" = -D ]
+    iptables "$add_fwd" FORWARD -d "$net" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || [ "$op" = -D ]
+  done
 }
 
 ensure_bridge() {
@@ -132,7 +137,7 @@ ensure_bridge() {
   fi
   sysctl -qw net.ipv4.ip_forward=1 >/dev/null 2>&1 || true
   # Add the rules once: check the first before adding.
-  if ! iptables -t nat -C POSTROUTING -s "$subnet.0/24" ! -o "$bridge" -j MASQUERADE 2>/dev/null; then rules -A; fi
+  if ! iptables -t nat -C POSTROUTING -s "$pool" ! -d "$pool" -j MASQUERADE 2>/dev/null; then rules -A; fi
 }
 
 unmount_all() {
@@ -143,9 +148,25 @@ unmount_all() {
   done
 }
 
+# Docker 28 deletes an existing `docker0` when it starts with a bridge of its own (seen with 28.5.2):
+# Docker 20.10's containers then fail to start ("could not find bridge docker0"). Remember it and
+# put it back with its address; 20.10 finds its bridge by name, and its firewall rules stay.
+first_bridge_addrs() { ip -4 -o addr show dev docker0 2>/dev/null | awk '{ print $4 }'; }
+restore_first_bridge() {
+  local addrs=$1 addr
+  [ -n "$addrs" ] || return 0
+  ip link show docker0 >/dev/null 2>&1 && return 0
+  say "putting back docker0 ($addrs), which starting Docker 28 removed"
+  ip link add docker0 type bridge
+  for addr in $addrs; do ip addr add "$addr" dev docker0; done
+  ip link set docker0 up
+}
+
 start() {
   fetch
   if answers; then echo "unix://$sock"; return 0; fi
+  local docker0
+  docker0=$(first_bridge_addrs)
   if ! running_pid >/dev/null; then
     [ "$(id -u)" = 0 ] || die "needs root (dockerd, bridge)"
     mkdir -p "$run_dir/exec" "$data_root"
@@ -153,7 +174,8 @@ start() {
     ensure_bridge
     local snapshotter=false
     [ "$store" = containerd ] && snapshotter=true
-    printf '{"features": {"containerd-snapshotter": %s}}\n' "$snapshotter" >"$run_dir/daemon.json"
+    printf '{"features": {"containerd-snapshotter": %s}, "default-address-pools": [{"base": "%s", "size": 24}]}\n' \
+      "$snapshotter" "$pool" >"$run_dir/daemon.json"
     # Its own containerd under its exec root (dockerd starts one when none is given).
     PATH="$BIN:$PATH" nohup "$BIN/dockerd" \
       --config-file "$run_dir/daemon.json" \
@@ -168,9 +190,10 @@ start() {
   fi
   local i
   for i in $(seq 1 120); do
-    if answers; then echo "unix://$sock"; return 0; fi
+    if answers; then restore_first_bridge "$docker0"; echo "unix://$sock"; return 0; fi
     sleep 0.5
   done
+  restore_first_bridge "$docker0"
   say "Docker 28 ($store) did not answer on $sock within 60 s. Last lines of $log:"
   tail -n 25 "$log" >&2 || true
   exit 1
