@@ -109,23 +109,26 @@ async function verifyTimed(workspace, env) {
 }
 
 /** The hand baseline: docker build, docker run -d, then docker inspect every `pollSeconds` until healthy. */
-async function handBaseline(workspace, { healthInterval, pollSeconds }) {
+async function handBaseline(workspace, { healthInterval, pollSeconds, host }) {
   const tag = `shipshape-bench/hand-${randomBytes(3).toString('hex')}`;
+  // On another engine (Docker 28): `docker build` as it is there, with BuildKit; on 20.10 the classic builder.
+  const on = host ? ['-H', host] : [];
+  const buildEnv = host ? { DOCKER_BUILDKIT: '1' } : {};
   const started = now();
-  const build = await docker(['build', ...LABELS, '-t', tag, workspace]);
-  layers.push(...layerIds(build.stdout));
-  const run = await docker(['run', '-d', ...LABELS, ...(healthInterval ? [`--health-interval=${healthInterval}`] : []), tag]);
+  const build = await docker([...on, 'build', ...LABELS, '-t', tag, workspace], { env: buildEnv });
+  if (!host) layers.push(...layerIds(build.stdout));
+  const run = await docker([...on, 'run', '-d', ...LABELS, ...(healthInterval ? [`--health-interval=${healthInterval}`] : []), tag]);
   const id = run.stdout.trim();
   let status = 'starting';
   try {
     while (now() - started < 180_000) {
       await sleep(pollSeconds * 1000);
-      status = (await docker(['inspect', '-f', '{{.State.Health.Status}}', id])).stdout.trim();
+      status = (await docker([...on, 'inspect', '-f', '{{.State.Health.Status}}', id])).stdout.trim();
       if (status === 'healthy' || status === 'unhealthy') break;
     }
   } finally {
-    await docker(['rm', '-f', '-v', id], { allowFail: true });
-    await docker(['rmi', '-f', tag], { allowFail: true });
+    await docker([...on, 'rm', '-f', '-v', id], { allowFail: true });
+    await docker([...on, 'rmi', '-f', tag], { allowFail: true });
     // Each repetition starts without the layers of the last, as every verify does (it removes its own).
     await removeLayers();
   }
@@ -389,6 +392,77 @@ async function batch(env) {
 
 // ---------- main ----------
 
+// ---------- engines: Docker 28 in both image stores (scripts/engines/current.sh) ----------
+
+const CURRENT_CONFIG = '/var/lib/shipshape-engines/docker-config';
+const currentHost = (store) => `unix:///run/shipshape-d28-${store}/docker.sock`;
+
+async function engineAnswers(host) {
+  return (await run(DOCKER, ['-H', host, 'version', '--format', '{{.Server.Version}}'])).code === 0;
+}
+
+/** One verify of `variant` on `host`; its build time as the verify measured it. */
+async function verifyOn(host, dir, env) {
+  const result = await shipshape(['challenge:verify', '--dir', dir, '--json'], { env: { ...env, DOCKER_HOST: host, DOCKER_CONFIG: CURRENT_CONFIG } });
+  const report = JSON.parse(result.stdout);
+  return { ms: result.ms, buildMs: report.build?.durationMs ?? null, builder: report.build?.builder ?? null, passed: report.passed };
+}
+
+async function engineStores(env) {
+  const stores = ['overlay2', 'containerd'];
+  for (const store of stores) {
+    if (!(await engineAnswers(currentHost(store)))) {
+      notes.push(`Docker 28 (${store}) not running: start it with scripts/engines/current.sh start ${store}; the image-store figures are left out`);
+      return;
+    }
+  }
+  // The seed starter built from nothing on each store: our images removed and the build cache of these
+  // test engines pruned first (they are the bench's and the tests' own engines, not a user's).
+  const builds = {};
+  for (const store of stores) {
+    const host = currentHost(store);
+    const dir = path.join(scratch, `starter-${store}`);
+    const started = await shipshape(['challenge:start', ID, '--dir', dir], { env });
+    if (started.code !== 0) throw new Error(`challenge:start failed: ${started.stderr}`);
+    builds[store] = [];
+    for (let i = 0; i < (QUICK ? 1 : 2); i++) {
+      await removeOwn(host);
+      await docker(['-H', host, 'builder', 'prune', '-af'], { allowFail: true });
+      const verdict = await verifyOn(host, dir, env);
+      if (verdict.buildMs === null) throw new Error(`the starter verify on ${store} reported no build time`);
+      builds[store].push(verdict.buildMs);
+    }
+    await removeOwn(host);
+  }
+  record({
+    id: 'containerd-store-build',
+    label: 'seed starter build, containerd store (Docker 28)',
+    value: median(builds.containerd),
+    unit: 'ms',
+    baseline: { label: 'same build, overlay2 (Docker 28)', value: median(builds.overlay2) },
+    target: { of: 'ratio', op: '<=', value: 1.2 },
+    samples: builds,
+  });
+  // The warm verdict of the seed solution on the containerd store, against the hand baseline there.
+  const host = currentHost('containerd');
+  const workspace = path.join(scratch, 'solution-containerd');
+  await startWorkspace(workspace, undefined, env);
+  await verifyOn(host, workspace, env);
+  const warm = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) warm.push((await verifyOn(host, workspace, env)).ms);
+  const hand = [];
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) hand.push(await handBaseline(workspace, { healthInterval: '1s', pollSeconds: 1, host }));
+  record({
+    id: 'warm-vs-hand-1s-containerd',
+    label: 'warm verdict vs hand, 1 s interval (containerd)',
+    value: median(warm),
+    unit: 'ms',
+    baseline: { label: 'hand docker build+run+poll@1s', value: median(hand) },
+    target: { of: 'ratio', op: '<=', value: 0.5 },
+  });
+  await removeOwn(host);
+}
+
 async function main() {
   if (!(await exists(path.join(ROOT, 'dist', 'commands')))) throw new Error('dist/ is missing: run `npm run build` first');
   scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-bench-'));
@@ -413,6 +487,7 @@ async function main() {
   const nodeMs = await startup(env);
   await firstStatic(workspace, env, nodeMs);
   await verdicts(workspace, env);
+  await engineStores(env);
   if (!QUICK) {
     await packing();
     await peakRss(env);
