@@ -7,7 +7,8 @@ import { UserError } from '../../errors.js';
 import { recordVerifyOrWarn } from '../../grading/record.js';
 import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
-import { VERIFY_FORMATS, type VerifyFormat } from '../../grading/formats/index.js';
+import type { VerifyFormat } from '../../grading/formats/names.js';
+import { parseReports } from '../../grading/formats/reports.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
@@ -30,8 +31,10 @@ export default class ChallengeVerify extends ShipshapeCommand {
     'build-timeout': Flags.integer({ description: "Stop a build after this many seconds (default: the challenge's limit)", min: 10, max: 3600 }),
     'max-context-mb': Flags.integer({ description: "Largest build context in MB (default: the challenge's limit)", min: 1, max: 10_000 }),
     format: Flags.string({
-      description: 'Report format for CI and course platforms: json, junit, sarif, github (annotations and job summary), gradescope, classroom50',
-      options: [...VERIFY_FORMATS],
+      description:
+        'Report for CI and course platforms: json, junit, sarif, github (annotations and job summary), gradescope or classroom50; FORMAT=FILE writes it to FILE. Repeatable: one verify, several reports',
+      multiple: true,
+      multipleNonGreedy: true,
     }),
     output: Flags.string({ description: 'Write the --format report to this file (atomically) instead of stdout' }),
   };
@@ -41,8 +44,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
     if (flags.watch && this.jsonEnabled()) {
       throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
     }
-    const format = flags.format as VerifyFormat | undefined;
-    if (flags.output && !format) throw new UserError('--output needs --format (json, junit, sarif, github, gradescope or classroom50).', 2);
+    const reports = parseReports(flags.format ?? [], flags.output);
+    const format = reports.length > 0;
     if (format && this.jsonEnabled()) throw new UserError('--json prints the json report; use --format json, or leave out --format.', 2);
     if (format && flags.watch) throw new UserError('--watch cannot be combined with --format: a report is written once per verify.', 2, 'Drop one of the two flags.');
     const workspace = await findWorkspace(flags.dir);
@@ -61,8 +64,10 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const stopListening = onInterrupt(() => cancel.abort());
     const json = this.jsonEnabled();
     // A report on stdout keeps it clean: the progress lines then go to stderr.
-    const { documentOnStdout, emitReport } = format ? await import('../../grading/formats/emit.js') : { documentOnStdout: () => false, emitReport: null };
-    const out = (text: string) => (documentOnStdout(format, flags.output) ? process.stderr : process.stdout).write(text);
+    const { documentOnStdout, emitReport } = format
+      ? await import('../../grading/formats/emit.js')
+      : { documentOnStdout: (_format: VerifyFormat, _output?: string) => false, emitReport: null };
+    const out = (text: string) => (reports.some((report) => documentOnStdout(report.format, report.output)) ? process.stderr : process.stdout).write(text);
     const style = makeStyle(colorWanted(process.stdout));
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     // The static verdicts need no engine: the core connects once they are shown.
@@ -108,9 +113,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
       });
       renderer?.finish(result);
       await recordVerifyOrWarn(workspace, result, warn);
-      if (format && emitReport) {
-        const wrote = await emitReport(result, format, { output: flags.output, stdout: (text) => process.stdout.write(text) });
-        if (wrote.length > 0) process.stderr.write(`Report (${format}) written to ${wrote.join(' and ')}\n`);
+      for (const report of emitReport ? reports : []) {
+        const wrote = await emitReport!(result, report.format, { output: report.output, stdout: (text) => process.stdout.write(text) });
+        if (wrote.length > 0) process.stderr.write(`Report (${report.format}) written to ${wrote.join(' and ')}\n`);
       }
       process.exitCode = result.passed ? 0 : 1;
       return result;
@@ -169,3 +174,4 @@ function watchExitCode(last: WatchOutcome | null): number {
   const code = (last.error as { exitCode?: number }).exitCode;
   return typeof code === 'number' ? code : 2;
 }
+

@@ -5,8 +5,9 @@ import { toGradescope } from './gradescope.js';
 import { toJunitReport } from './junit.js';
 import { toSarif } from './sarif.js';
 
-export const VERIFY_FORMATS = ['json', 'junit', 'sarif', 'github', 'gradescope', 'classroom50'] as const;
-export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
+import type { VerifyFormat } from './names.js';
+
+export { VERIFY_FORMATS, type VerifyFormat } from './names.js';
 
 export interface RenderOptions {
   /** Environment of the CI job (GITHUB_WORKSPACE, Classroom 50's variables); default process.env. */
