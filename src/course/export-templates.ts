@@ -168,7 +168,7 @@ export function gradescopeRunAutograder(input: TemplateInput): string {
 # Gradescope autograder: grades /autograder/submission as the challenge ${workspace.challenge} and writes
 # /autograder/results/results.json (tests with name, score, max_score, status, output, visibility).
 set -uo pipefail
-SOURCE=/autograder/source
+SOURCE=\${SOURCE:-/autograder/source}
 RESULTS=\${RESULTS:-/autograder/results/results.json}
 SUBMISSION=\${SUBMISSION:-/autograder/submission}
 WORK=$(mktemp -d)
