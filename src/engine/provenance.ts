@@ -55,7 +55,8 @@ export async function gatherProvenance(engine: Engine, baseImages: Array<{ ref: 
   } catch (error) {
     problems.push(`engine info: ${errorMessage(error)}`);
   }
-  const unique = [...new Map(baseImages.map((image) => [image.ref, image])).values()];
+  // Each image once, where the Dockerfile first names it.
+  const unique = baseImages.filter((image, index) => baseImages.findIndex((other) => other.ref === image.ref) === index);
   const inspected = await Promise.all(
     unique.map(async (image) => {
       try {

@@ -41,3 +41,14 @@ describe('verdict locations', () => {
     expect(atLine(starter, 15)).toMatchObject({ line: 15, column: 1 });
   });
 });
+
+describe('compose locations', () => {
+  it("a compose check points at its service's key, else the file's first line", async () => {
+    const { ComposeModel } = await import('../../src/checks/compose/model.js');
+    const { defaultLocation } = await import('../../src/checks/location.js');
+    const source = 'services:\n  web:\n    image: nginx:alpine\n  db:\n    image: postgres:16-alpine\n';
+    const compose = ComposeModel.from('/ws/compose.yaml', source, { services: { web: {}, db: {} } });
+    expect(defaultLocation({ compose }, { service: 'db' })).toEqual({ file: '/ws/compose.yaml', line: 4, column: 1 });
+    expect(defaultLocation({ compose }, {})).toMatchObject({ line: 1 });
+  });
+});

@@ -112,3 +112,19 @@ describe('challenge:export', () => {
     await expect(stat(path.join(dir, 'README.md'))).rejects.toThrow();
   });
 });
+
+describe('challenge:export and verify --format on the command line', () => {
+  it('bad input gets one clear message and exit 2', async () => {
+    const { shipshape } = await import('../support/cli.js');
+    const unknown = await shipshape(['challenge:verify', '--format', 'xml', '--dir', ROOT]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('Unknown --format xml');
+    const two = await shipshape(['challenge:verify', '--format', 'json', '--format', 'junit']);
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr).toContain('Only one report can go to stdout');
+    const noDir = await shipshape(['challenge:export', 'docker-missing-multistage']);
+    expect(noDir.exitCode).toBe(2);
+    expect(noDir.stderr).toContain('Give the challenge and the directory');
+    expect(unknown.all + two.all + noDir.all).not.toMatch(/\n\s+at /);
+  });
+});
