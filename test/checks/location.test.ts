@@ -52,3 +52,34 @@ describe('compose locations', () => {
     expect(defaultLocation({ compose }, {})).toMatchObject({ line: 1 });
   });
 });
+
+describe("the kinds' own locate()", () => {
+  const source = [
+    'FROM node:20-alpine AS build', // 1
+    'RUN npm ci', // 2
+    'FROM node:20-alpine', // 3
+    'USER root', // 4
+    'COPY --from=build /app /app', // 5
+    'CMD node server.js', // 6
+    '',
+  ].join('\n');
+  const dockerfile = DockerfileModel.parse('/ws/Dockerfile', source);
+  const base = { dockerfile, workspaceDir: '/ws' };
+
+  it('points USER, CMD, failing build steps, targets and history entries at their instruction', async () => {
+    const { imageConfig } = await import('../../src/checks/image/config.js');
+    const { execForm } = await import('../../src/checks/dockerfile/exec-form.js');
+    const { buildSucceeds } = await import('../../src/checks/build/succeeds.js');
+    const { buildTarget } = await import('../../src/checks/build/target.js');
+    const { historyNo } = await import('../../src/checks/image/history-no.js');
+    const verdict = (message: string, evidence?: Record<string, unknown>) => ({ status: 'fail' as const, message, evidence });
+    expect(imageConfig.locate!({ nonRootUser: true } as never, base as never, verdict('the image runs as root (USER is root)'))?.line).toBe(4);
+    expect(imageConfig.locate!({ cmdExecForm: true } as never, base as never, verdict('CMD is in shell form'))?.line).toBe(6);
+    const execVerdict = await execForm.run(execForm.params.parse({ instruction: 'CMD' }), base as never);
+    expect(execForm.locate!(execForm.params.parse({ instruction: 'CMD' }), base as never, execVerdict)?.line).toBe(6);
+    const build = { imageId: null, failure: { step: 'Step 2/6 : RUN npm ci', message: 'exit 1', lastLines: [] }, durationMs: 1, steps: 6, stepLog: [] };
+    expect(buildSucceeds.locate!({}, { ...base, build } as never, verdict('build failed'))?.line).toBe(2);
+    expect(buildTarget.locate!({ target: 'build' } as never, base as never, verdict('x'))?.line).toBe(1);
+    expect(historyNo.locate!({} as never, base as never, verdict('x', { matching: [{ createdBy: '/bin/sh -c #(nop) COPY dir:abc in /app ' }] }))?.line).toBe(5);
+  });
+});
