@@ -74,7 +74,8 @@ export const BatchResultSchema = z.object({
 });
 
 /**
- * One learner's result in the GitHub Classroom autograding format (what the classroom-resources
+ * Legacy: GitHub Classroom was discontinued in 2026 (its reporter action is deprecated); kept for
+ * pipelines that still read it. One learner's result in the GitHub Classroom autograding format (what the classroom-resources
  * graders emit and autograding-grading-reporter reads): overall status, max_score, one entry per test.
  */
 export const ClassroomResultSchema = z.object({
@@ -255,7 +256,9 @@ function junitSuite(outcome: SubmissionOutcome, challenge: string) {
 }
 
 function junitCase(submission: string, check: CheckResult): string {
-  const open = `    <testcase name="${attr(`${check.id}: ${check.title}`)}" classname="${attr(`${submission}.${check.phase}`)}" time="${seconds(check.durationMs)}"`;
+  // Where the check points, relative to the submission folder (GitLab and most readers show file and line).
+  const where = check.location ? ` file="${attr(check.location.file)}" line="${check.location.line}"` : '';
+  const open = `    <testcase name="${attr(`${check.id}: ${check.title}`)}" classname="${attr(`${submission}.${check.phase}`)}" time="${seconds(check.durationMs)}"${where}`;
   if (check.status === 'pass') return `${open}/>`;
   const body =
     check.status === 'fail'

@@ -281,6 +281,12 @@ describe('batch formats', () => {
     expect(log.runs[1].automationDetails.id).toBe('shipshape/demo/dave');
   });
 
+  it('junit testcases carry the file and line the check points at', () => {
+    const xml = renderBatch(batch, 'junit');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toMatch(/<testcase name="stages: Title of stages"[^>]* file="Dockerfile" line="4"/);
+  });
+
   it('classroom50 and gradescope: one valid document per submission, keyed by folder', () => {
     const classroom = JSON.parse(renderBatch(batch, 'classroom50'));
     expect(Object.keys(classroom)).toEqual(["o'brien, b", 'dave']);
