@@ -459,8 +459,9 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
   const kind = findCheckKind(check.kind)!;
   const started = Date.now();
   let verdict: Verdict;
-  const params = kind.params.parse(check.with);
+  let params: unknown = undefined;
   try {
+    params = kind.params.parse(check.with);
     verdict = await kind.run(params, context as never);
   } catch (error) {
     // An engine error inside one check fails that check with the reason rather than ending the run.
