@@ -10,6 +10,8 @@ export interface TemplateInput {
   action: string;
   /** Workspace directories (relative, POSIX), one per challenge: `.` for a one-challenge repository. */
   workspaces: Array<{ dir: string; challenge: string; title: string }>;
+  /** Some challenge builds with BuildKit or grades a compose stack: the docker CLI (and Compose) must be installed too. */
+  needsDockerCli?: boolean;
 }
 
 /** The shell line every platform runs (GitHub through the action): one verify, several reports. Words come quoted as needed. */
@@ -85,6 +87,8 @@ export function gitlabCi(input: TemplateInput): string {
     '    DOCKER_HOST: tcp://docker:2375',
     '    DOCKER_TLS_CERTDIR: ""',
     '  script:',
+    // BuildKit builds and compose stacks go through the docker CLI; everything else talks to the engine's API.
+    ...(input.needsDockerCli ? ['    - apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io docker-compose >/dev/null'] : []),
     `    - npm install --global --no-audit --no-fund shipshape@${input.version}`,
     `    - ${verifyCommand('"$WORKSPACE"', ['"junit=$REPORT"'])}`,
     '',
@@ -155,7 +159,7 @@ export function gradescopeSetup(input: TemplateInput): string {
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends ca-certificates curl gnupg docker.io
+apt-get install -y --no-install-recommends ca-certificates curl gnupg docker.io${input.needsDockerCli ? ' docker-compose' : ''}
 curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
 apt-get install -y --no-install-recommends nodejs
 npm install --global --no-audit --no-fund shipshape@${input.version}

@@ -47,6 +47,7 @@ export async function planExport(packs: ChallengePack[], options: ExportOptions 
     version,
     action: options.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${version}`,
     workspaces: packs.map((pack) => ({ dir: single ? '.' : pack.manifest.id, challenge: pack.manifest.id, title: pack.manifest.title })),
+    needsDockerCli: packs.some((pack) => pack.manifest.build.buildkit || Boolean(pack.manifest.compose)),
   };
   const files: ExportFile[] = [];
   let starterGitignore = '';

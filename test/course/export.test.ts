@@ -51,6 +51,8 @@ describe('challenge:export', () => {
     expect(steps[1]!.with!.version).toBe('1.2.3');
     expect(workflow.permissions['security-events']).toBe('write');
     const gitlab = parse(text('.gitlab-ci.yml'));
+    // Classic builds through the Engine API: no docker CLI to install.
+    expect(gitlab['.shipshape'].script).toHaveLength(2);
     expect(gitlab['.shipshape'].script[0]).toContain('shipshape@1.2.3');
     expect(gitlab['shipshape-root'].artifacts.reports.junit).toBe('shipshape-root-junit.xml');
     expect(files.find((file) => file.path === 'gradescope/run_autograder')!.executable).toBe(true);
@@ -87,6 +89,8 @@ describe('challenge:export', () => {
     expect(await lintWorkflow(workflow)).toEqual([]);
     const gitlab = parse(String(files.find((file) => file.path === '.gitlab-ci.yml')!.content));
     expect(Object.keys(gitlab).filter((key) => !key.startsWith('.'))).toHaveLength(lesson.challenges.length);
+    // The lesson has a compose challenge: the job installs the docker CLI and Compose for it.
+    expect(gitlab['.shipshape'].script[0]).toContain('docker-compose');
     expect(String(files.find((file) => file.path === 'classroom50/autograder.py')!.content)).toContain(JSON.stringify(lesson.challenges));
   });
 
