@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DockerfileModel } from './dockerfile/model.js';
 import type { ComposeModel } from './compose/model.js';
+import type { SourceLocation } from './location.js';
 
 /**
  * Cheap phases run first; a later phase is skipped, with the reason, when one it needs failed.
@@ -15,6 +16,8 @@ export interface Verdict {
   status: 'pass' | 'fail';
   message: string;
   evidence?: Record<string, unknown>;
+  /** The line in the learner's Dockerfile or compose file that caused it (see src/checks/location.ts). */
+  location?: SourceLocation;
 }
 
 export interface StaticContext {
@@ -289,6 +292,11 @@ export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase
   /** Its `with.secret` names a secret under the manifest's build.secrets (checked when the manifest is read). */
   usesBuildSecret?: boolean;
   run(params: z.output<Params>, context: ContextByPhase[P]): Promise<Verdict> | Verdict;
+  /**
+   * Where a verdict without its own `location` points (the instruction that caused it). Without it,
+   * or when it answers null, the core points at the final stage's FROM (or the compose service).
+   */
+  locate?(params: z.output<Params>, context: ContextByPhase[P], verdict: Verdict): SourceLocation | null;
 }
 
 export function defineCheck<Params extends z.ZodType, P extends Phase>(kind: CheckKind<Params, P>): CheckKind<Params, P> {

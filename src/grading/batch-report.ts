@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { BatchResult, SubmissionOutcome } from './batch.js';
 import type { CheckResult } from './result.js';
 
-export const BATCH_FORMATS = ['json', 'junit', 'csv', 'classroom'] as const;
+import path from 'node:path';
+import { classroom50Result, Classroom50ResultSchema } from './formats/classroom50.js';
+import { gradescopeResult, GradescopeResultSchema } from './formats/gradescope.js';
+import { sarifLog, sarifRun } from './formats/sarif.js';
+import type { VerifyResult } from './result.js';
+
+/** `classroom` is GitHub Classroom's autograding format (GitHub Classroom was discontinued in 2026); kept for old pipelines. */
+export const BATCH_FORMATS = ['json', 'junit', 'csv', 'classroom', 'classroom50', 'gradescope', 'sarif'] as const;
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
 
 const CheckResultSchema = z.object({
@@ -17,6 +24,9 @@ const CheckResultSchema = z.object({
   message: z.string(),
   hint: z.string().nullable(),
   evidence: z.record(z.string(), z.unknown()).optional(),
+  location: z
+    .object({ file: z.string(), line: z.number().int().positive(), column: z.number().int().positive(), endLine: z.number().int().positive().optional(), endColumn: z.number().int().positive().optional() })
+    .optional(),
   durationMs: z.number().nonnegative(),
 });
 
@@ -38,6 +48,7 @@ export const SubmissionOutcomeSchema = z.object({
   cached: z.boolean(),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
   gradedAt: z.iso.datetime(),
+  provenance: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 /** `challenge:grade --format json` (and `--json`). */
@@ -63,7 +74,8 @@ export const BatchResultSchema = z.object({
 });
 
 /**
- * One learner's result in the GitHub Classroom autograding format (what the classroom-resources
+ * Legacy: GitHub Classroom was discontinued in 2026 (its reporter action is deprecated); kept for
+ * pipelines that still read it. One learner's result in the GitHub Classroom autograding format (what the classroom-resources
  * graders emit and autograding-grading-reporter reads): overall status, max_score, one entry per test.
  */
 export const ClassroomResultSchema = z.object({
@@ -99,7 +111,66 @@ export function renderBatch(result: BatchResult, format: BatchFormat): string {
       return toJunit(result);
     case 'csv':
       return toCsv(result);
+    case 'classroom50':
+      return `${JSON.stringify(z.record(z.string(), Classroom50ResultSchema).parse(toClassroom50Batch(result)), null, 2)}\n`;
+    case 'gradescope':
+      return `${JSON.stringify(z.record(z.string(), GradescopeResultSchema).parse(toGradescopeBatch(result)), null, 2)}\n`;
+    case 'sarif':
+      return `${JSON.stringify(toSarifBatch(result), null, 2)}\n`;
   }
+}
+
+/** A submission as the verify reports read it: its checks, score and provenance, its folder as the workspace. */
+export function asVerifyResult(result: BatchResult, outcome: SubmissionOutcome): VerifyResult {
+  return {
+    schemaVersion: 1,
+    challenge: { id: result.challenge.id, title: result.challenge.title, lesson: '' },
+    workspace: path.join(result.submissionsDir, outcome.name),
+    runId: outcome.name,
+    passed: outcome.passed,
+    score: outcome.score,
+    counts: outcome.counts,
+    checks: outcome.checks,
+    timings: { totalMs: outcome.durationMs, staticMs: 0, buildMs: 0, imageMs: 0, runtimeMs: 0 },
+    engine: null as unknown as VerifyResult['engine'],
+    build: null,
+    limits: null as unknown as VerifyResult['limits'],
+    cleanup: null,
+    provenance: outcome.provenance ?? null,
+  };
+}
+
+/** `--format classroom50`: one Classroom 50 result.json per submission, keyed by folder (owner and assignment from the folder and challenge). */
+export function toClassroom50Batch(result: BatchResult, now = new Date()) {
+  return Object.fromEntries(
+    result.submissions.map((outcome) => [
+      outcome.name,
+      classroom50Result(asVerifyResult(result, outcome), { OWNER: outcome.name, ASSIGNMENT: result.challenge.id, CLASSROOM: 'shipshape-batch' }, now),
+    ]),
+  );
+}
+
+/** `--format gradescope`: one results.json per submission, keyed by folder; a timeout or error is a failed `grading` test. */
+export function toGradescopeBatch(result: BatchResult) {
+  return Object.fromEntries(
+    result.submissions.map((outcome) => {
+      const graded = gradescopeResult(asVerifyResult(result, outcome));
+      if (outcome.status === 'timeout' || outcome.status === 'error') {
+        graded.tests = [...(graded.tests ?? []), { name: 'grading', score: 0, max_score: 0, status: 'failed', output: outcome.message ?? outcome.status, visibility: 'visible' }];
+      }
+      return [outcome.name, graded];
+    }),
+  );
+}
+
+/** `--format sarif`: one run per submission, artifact paths relative to the submissions directory (`<folder>/Dockerfile`). */
+export function toSarifBatch(result: BatchResult) {
+  return sarifLog(
+    result.submissions.map((outcome) => {
+      const run = sarifRun(asVerifyResult(result, outcome), { root: result.submissionsDir });
+      return { ...run, automationDetails: { id: `shipshape/${result.challenge.id}/${outcome.name}` } };
+    }),
+  );
 }
 
 export function classroomResult(outcome: SubmissionOutcome): ClassroomResult {
@@ -185,7 +256,9 @@ function junitSuite(outcome: SubmissionOutcome, challenge: string) {
 }
 
 function junitCase(submission: string, check: CheckResult): string {
-  const open = `    <testcase name="${attr(`${check.id}: ${check.title}`)}" classname="${attr(`${submission}.${check.phase}`)}" time="${seconds(check.durationMs)}"`;
+  // Where the check points, relative to the submission folder (GitLab and most readers show file and line).
+  const where = check.location ? ` file="${attr(check.location.file)}" line="${check.location.line}"` : '';
+  const open = `    <testcase name="${attr(`${check.id}: ${check.title}`)}" classname="${attr(`${submission}.${check.phase}`)}" time="${seconds(check.durationMs)}"${where}`;
   if (check.status === 'pass') return `${open}/>`;
   const body =
     check.status === 'fail'

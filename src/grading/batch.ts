@@ -41,6 +41,8 @@ export interface SubmissionOutcome {
   /** sha256 of the submission's files (paths, contents, link targets). */
   contentHash: string;
   gradedAt: string;
+  /** What graded it (versions, image store, builder, base images); absent for timeouts, errors and older caches. */
+  provenance?: VerifyResult['provenance'];
 }
 
 export interface EngineUsage {
@@ -452,6 +454,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
           score: result.score,
           counts: result.counts,
           checks: result.checks,
+          provenance: result.provenance ?? null,
           message: result.passed ? null : `not passed: ${failedRequired.join(', ')}`,
           phase: null,
           durationMs: Date.now() - startedOne,

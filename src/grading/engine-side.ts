@@ -7,3 +7,4 @@ export { RunScope } from '../engine/scope.js';
 export { buildVariant } from '../engine/variant.js';
 export { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 export { starterBaseline } from './baseline.js';
+export { gatherProvenance } from '../engine/provenance.js';

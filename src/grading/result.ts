@@ -1,6 +1,8 @@
 import type { Phase } from '../checks/kind.js';
 import type { EngineInfo } from '../engine/connect.js';
 import type { ContainerLimits } from '../engine/run.js';
+import type { SourceLocation } from '../checks/location.js';
+import type { Provenance } from '../engine/provenance.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
@@ -18,6 +20,8 @@ export interface CheckResult {
   /** The manifest's hint, given when the check did not pass. */
   hint: string | null;
   evidence?: Record<string, unknown>;
+  /** The learner's line that caused a verdict other than a pass (file relative to the workspace). */
+  location?: SourceLocation;
   durationMs: number;
 }
 
@@ -53,6 +57,8 @@ export interface VerifyResult {
    * the starter was measured (added after schemaVersion 1 was published; absent in older output).
    */
   comparison?: Comparison | null;
+  /** Shipshape and engine versions, image store, builder, base image ids and digests (added within schemaVersion 1). */
+  provenance?: Provenance | null;
 }
 
 export interface Comparison {

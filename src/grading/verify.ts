@@ -19,6 +19,7 @@ import type {
   WastedBytes,
 } from '../checks/kind.js';
 import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
+import { defaultLocation, relativeTo } from '../checks/location.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
@@ -208,6 +209,14 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       cleanup = { ...report, errors: [...downErrors, ...report.errors] };
     }
 
+    // Read once per verify, after the build (which may have pulled the base images).
+    const { dockerfileImages } = await import('../course/images.js');
+    const provenance = await engineSide.gatherProvenance(
+      engine,
+      dockerfile ? dockerfileImages(dockerfile.path, dockerfile.source) : [],
+      build?.builder ?? null,
+    );
+
     timings.buildMs = build?.durationMs ?? 0;
     timings.totalMs = Date.now() - started;
     return {
@@ -247,6 +256,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       },
       cleanup,
       comparison,
+      provenance,
     };
 
     /** Build, image and runtime phases of a challenge with a Dockerfile. */
@@ -449,13 +459,16 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
   const kind = findCheckKind(check.kind)!;
   const started = Date.now();
   let verdict: Verdict;
+  let params: unknown = undefined;
   try {
-    verdict = await kind.run(kind.params.parse(check.with), context as never);
+    params = kind.params.parse(check.with);
+    verdict = await kind.run(params, context as never);
   } catch (error) {
     // An engine error inside one check fails that check with the reason rather than ending the run.
     if (error instanceof UserError) throw error;
     verdict = { status: 'fail', message: `could not run this check: ${errorMessage(error)}` };
   }
+  const location = verdict.status === 'pass' && !verdict.location ? null : locateVerdict(kind, params, context, verdict);
   return {
     id: check.id,
     title: check.title,
@@ -468,8 +481,20 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
     message: verdict.message,
     hint: verdict.status === 'pass' ? null : check.hint,
     evidence: verdict.evidence,
+    ...(location ? { location } : {}),
     durationMs: Date.now() - started,
   };
+}
+
+/** The verdict's own location, else its kind's, else the final stage's FROM (or the compose service). */
+function locateVerdict(kind: NonNullable<ReturnType<typeof findCheckKind>>, params: unknown, context: ContextByPhase[Phase], verdict: Verdict) {
+  try {
+    const found = verdict.location ?? kind.locate?.(params, context as never, verdict) ?? defaultLocation(context as never, params);
+    return found ? relativeTo(found, context.workspaceDir) : null;
+  } catch {
+    // A location is a pointer for reports: failing to find one must never change a verdict.
+    return null;
+  }
 }
 
 /** A check that did not run, with the reason (a phase it needs failed, a batch time limit, an error). */

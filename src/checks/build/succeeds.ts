@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DockerfileModel } from '../dockerfile/model.js';
 import { formatSeconds } from '../format.js';
 import { type BuildOutcome, defineCheck, fail, pass } from '../kind.js';
+import { atBuildStep } from '../location.js';
 
 type WithHeredocs = Instruction & { getHeredocs?: () => Array<{ getName(): string }> };
 
@@ -41,6 +42,8 @@ export const buildSucceeds = defineCheck({
   summary: 'The Dockerfile builds on the engine: no error in the build stream and an image id produced.',
   params: z.object({}),
   example: {},
+  // The failing step's instruction.
+  locate: (_params, { build, dockerfile }) => atBuildStep(dockerfile, build.failure?.step ?? null),
   run(_params, { build, dockerfile }) {
     if (!build.failure && build.imageId) {
       const note = syntaxNote(dockerfile, build);

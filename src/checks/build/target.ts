@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commandEvidence, commandMismatch, showCommand } from '../expect.js';
 import { formatBytes, formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atStage } from '../location.js';
 
 const absolutePath = z.string().startsWith('/').max(1024);
 
@@ -18,6 +19,11 @@ export const buildTarget = defineCheck({
     timeoutSeconds: z.number().int().min(1).max(300).default(60).describe('Longest the command may run'),
   }),
   example: { target: 'test', present: ['/app/tests'], command: ['python', '-m', 'unittest'] },
+  // The target stage's FROM (with no such stage, the final stage's).
+  locate: ({ target }, { dockerfile }) => {
+    const stage = dockerfile.stageNamed(target);
+    return stage ? atStage(dockerfile, stage) : null;
+  },
   async run({ target, present, absent, command, timeoutSeconds }, { inspector }) {
     const variant = await inspector.buildVariant({ target });
     const evidence: Record<string, unknown> = { target, steps: variant.outcome.steps, durationMs: variant.outcome.durationMs };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Stage } from './model.js';
 import { describeFinal, linesPhrase, parentChain, runCommand, regexSource, stagesUsedByFinal } from './operands.js';
+import { atLine } from '../location.js';
 
 export const commandOnlyInBuildStages = defineCheck({
   kind: 'dockerfile.command-only-in-build-stages',
@@ -12,6 +13,13 @@ export const commandOnlyInBuildStages = defineCheck({
     description: z.string().trim().min(1).max(80).describe('How the command is named to the learner, e.g. "composer install"'),
   }),
   example: { pattern: '\\bcomposer\\s+install\\b', description: 'composer install' },
+  // The RUN in the final stage (or the stage it builds on) that should not be there; else the final FROM.
+  locate: (_params, { dockerfile }, verdict) => {
+    const runs = (verdict.evidence?.runs ?? []) as Array<{ stage: number; lines: number[] }>;
+    const final = dockerfile.finalStage;
+    const inFinal = runs.find((entry) => final && entry.stage === final.index + 1) ?? runs[0];
+    return atLine(dockerfile, inFinal?.lines[0]);
+  },
   run({ pattern, description }, { dockerfile }) {
     const final = dockerfile.finalStage;
     const name = `\`${description}\``;

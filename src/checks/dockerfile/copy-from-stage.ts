@@ -3,6 +3,7 @@ import { defineCheck, fail, pass } from '../kind.js';
 import { matchesGlob } from './glob.js';
 import { flagValue, instructionRef, type Stage } from './model.js';
 import { argumentText, copyOperands, describeFinal, earlierStage, normaliseSourcePath } from './operands.js';
+import { atMatching } from '../location.js';
 
 /** True when `source` (as written in COPY) is the wanted path or a path under it. */
 function coversPath(source: string, wanted: string): boolean {
@@ -32,6 +33,9 @@ export const copyFromStage = defineCheck({
     into: z.enum(['final']).default('final').describe('Stage that must do the copying; only "final" is supported'),
   }),
   example: { stage: 'builder', source: '/app/vendor' },
+  // A COPY --from=<stage> of the final stage that copies the wrong thing; with none, the final FROM.
+  locate: ({ stage }, { dockerfile }) =>
+    atMatching(dockerfile, (instruction) => instruction.getKeyword() === 'COPY' && (flagValue(instruction, 'from') ?? '').toLowerCase() === stage.toLowerCase()),
   run({ stage: stageName, source }, { dockerfile }) {
     const wanted = normaliseSourcePath(source);
     const final = dockerfile.finalStage;

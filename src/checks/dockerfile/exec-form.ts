@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef } from './model.js';
 import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
+import { atLine } from '../location.js';
 
 export const execForm = defineCheck({
   kind: 'dockerfile.exec-form',
@@ -15,6 +16,7 @@ export const execForm = defineCheck({
       .describe("Pass when the Dockerfile declares none, so the base image's value is used"),
   }),
   example: { instruction: 'CMD', allowInherited: false },
+  locate: (_params, { dockerfile }, verdict) => atLine(dockerfile, verdict.evidence?.line),
   run({ instruction: keyword, allowInherited }, { dockerfile }) {
     const final = dockerfile.finalStage;
     if (!final) return fail(`no FROM instruction found; expected ${keyword} in exec form in the final stage`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef, type Stage } from './model.js';
 import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
+import { atKeywordOrFinalStage } from '../location.js';
 
 /** The engine's defaults for flags a HEALTHCHECK leaves out. */
 const DEFAULTS = { interval: '30s', timeout: '30s', 'start-period': '0s', retries: '3' } as const;
@@ -70,6 +71,7 @@ export const healthcheck = defineCheck({
       .describe('Fail a test that always succeeds, such as `true`, `exit 0`, a lone `echo`, or one ending in `|| true`'),
   }),
   example: { requireMeaningful: true },
+  locate: (_params, { dockerfile }) => atKeywordOrFinalStage(dockerfile, 'HEALTHCHECK'),
   run({ requireMeaningful }, { dockerfile }) {
     const final = dockerfile.finalStage;
     if (!final) return fail('no FROM instruction found; expected a HEALTHCHECK in the final stage');

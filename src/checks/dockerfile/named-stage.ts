@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { matchesImageRef } from './glob.js';
 import { expandInitialArgs } from './operands.js';
+import { atStage } from '../location.js';
 
 export const namedStage = defineCheck({
   kind: 'dockerfile.named-stage',
@@ -24,6 +25,11 @@ export const namedStage = defineCheck({
       .describe('Glob for the image the stage starts from, e.g. "composer:2" or "node:*-alpine" (`*` matches anything)'),
   }),
   example: { name: 'builder', from: 'composer:2' },
+  // The named stage's FROM, else the first FROM (where a build stage would go).
+  locate: ({ name }, { dockerfile }) => {
+    const stage = dockerfile.stageNamed(name) ?? dockerfile.stages[0];
+    return stage ? atStage(dockerfile, stage) : null;
+  },
   run({ name, from }, { dockerfile }) {
     const wanted = name.toLowerCase();
     const matches = dockerfile.stages.filter((stage) => stage.name === wanted);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { flagValue, instructionRef, type Stage } from './model.js';
 import { copyOperands, describeFinal, earlierStage, parentChain, regexSource } from './operands.js';
+import { atLine } from '../location.js';
 
 /** A source as the learner wrote it, minus trailing slashes and a leading ./ */
 function tidySource(source: string): string {
@@ -24,6 +25,8 @@ export const noCopyOf = defineCheck({
     stage: z.enum(['final']).default('final').describe('Stage that must not receive the file; only "final" is supported'),
   }),
   example: { pattern: '(^|/)composer(\\.phar)?$', description: 'the Composer binary' },
+  // The COPY or ADD that brings the file in.
+  locate: (_params, { dockerfile }, verdict) => atLine(dockerfile, (verdict.evidence?.hits as Array<{ line: number }> | undefined)?.[0]?.line),
   run({ pattern, description }, { dockerfile }) {
     const final = dockerfile.finalStage;
     if (!final) return fail('no FROM instruction found', { pattern });

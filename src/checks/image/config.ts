@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atKeywordOrFinalStage } from '../location.js';
 
 /** The engine stores a shell-form CMD/ENTRYPOINT as ["/bin/sh", "-c", "<text>"]. */
 function isShellForm(value: string[] | null): boolean {
@@ -38,6 +39,15 @@ export const imageConfig = defineCheck({
       message: 'name at least one property to check',
     }),
   example: { workingDir: '/var/www/html', cmdExecForm: true },
+  // The instruction behind the first property that is off (USER, WORKDIR, CMD, ENTRYPOINT, ENV).
+  locate: (params, { dockerfile }, verdict) => {
+    const keyword = /USER|root/.test(verdict.message) && (params.user !== undefined || params.nonRootUser) ? 'USER'
+      : /working directory/.test(verdict.message) ? 'WORKDIR'
+      : /^CMD|; CMD/.test(verdict.message) ? 'CMD'
+      : /ENTRYPOINT/.test(verdict.message) ? 'ENTRYPOINT'
+      : 'ENV';
+    return atKeywordOrFinalStage(dockerfile, keyword);
+  },
   run(params, { image }) {
     const problems: string[] = [];
     const seen: string[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { alwaysSucceeds } from '../dockerfile/healthcheck.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atKeywordOrFinalStage } from '../location.js';
 
 const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|ash|dash)$/;
 
@@ -34,6 +35,7 @@ export const healthcheckConfigured = defineCheck({
     })
     .strict(),
   example: { requireMeaningful: true },
+  locate: (_params, { dockerfile }) => atKeywordOrFinalStage(dockerfile, 'HEALTHCHECK'),
   async run({ requireMeaningful, probeTimeoutSeconds }, { image, inspector }) {
     const health = image.healthcheck;
     if (!health) return fail('the image has no health check in its config');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { regexText } from '../expect.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atCreatedBy } from '../location.js';
 
 export const historyNo = defineCheck({
   kind: 'image.history-no',
@@ -13,6 +14,11 @@ export const historyNo = defineCheck({
     description: z.string().min(1).max(200).describe('What the pattern stands for, for messages'),
   }),
   example: { pattern: 'NPM_TOKEN', description: 'the npm token' },
+  // The instruction that recorded it in the history.
+  locate: (_params, { dockerfile }, verdict) => {
+    const createdBy = (verdict.evidence?.matching as Array<{ createdBy: string }> | undefined)?.[0]?.createdBy;
+    return createdBy ? atCreatedBy(dockerfile, createdBy.replace(/\.\.\.$/, '')) : null;
+  },
   async run({ pattern, description }, { image, inspector }) {
     const layers = await inspector.history(image.id);
     const expression = new RegExp(pattern, 'i');

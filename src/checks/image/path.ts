@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atMatching } from '../location.js';
 
 export const imagePath = defineCheck({
   kind: 'image.path',
@@ -10,6 +11,9 @@ export const imagePath = defineCheck({
     exists: z.boolean().default(true).describe('true: must be present; false: must be absent'),
   }),
   example: { path: '/usr/bin/composer', exists: false },
+  // A path that should not be there: the instruction that names it (e.g. the COPY of a binary).
+  locate: ({ path, exists }, { dockerfile }) =>
+    exists ? null : atMatching(dockerfile, (instruction) => instruction.toString().includes(path)),
   async run({ path, exists }, { image, inspector }) {
     const found = await inspector.pathExists(image.id, path);
     const evidence = { path, found, expected: exists ? 'present' : 'absent' };

@@ -3,6 +3,7 @@ import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
 import { describeWasted, learnerWaste } from './wasted-bytes.js';
+import { atBiggestLayer } from '../location.js';
 
 export const sizeOverBase = defineCheck({
   kind: 'image.size-over-base',
@@ -13,6 +14,8 @@ export const sizeOverBase = defineCheck({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may add over its base'),
   }),
   example: { maxMegabytes: 20 },
+  // The instruction that made the largest layer (or the biggest wasted file).
+  locate: (_params, { dockerfile }, verdict) => atBiggestLayer(dockerfile, verdict.evidence),
   async run({ maxMegabytes }, { image, finalBase, dockerfile, inspector }) {
     const baseRef = dockerfile.finalStage ? dockerfile.externalBaseOf(dockerfile.finalStage) : '(none)';
     if (!finalBase) return fail(`the final stage's base image ${baseRef} is not on the engine, so the added size cannot be measured`);

@@ -3,6 +3,7 @@ import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
 import { describeWasted, learnerWaste } from './wasted-bytes.js';
+import { atBiggestLayer } from '../location.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
@@ -12,6 +13,8 @@ export const sizeVsStarter = defineCheck({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),
   example: { maxFraction: 0.6 },
+  // The instruction that made the largest layer (or the biggest wasted file).
+  locate: (_params, { dockerfile }, verdict) => atBiggestLayer(dockerfile, verdict.evidence),
   async run({ maxFraction }, { image, finalBase, inspector }) {
     const baseline = await inspector.starterBaseline();
     const fraction = image.size / baseline.bytes;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { type ImageContext, type WastedBytes, defineCheck, fail, pass } from '../kind.js';
+import { atBiggestLayer } from '../location.js';
 
 /** "12.3 MB in 40 files, biggest /x (1.0 MB, added by RUN a, deleted by RUN b)". */
 export function describeWasted(wasted: WastedBytes, shown = 3): string {
@@ -29,6 +30,8 @@ export const wastedBytes = defineCheck({
     })
     .strict(),
   example: { maxMegabytes: 1 },
+  // The instruction that added the biggest hidden file.
+  locate: (_params, { dockerfile }, verdict) => atBiggestLayer(dockerfile, verdict.evidence),
   async run({ maxMegabytes }, context) {
     const wasted = await learnerWaste(context);
     if (!wasted) return fail('this engine connection cannot read the image layers');

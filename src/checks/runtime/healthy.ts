@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
+import { atKeywordOrFinalStage } from '../location.js';
 
 export const runtimeHealthy = defineCheck({
   kind: 'runtime.healthy',
@@ -12,6 +13,7 @@ export const runtimeHealthy = defineCheck({
     probeIntervalSeconds: z.number().min(0.5).max(30).default(1).describe('Probe interval used instead of the declared one'),
   }),
   example: { timeoutSeconds: 60, probeIntervalSeconds: 1 },
+  locate: (_params, { dockerfile }) => atKeywordOrFinalStage(dockerfile, 'HEALTHCHECK'),
   async run({ timeoutSeconds, probeIntervalSeconds }, { image, runner }) {
     const outcome = await runner.runUntilHealthy(image, {
       timeoutMs: timeoutSeconds * 1000,

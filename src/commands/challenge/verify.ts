@@ -7,6 +7,8 @@ import { UserError } from '../../errors.js';
 import { recordVerifyOrWarn } from '../../grading/record.js';
 import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
+import type { VerifyFormat } from '../../grading/formats/names.js';
+import { parseReports } from '../../grading/formats/reports.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
@@ -28,6 +30,13 @@ export default class ChallengeVerify extends ShipshapeCommand {
     watch: Flags.boolean({ description: 'Verify again on every save (a save during a run cancels it); q or Ctrl-C quits' }),
     'build-timeout': Flags.integer({ description: "Stop a build after this many seconds (default: the challenge's limit)", min: 10, max: 3600 }),
     'max-context-mb': Flags.integer({ description: "Largest build context in MB (default: the challenge's limit)", min: 1, max: 10_000 }),
+    format: Flags.string({
+      description:
+        'Report for CI and course platforms: json, junit, sarif, github (annotations and job summary), gradescope or classroom50; FORMAT=FILE writes it to FILE. Repeatable: one verify, several reports',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    output: Flags.string({ description: 'Write the --format report to this file (atomically) instead of stdout' }),
   };
 
   async run() {
@@ -35,6 +44,10 @@ export default class ChallengeVerify extends ShipshapeCommand {
     if (flags.watch && this.jsonEnabled()) {
       throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
     }
+    const reports = parseReports(flags.format ?? [], flags.output);
+    const format = reports.length > 0;
+    if (format && this.jsonEnabled()) throw new UserError('--json prints the json report; use --format json, or leave out --format.', 2);
+    if (format && flags.watch) throw new UserError('--watch cannot be combined with --format: a report is written once per verify.', 2, 'Drop one of the two flags.');
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
@@ -50,7 +63,11 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
     const json = this.jsonEnabled();
-    const out = (text: string) => process.stdout.write(text);
+    // A report on stdout keeps it clean: the progress lines then go to stderr.
+    const { documentOnStdout, emitReport } = format
+      ? await import('../../grading/formats/emit.js')
+      : { documentOnStdout: (_format: VerifyFormat, _output?: string) => false, emitReport: null };
+    const out = (text: string) => (reports.some((report) => documentOnStdout(report.format, report.output)) ? process.stderr : process.stdout).write(text);
     const style = makeStyle(colorWanted(process.stdout));
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     // The static verdicts need no engine: the core connects once they are shown.
@@ -63,7 +80,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
       return connected;
     };
     try {
-      if (!json && interactiveWanted(process.stdout, flags.plain)) {
+      if (!json && !format && interactiveWanted(process.stdout, flags.plain)) {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
         const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose });
         try {
@@ -96,6 +113,10 @@ export default class ChallengeVerify extends ShipshapeCommand {
       });
       renderer?.finish(result);
       await recordVerifyOrWarn(workspace, result, warn);
+      for (const report of emitReport ? reports : []) {
+        const wrote = await emitReport!(result, report.format, { output: report.output, stdout: (text) => process.stdout.write(text) });
+        if (wrote.length > 0) process.stderr.write(`Report (${report.format}) written to ${wrote.join(' and ')}\n`);
+      }
       process.exitCode = result.passed ? 0 : 1;
       return result;
     } finally {
@@ -153,3 +174,4 @@ function watchExitCode(last: WatchOutcome | null): number {
   const code = (last.error as { exitCode?: number }).exitCode;
   return typeof code === 'number' ? code : 2;
 }
+
