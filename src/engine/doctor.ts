@@ -5,6 +5,7 @@ import { type NeededImage, describeUses } from '../course/images.js';
 import { UserError, errorMessage } from '../errors.js';
 import { type Engine, MIN_API_VERSION, apiAtLeast, connectEngine, withTimeout } from './connect.js';
 import { resolveEndpoint } from './endpoint.js';
+import { type ImageStore, describeImageStore, imageStoreFromInfo } from './image-store.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -28,6 +29,8 @@ export interface DoctorReport {
     os: string;
     architecture: string;
     storageDriver: string | null;
+    /** graphdriver (overlay2 ...) or the containerd image store. */
+    imageStore: ImageStore | null;
     rootDir: string | null;
     freeBytes: number | null;
   } | null;
@@ -84,6 +87,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
   if (engine) {
     const info = (await withTimeout(engine.docker.info(), 10_000, `the Docker engine at ${engine.info.endpoint}`)) as {
       Driver?: string;
+      DriverStatus?: Array<[string, string]> | null;
       DockerRootDir?: string;
       Name?: string;
       OperatingSystem?: string;
@@ -96,6 +100,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
       os: engine.info.os,
       architecture: engine.info.architecture,
       storageDriver: info.Driver ?? null,
+      imageStore: imageStoreFromInfo(info).store,
       rootDir: info.DockerRootDir ?? null,
       freeBytes: null,
     };
@@ -120,6 +125,17 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
       status: info.Driver === 'vfs' ? 'warn' : 'ok',
       detail: info.Driver ?? 'unknown',
       fix: info.Driver === 'vfs' ? 'vfs copies every layer in full: builds are slow and large. Configure overlay2 if the kernel allows.' : null,
+    });
+    const store = imageStoreFromInfo(info);
+    add({
+      id: 'image-store',
+      title: 'Image store',
+      status: 'ok',
+      detail:
+        store.store === 'containerd'
+          ? `${describeImageStore(store)}: sizes are measured as uncompressed layers, as on overlay2`
+          : describeImageStore(store),
+      fix: null,
     });
     add(await diskFinding(engine, info, report));
     const buildkit = apiAtLeast(apiVersion, BUILDKIT_API);
