@@ -311,6 +311,7 @@ function pageHtml(token: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="shipshape-token" content="${escapeHtml(token)}">
 <title>Shipshape</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>

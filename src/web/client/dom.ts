@@ -51,9 +51,12 @@ export function formatBytes(bytes: number): string {
 
 export function progressBar(done: number, total: number, label: string): HTMLElement {
   const percent = total === 0 ? 100 : Math.round((done / total) * 100);
+  const fill = h('div', { class: 'bar-fill' });
+  // Set through the CSSOM: the page's CSP forbids style attributes.
+  fill.style.width = `${percent}%`;
   return h(
     'div',
     { class: 'bar', role: 'progressbar', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': percent, 'aria-valuetext': `${done} of ${total}` },
-    h('div', { class: 'bar-fill', style: `width:${percent}%` }),
+    fill,
   );
 }
