@@ -166,7 +166,8 @@ async function challengePage(id: string): Promise<void> {
     });
     source.addEventListener('result', (message) => {
       const result = JSON.parse((message as MessageEvent).data) as Loose;
-      live.querySelector('h2')!.textContent = 'Verify finished';
+      // The scorecard says it all now; the live log folds away (still there to read).
+      live.replaceChildren(h('details', { class: 'log' }, h('summary', {}, `Progress log of this verify (${checks.children.length} lines)`), step, phases, checks, h('pre', { class: 'output' }, lines.join('\n'))));
       results.replaceChildren(...scorecard(result));
       void refreshHeader();
     });
