@@ -199,15 +199,22 @@ export function createApp(options: AppOptions) {
     if (busy) return c.json({ error: 'A verify of this workspace is already running.', runId: busy.id }, 409);
     const run = runs.add(
       new VerifyRun(found.manifest.id, workspace.root, async (signal, progressOf) => {
+        let imageLayers: unknown = null;
         const result = await verifyWorkspace({
           pack: found,
           workspaceDir: workspace.root,
           engine: options.connectEngine,
           signal,
-          onEvent: (event) => progressOf(sanitizeDeep(event)),
+          describeImage: true,
+          onEvent: (event) => {
+            const safeEvent = sanitizeDeep(event) as { type: string; layers?: unknown };
+            if (safeEvent.type === 'image') imageLayers = safeEvent.layers ?? null;
+            progressOf(safeEvent);
+          },
         });
         await recordVerifyOrWarn(workspace, result, (message) => progressOf({ type: 'note', message }));
-        const safe = sanitizeDeep(result);
+        // The page's picture of the layers rides along with the result (not part of the --json schema).
+        const safe = { ...(sanitizeDeep(result) as Record<string, unknown>), imageLayers };
         lastResults.set(found.manifest.id, safe);
         return safe;
       }),

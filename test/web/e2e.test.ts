@@ -1,4 +1,6 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +51,8 @@ describe.runIf(dockerTestsEnabled && browserTestsEnabled)('serve in a real Chrom
     course = await mkdtemp(path.join(os.tmpdir(), 'shipshape-web-e2e-'));
     server = await startWebServer({ courseRoot: course, packRoots: packRoots(), connectEngine: () => connectEngine({}) });
     // Root in a container has no user namespace for the sandbox.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // rebind.test stands for a DNS name an attacker points at 127.0.0.1 (DNS rebinding).
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -122,6 +125,10 @@ describe.runIf(dockerTestsEnabled && browserTestsEnabled)('serve in a real Chrom
     // The starter's bar is drawn longer than the multi-stage image's.
     expect(widths[0]!).toBeGreaterThan(widths[1]!);
     expect(await size.locator('figcaption').textContent()).toMatch(/smaller/);
+    // The largest layers the Dockerfile added, each bar labelled with its instruction.
+    const layers = page.locator('figure[data-picture="layers"]');
+    expect(await layers.locator('svg rect.chart-bar').count()).toBeGreaterThan(0);
+    expect(await layers.locator('svg text.chart-label').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(COPY|RUN|ADD)\b/)]));
     const health = page.locator('figure[data-picture="health"]');
     expect(await health.locator('circle.probe-ok').count()).toBeGreaterThan(0);
     await screenshot(page, '5-passed');
@@ -139,6 +146,34 @@ describe.runIf(dockerTestsEnabled && browserTestsEnabled)('serve in a real Chrom
     page.once('dialog', (dialog) => void dialog.accept());
     await page.locator('[data-action="solution"]').click();
     await page.locator('.solution p', { hasText: 'already match' }).waitFor();
+  });
+
+  it('in the browser, a rebound DNS name and a page of another origin get nothing', async () => {
+    const errorsBefore = pageErrors.length;
+    const rebound = await page.goto(`http://rebind.test:${server.port}/?token=${server.token}`);
+    expect(rebound?.status()).toBe(403);
+    expect(await page.locator('body').textContent()).toMatch(/only to 127\.0\.0\.1 and localhost/);
+    // Another origin's page posts to the API with the learner's cookie: refused, nothing written.
+    const evil = http.createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>evil</title><script>
+        fetch('${server.url}api/challenges/docker-go-scratch/start', { method: 'POST', credentials: 'include', body: '{}' })
+          .then(() => (document.title = 'sent'), () => (document.title = 'sent'));
+      </script>`);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      // The browser does send it (a simple POST needs no preflight); the server's Origin and token checks refuse it.
+      const sent = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/api/challenges/docker-go-scratch/start'));
+      await page.goto(`http://rebind.test:${(evil.address() as AddressInfo).port}/`);
+      await sent;
+      await expect.poll(() => page.title()).toBe('sent');
+      expect(await stat(path.join(course, 'docker-go-scratch')).then(() => true, () => false)).toBe(false);
+    } finally {
+      evil.close();
+      // The refusals this test provoked are logged by the browser; only the app's own pages must stay clean.
+      pageErrors.splice(errorsBefore);
+    }
   });
 
   it('the instructor view opens a grade result: heat map, most failed, one learner, CSV', async () => {

@@ -298,7 +298,7 @@ function scorecard(result: Loose): HTMLElement[] {
       ),
     ),
   );
-  const pictures = [sizePicture(result.comparison), layersPicture(checks), wastedPicture(checks), healthPicture(checks)].filter((picture): picture is HTMLElement => picture !== null);
+  const pictures = [sizePicture(result.comparison), layersPicture(checks, result.imageLayers), wastedPicture(checks), healthPicture(checks)].filter((picture): picture is HTMLElement => picture !== null);
   return [verdict, pictures.length ? h('section', { class: 'pictures', 'aria-label': 'Pictures of the image' }, h('h2', {}, 'Pictures'), pictures) : null, table].filter((node): node is HTMLElement => node !== null);
 }
 

@@ -49,10 +49,9 @@ export function sizePicture(comparison: Loose | null | undefined): HTMLElement |
 }
 
 /** The largest layers with the instruction that made each, from any check's evidence that carries them. */
-export function layersPicture(checks: Loose[]): HTMLElement | null {
-  for (const check of checks) {
-    const evidence = check.evidence as Loose | undefined;
-    const layers = (evidence?.largestLayers ?? evidence?.layers) as unknown;
+export function layersPicture(checks: Loose[], imageLayers?: unknown): HTMLElement | null {
+  const sources = [imageLayers, ...checks.map((check) => (check.evidence as Loose | undefined)?.largestLayers)];
+  for (const layers of sources) {
     if (!Array.isArray(layers) || layers.length === 0) continue;
     const rows = layers
       .filter((layer): layer is Loose => Boolean(layer) && typeof layer === 'object' && num((layer as Loose).bytes) !== null)
