@@ -17,7 +17,8 @@ function bars(title: string, rows: Array<{ label: string; value: number; text: s
     s('title', { id }, `${title}: ${rows.map((row) => `${row.label} ${row.text}`).join('; ')}`),
     rows.map((row, index) => {
       const y = index * rowHeight + 4;
-      const barWidth = Math.max(2, ((width - labelWidth - 110) * row.value) / max);
+      // Room on the right for the value text of the longest bar.
+      const barWidth = Math.max(2, ((width - labelWidth - 190) * row.value) / max);
       return s(
         'g',
         {},
@@ -40,7 +41,7 @@ export function sizePicture(comparison: Loose | null | undefined): HTMLElement |
   return h(
     'figure',
     { class: 'picture', 'data-picture': 'size' },
-    h('figcaption', {}, h('strong', {}, 'Image size, before and after'), ` — ${saved >= 0 ? `${formatBytes(saved)} smaller` : `${formatBytes(-saved)} larger`}${factor ? ` (${factor}× the starter's size ratio)` : ''}`),
+    h('figcaption', {}, h('strong', {}, 'Image size, before and after'), ` — ${saved >= 0 ? `${formatBytes(saved)} smaller` : `${formatBytes(-saved)} larger`}${factor && factor !== 1 ? ` (${factor > 1 ? `${factor}× smaller than` : `${(1 / factor).toFixed(2)}× the size of`} the starter)` : ''}`),
     bars('Image size', [
       { label: 'Starter (before)', value: before, text: `${formatBytes(before)} · ${num(starter?.layers) ?? '?'} layers`, tone: 'before' },
       { label: 'Your image (after)', value: after, text: `${formatBytes(after)} · ${num(image?.layers) ?? '?'} layers`, tone: 'after' },
