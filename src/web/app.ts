@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { chooseHints, readHint } from '../course/hints.js';
@@ -54,6 +56,11 @@ export function createApp(options: AppOptions) {
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
   app.use('*', guard({ token: options.token, port: options.port }));
+
+  // Bodies are read only up to a bound: a class file can be large, anything else is a small JSON object.
+  const tooLarge = (limit: string) => (c: Context) => c.json({ error: `The request body is larger than ${limit}.` }, 413);
+  app.post('/api/class', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge('60 MB') }));
+  app.post('/api/challenges/*', bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 kB') }));
 
   app.onError((error, c) => {
     if (isUserError(error)) return c.json({ error: error.message, suggestion: error.suggestion ?? null }, error.exitCode === 1 ? 409 : 400);
@@ -274,11 +281,12 @@ export function createApp(options: AppOptions) {
 
   app.post('/api/class', async (c) => {
     const text = await c.req.text();
-    if (text.length > MAX_BODY_BYTES) throw new UserError('The file is too large.', 2);
     const name = safeName(c.req.header('x-file-name') ?? 'the file');
     const view = parseClassFile(text, name);
-    const id = Math.random().toString(36).slice(2, 10);
+    const id = randomBytes(6).toString('hex');
     classViews.set(id, view);
+    // A few recent files are enough for their CSV links; older ones are forgotten.
+    for (const old of [...classViews.keys()].slice(0, Math.max(0, classViews.size - 10))) classViews.delete(old);
     return c.json({ id, csv: `/api/class/${id}/csv`, ...view });
   });
 

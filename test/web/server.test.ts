@@ -225,6 +225,39 @@ describe('serve: the API over the same core as the CLI', () => {
     expect((await api('GET', `/api/runs/${runId}x/events`)).status).toBe(404);
   });
 
+  it('POST cancel stops a running verify; the stream ends with a cancelled failure; one run per workspace', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = await startWebServer({
+      courseRoot: course,
+      packRoots: packRoots(),
+      publicDir,
+      connectEngine: async () => {
+        await gate;
+        throw new EngineUnavailableError('engine gone', 'retry');
+      },
+    });
+    try {
+      const call = (method: string, route: string) => request(slow.port, { method, path: route, headers: { 'x-shipshape-token': slow.token } });
+      const { runId, events } = JSON.parse((await call('POST', `/api/challenges/${SEED}/verify`)).body);
+      const second = await call('POST', `/api/challenges/${SEED}/verify`);
+      expect(second.status).toBe(409);
+      expect(JSON.parse(second.body)).toMatchObject({ runId });
+      expect(JSON.parse((await call('GET', `/api/challenges/${SEED}`)).body).runningRun).toBe(runId);
+      const cancelled = await call('POST', `/api/runs/${runId}/cancel`);
+      expect(JSON.parse(cancelled.body)).toEqual({ runId, cancelling: true });
+      release();
+      const stream = await readEvents(slow.port, events, { 'x-shipshape-token': slow.token });
+      const failure = stream.messages.find((message) => message.event === 'failure')!;
+      expect(JSON.parse(failure.data).cancelled).toBe(true);
+      expect(JSON.parse(stream.messages.at(-1)!.data)).toEqual({ state: 'cancelled' });
+      expect((await call('POST', '/api/runs/nope/cancel')).status).toBe(404);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it('POST reset moves the learner files to a backup and puts the starter back', async () => {
     const reply = await api('POST', `/api/challenges/${SEED}/reset`);
     expect(reply.status).toBe(200);
@@ -232,6 +265,26 @@ describe('serve: the API over the same core as the CLI', () => {
     expect(reset.moved).toContain('Dockerfile');
     expect(await readFile(path.join(reset.backupDir, 'Dockerfile'), 'utf8')).toContain('pwned');
     expect(await readFile(path.join(course, SEED, 'Dockerfile'), 'utf8')).toContain('composer');
+  });
+
+  it('POST /api/class reads a grade result into the class view and serves its CSV; oversized bodies are refused', async () => {
+    const result = {
+      challenge: { id: SEED, title: 'Split' },
+      submissions: [{ name: 'ann', status: 'fail', score: { points: 5, maxPoints: 10, percent: 50 }, checks: [{ id: 'multi-stage', title: 'Two stages', status: 'fail', message: 'one stage' }] }],
+    };
+    const reply = await request(server.port, { method: 'POST', path: '/api/class', headers: { ...auth(), 'x-file-name': 'r.json' }, body: JSON.stringify(result) });
+    expect(reply.status).toBe(200);
+    const view = JSON.parse(reply.body);
+    expect(view.learners).toEqual([expect.objectContaining({ name: 'ann', cells: { 'multi-stage': 'fail' } })]);
+    const csv = await request(server.port, { path: view.csv, headers: auth() });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toContain(`${SEED}-class.csv`);
+    expect(csv.body).toBe('learner,status,points,max_points,percent,multi-stage\r\nann,fail,5,10,50,fail\r\n');
+    const bad = await request(server.port, { method: 'POST', path: '/api/class', headers: auth(), body: '[]' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatch(/neither a challenge:grade result nor its state file/);
+    const huge = await request(server.port, { method: 'POST', path: `/api/challenges/${SEED}/hint`, headers: auth(), body: `{"level":1,"pad":"${'x'.repeat(70_000)}"}` });
+    expect(huge.status).toBe(413);
   });
 
   it('answers unknown routes and bad bodies with one clear JSON message', async () => {
