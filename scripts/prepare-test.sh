@@ -5,6 +5,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The browser tests of `shipshape serve` drive Debian's chromium with playwright-core (root + apt only;
+# without it they skip locally and fail under CI, saying why).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "shipshape: installing chromium for the browser tests..." >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; }; } ||
+    echo "shipshape: chromium could not be installed; the browser tests will skip (or fail when CI is set)." >&2
+fi
 if ! bash scripts/ensure-engine.sh; then
   echo "shipshape: no Docker engine; Docker-backed tests will skip (or fail when CI is set)." >&2
   exit 0

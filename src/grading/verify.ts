@@ -20,6 +20,7 @@ import type {
 } from '../checks/kind.js';
 import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
 import { defaultLocation, relativeTo } from '../checks/location.js';
+import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
@@ -38,7 +39,9 @@ export type VerifyEvent =
   | { type: 'phase'; phase: Phase; state: 'start' | 'end' }
   | { type: 'check'; result: CheckResult }
   | { type: 'build'; event: BuildEvent }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  /** The built image's largest added layers, when `describeImage` asked for them (the web page draws them). */
+  | { type: 'image'; bytes: number; layers: LayerSummary[] };
 
 export interface VerifyOptions {
   pack: ChallengePack;
@@ -57,6 +60,8 @@ export interface VerifyOptions {
   /** Build without the layer cache (batch grading: concurrent runs must not share layers). */
   noCache?: boolean;
   onEvent?: (event: VerifyEvent) => void;
+  /** Also emit an `image` event with the largest layers the Dockerfile added (one history read more). */
+  describeImage?: boolean;
 }
 
 export class CancelledError extends UserError {
@@ -325,6 +330,11 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       }
 
       await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
+      if (imageContext && options.describeImage) {
+        const base = imageContext.finalBase && imageContext.finalBase.id !== 'scratch' ? imageContext.finalBase.id : null;
+        const layers = await largestAddedLayers(imageContext.inspector, imageContext.image.id, base, 8);
+        if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
+      }
 
       const runtimeContext: RuntimeContext | null = imageContext
         ? {
