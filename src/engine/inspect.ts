@@ -1,18 +1,25 @@
 import type { CommandOptions, CommandRun, ImageFacts, ImageLayer } from '../checks/kind.js';
 import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
+import { uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
-/** Image config and size as the engine reports them; null when the engine has no such image. */
-export async function inspectImage(engine: Engine, ref: string): Promise<ImageFacts | null> {
+/**
+ * Image config and size; null when the engine has no such image. The size is the uncompressed size of
+ * the layers on every image store (measured, on the containerd store, by reading them once);
+ * `measureSize: false` skips that for callers that only need the id and config.
+ */
+export async function inspectImage(engine: Engine, ref: string, options: { measureSize?: boolean } = {}): Promise<ImageFacts | null> {
   try {
     const image = await engine.docker.getImage(ref).inspect();
+    const size = options.measureSize === false ? null : await uncompressedSize(engine, image);
     const config = image.Config ?? ({} as typeof image.Config);
     const health = (config as { Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } }).Healthcheck;
     return {
       id: image.Id,
-      size: image.Size,
+      size: size?.bytes ?? image.Size,
+      ...(size ? { sizeMeasure: { measure: size.measure, source: size.source } } : {}),
       healthcheck:
         health?.Test && health.Test.length > 0
           ? {

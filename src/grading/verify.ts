@@ -18,6 +18,7 @@ import type {
   Verdict,
   WastedBytes,
 } from '../checks/kind.js';
+import { SIZE_MEASURE } from '../checks/kind.js';
 import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
@@ -359,6 +360,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       // The image facts were read from the same inspect: no second call to the engine.
       const layers = image.layerCount ?? 0;
       return {
+        sizeMeasure: SIZE_MEASURE,
         starter: { bytes: starter.bytes, layers: starter.layers, buildMs: starter.buildMs, measured: starter.source },
         image: { bytes: image.size, layers, buildMs },
         savedBytes: starter.bytes - image.size,

@@ -1,4 +1,5 @@
-import type { ImageInspector, ImageLayer } from '../kind.js';
+import { EngineProblemError } from '../../errors.js';
+import { type ImageInspector, type ImageLayer, type LayersRead, type Verdict, fail } from '../kind.js';
 
 export interface LayerSummary {
   /** The instruction that made the layer, shortened for a report line. */
@@ -52,4 +53,19 @@ export async function largestAddedLayers(
   } catch {
     return null;
   }
+}
+
+/** "5 layers read from the OCI layout of docker save (3 gzip)": what a layer-reading check looked at. */
+export function describeRead(read: LayersRead): string {
+  const compressed = (['gzip', 'zstd'] as const).filter((kind) => read.compression[kind] > 0).map((kind) => `${read.compression[kind]} ${kind}`);
+  return `${read.layers} layer${read.layers === 1 ? '' : 's'} read from the ${read.layout === 'oci' ? 'OCI' : 'legacy'} layout of docker save${compressed.length ? ` (${compressed.join(', ')})` : ''}`;
+}
+
+/**
+ * The verdict for a layer-reading check whose layers could not all be read: an engine problem, named,
+ * never a pass. Null for any other error (the caller rethrows it).
+ */
+export function layersUnreadVerdict(error: unknown, what: string): Verdict | null {
+  if (!(error instanceof EngineProblemError)) return null;
+  return fail(`engine problem: ${what}: ${error.message}`, { engineProblem: error.message });
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
-import { defineCheck, fail, pass } from '../kind.js';
+import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
-import { describeWasted, learnerWaste } from './wasted-bytes.js';
+import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 
 export const sizeOverBase = defineCheck({
   kind: 'image.size-over-base',
@@ -18,14 +18,15 @@ export const sizeOverBase = defineCheck({
     if (!finalBase) return fail(`the final stage's base image ${baseRef} is not on the engine, so the added size cannot be measured`);
     const limit = Math.round(maxMegabytes * 1_000_000);
     const added = image.size - finalBase.size;
-    const evidence: Record<string, unknown> = { imageBytes: image.size, baseImage: baseRef, baseBytes: finalBase.size, addedBytes: added, limitBytes: limit };
+    const evidence: Record<string, unknown> = { sizeMeasure: SIZE_MEASURE, imageBytes: image.size, baseImage: baseRef, baseBytes: finalBase.size, addedBytes: added, limitBytes: limit };
     const summary = `adds ${formatBytes(added)} over ${baseRef} (${formatBytes(finalBase.size)} -> ${formatBytes(image.size)}); budget ${formatBytes(limit)}`;
     if (added <= limit) return pass(summary, evidence);
     // Where the bytes went is what the learner needs to fix it; scratch has no history of its own.
     const layers = await largestAddedLayers(inspector, image.id, finalBase.id === 'scratch' ? null : finalBase.id);
     if (layers) evidence.largestLayers = layers;
     // Over budget: say how much of it no container can even see (reading the layers takes a moment, so only now).
-    const wasted = await learnerWaste({ image, finalBase, inspector });
+    const { wasted, unread } = await wasteBehindSize({ image, finalBase, inspector });
+    if (unread) evidence.wastedUnknown = unread;
     if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
     return fail(`${summary}; of that, ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
-import { defineCheck, fail, pass } from '../kind.js';
+import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 
 export const sizeUnder = defineCheck({
   kind: 'image.size-under',
@@ -12,7 +12,7 @@ export const sizeUnder = defineCheck({
   example: { maxMegabytes: 20 },
   run({ maxMegabytes }, { image }) {
     const limit = Math.round(maxMegabytes * 1_000_000);
-    const evidence = { imageBytes: image.size, limitBytes: limit };
+    const evidence = { sizeMeasure: SIZE_MEASURE, imageBytes: image.size, limitBytes: limit };
     const summary = `the image is ${formatBytes(image.size)}; budget ${formatBytes(limit)}`;
     return image.size <= limit ? pass(summary, evidence) : fail(summary, evidence);
   },

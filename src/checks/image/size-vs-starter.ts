@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
-import { defineCheck, fail, pass } from '../kind.js';
+import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers } from './layers.js';
-import { describeWasted, learnerWaste } from './wasted-bytes.js';
+import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
@@ -16,6 +16,7 @@ export const sizeVsStarter = defineCheck({
     const baseline = await inspector.starterBaseline();
     const fraction = image.size / baseline.bytes;
     const evidence: Record<string, unknown> = {
+      sizeMeasure: SIZE_MEASURE,
       imageBytes: image.size,
       starterBytes: baseline.bytes,
       starterMeasured: baseline.source,
@@ -28,7 +29,8 @@ export const sizeVsStarter = defineCheck({
     const baseId = finalBase && finalBase.id !== 'scratch' ? finalBase.id : null;
     const layers = await largestAddedLayers(inspector, image.id, baseId);
     if (layers) evidence.largestLayers = layers;
-    const wasted = await learnerWaste({ image, finalBase, inspector });
+    const { wasted, unread } = await wasteBehindSize({ image, finalBase, inspector });
+    if (unread) evidence.wastedUnknown = unread;
     if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
     return fail(`${summary}; ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },
