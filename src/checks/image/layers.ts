@@ -55,10 +55,10 @@ export async function largestAddedLayers(
   }
 }
 
-/** "5 layers read from the OCI layout of docker save (3 gzip)": what a layer-reading check looked at. */
+/** "5 layers read from docker save's OCI layout, 3 gzip": what a layer-reading check looked at. */
 export function describeRead(read: LayersRead): string {
   const compressed = (['gzip', 'zstd'] as const).filter((kind) => read.compression[kind] > 0).map((kind) => `${read.compression[kind]} ${kind}`);
-  return `${read.layers} layer${read.layers === 1 ? '' : 's'} read from the ${read.layout === 'oci' ? 'OCI' : 'legacy'} layout of docker save${compressed.length ? ` (${compressed.join(', ')})` : ''}`;
+  return `${read.layers} layer${read.layers === 1 ? '' : 's'} read from docker save's ${read.layout === 'oci' ? 'OCI' : 'legacy'} layout${compressed.length ? `, ${compressed.join(', ')}` : ''}`;
 }
 
 /**
