@@ -146,7 +146,7 @@ describe('image.history-no-secret', () => {
     ctx.inspector.findText = async () => ({ hits: [], read: READ, searchedLayers: 1 });
     const clean = await run(ctx);
     expect(clean.message).toBe(
-      'the value of secret "api_token" is in none of the 2 layers\' history nor in the image config, nor in any file of the image\'s own 1 layer (2 layers read from docker save's OCI layout, 1 gzip)',
+      'the value of secret "api_token" is in none of the 2 layers\' history nor in the image config, nor in any file of the image\'s own 1 layer (2 layers read from docker save\'s OCI layout, 1 gzip)',
     );
     expect(clean.evidence).toMatchObject({ filesSearched: true, layersRead: READ, searchedLayers: 1 });
   });
