@@ -52,12 +52,19 @@ const LAYERS_KEPT = 20_000;
 
 export async function uncompressedSize(engine: Engine, image: InspectedImage): Promise<ImageSize> {
   if ((await imageStore(engine)) === 'graph driver') return { bytes: image.Size, measure: 'uncompressed layers', source: 'engine' };
+  const { bytes, read } = await layerBytes(engine, image);
+  return { bytes: bytes.reduce((sum, layer) => sum + layer, 0), measure: 'uncompressed layers', source: read ? 'layers' : 'cache' };
+}
+
+/**
+ * Each layer's uncompressed bytes (base first) on the containerd store: from the diff-id cache when
+ * every layer is known, else read from the image's layers once (and cached).
+ */
+export async function layerBytes(engine: Engine, image: InspectedImage): Promise<{ bytes: number[]; read: boolean }> {
   const diffIds = image.RootFS?.Layers ?? [];
   const file = path.join(cacheDir(), 'layer-bytes.json');
   const cache = await readCache(file);
-  if (diffIds.every((diffId) => typeof cache[diffId] === 'number')) {
-    return { bytes: diffIds.reduce((sum, diffId) => sum + cache[diffId]!, 0), measure: 'uncompressed layers', source: 'cache' };
-  }
+  if (diffIds.every((diffId) => typeof cache[diffId] === 'number')) return { bytes: diffIds.map((diffId) => cache[diffId]!), read: false };
   const saved = await savedImageOf(engine, image.Id);
   // Another run may have written meanwhile: merge (newest last, oldest dropped past the bound); a cache file never fails a verdict.
   const merged = { ...(await readCache(file)) };
@@ -67,7 +74,7 @@ export async function uncompressedSize(engine: Engine, image: InspectedImage): P
   }
   const kept = Object.entries(merged).slice(-LAYERS_KEPT);
   await writeFileAtomic(file, `${JSON.stringify(Object.fromEntries(kept))}\n`).catch(() => undefined);
-  return { bytes: saved.layers.reduce((sum, layer) => sum + layer.bytes, 0), measure: 'uncompressed layers', source: 'layers' };
+  return { bytes: saved.layers.map((layer) => layer.bytes), read: true };
 }
 
 async function readCache(file: string): Promise<Record<string, number>> {

@@ -1,7 +1,7 @@
 import type { CommandOptions, CommandRun, ImageFacts, ImageLayer } from '../checks/kind.js';
 import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
-import { uncompressedSize } from './image-size.js';
+import { imageStore, layerBytes, uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
@@ -73,7 +73,11 @@ export async function imagePathExists(engine: Engine, scope: RunScope, imageId: 
   }
 }
 
-/** `docker history`: newest layer first, with the instruction that made it and the bytes it added. */
+/**
+ * `docker history`: newest layer first, with the instruction that made it and the bytes it added. On
+ * the containerd store the engine gives each layer's disk usage in blocks; the uncompressed bytes
+ * (the image size's measure) replace them, so the layers add up to the size.
+ */
 export async function imageHistory(engine: Engine, imageId: string): Promise<ImageLayer[]> {
   const entries = (await engine.docker.getImage(imageId).history()) as Array<{
     Id: string;
@@ -81,14 +85,28 @@ export async function imageHistory(engine: Engine, imageId: string): Promise<Ima
     Size?: number;
     Created?: number;
   }>;
+  const sizes = await historySizes(engine, imageId, entries.map((entry) => entry.Size ?? 0));
   // The LABEL steps the engine appended for our run labels are not the learner's instructions.
   const ours = /#\(nop\)\s+LABEL dev\.shipshape\./;
-  return entries.filter((entry) => !ours.test(entry.CreatedBy ?? '')).map((entry) => ({
-    id: entry.Id,
-    createdBy: entry.CreatedBy ?? '',
-    size: entry.Size ?? 0,
-    created: entry.Created ?? 0,
-  }));
+  return entries
+    .map((entry, index) => ({ id: entry.Id, createdBy: entry.CreatedBy ?? '', size: sizes[index]!, created: entry.Created ?? 0 }))
+    .filter((entry) => !ours.test(entry.createdBy));
+}
+
+/** History sizes in the image size's measure: the engine's own on graph drivers, the layers' uncompressed bytes on the containerd store. */
+async function historySizes(engine: Engine, imageId: string, engineSizes: number[]): Promise<number[]> {
+  if ((await imageStore(engine)) !== 'containerd') return engineSizes;
+  const image = await engine.docker.getImage(imageId).inspect();
+  // Entries that made a layer are the ones with a size (an empty layer has none); oldest last here.
+  const made = engineSizes.map((size, index) => (size > 0 ? index : -1)).filter((index) => index >= 0);
+  const diffIds = image.RootFS?.Layers ?? [];
+  if (made.length !== diffIds.length) return engineSizes;
+  const { bytes } = await layerBytes(engine, image);
+  const sizes = [...engineSizes];
+  made.reverse().forEach((entry, layer) => {
+    sizes[entry] = bytes[layer]!;
+  });
+  return sizes;
 }
 
 const COMMAND_OUTPUT_LIMIT = 1_000_000;
