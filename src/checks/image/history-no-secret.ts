@@ -45,7 +45,7 @@ export const historyNoSecret = defineCheck({
   phase: 'image',
   usesBuildSecret: true,
   summary:
-    "A build secret's value (new and random on every verify) appears nowhere in the image's history (the instruction of every layer), its config (env, labels, cmd, entrypoint, health check, user, working dir), nor in the files of its own layers (deleted ones too).",
+    "A build secret's value (new and random on every verify) appears nowhere in the image's history (the instruction of every layer), its config (env, labels, cmd, entrypoint, health check, user, working dir), nor in the files of its own layers (deleted ones too; layers that cannot all be read fail it as an engine problem).",
   params: z
     .object({
       secret: z

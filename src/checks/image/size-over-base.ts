@@ -8,7 +8,7 @@ export const sizeOverBase = defineCheck({
   kind: 'image.size-over-base',
   phase: 'image',
   summary:
-    "Bytes the image adds on top of its final stage's base image, measured on the same engine, stay within a budget.",
+    "Bytes the image adds on top of its final stage's base image, measured on the same engine as uncompressed layers (alike on every image store), stay within a budget.",
   params: z.object({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may add over its base'),
   }),

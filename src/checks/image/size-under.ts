@@ -5,7 +5,7 @@ import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 export const sizeUnder = defineCheck({
   kind: 'image.size-under',
   phase: 'image',
-  summary: 'The whole image, base layers included, as the engine reports its size, stays within an absolute budget.',
+  summary: 'The whole image, base layers included, measured as the uncompressed size of its layers (alike on every image store), stays within an absolute budget.',
   params: z.object({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may take'),
   }),

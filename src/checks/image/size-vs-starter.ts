@@ -7,7 +7,7 @@ import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
   phase: 'image',
-  summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine.",
+  summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine and measured as uncompressed layers (alike on every image store).",
   params: z.object({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),

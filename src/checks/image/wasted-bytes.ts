@@ -37,7 +37,7 @@ export const wastedBytes = defineCheck({
   kind: 'image.wasted-bytes',
   phase: 'image',
   summary:
-    "Bytes the image's own layers hide (files added in one layer and deleted or overwritten in a later one, which every pull still downloads) stay within a budget; measured from the image's layers as dive does.",
+    "Bytes the image's own layers hide (files added in one layer and deleted or overwritten in a later one, which every pull still downloads) stay within a budget; measured from the image's layers as dive does. Layers that cannot all be read and matched to the image's diff ids fail it as an engine problem.",
   params: z
     .object({
       maxMegabytes: z.number().min(0).max(100_000).describe('Most wasted megabytes (10^6 bytes) accepted'),
