@@ -58,8 +58,11 @@ export interface ImageFacts {
   id: string;
   /** The uncompressed size of the image's layers, as overlay2 reports it, on every image store. */
   size: number;
-  /** How `size` was measured: the engine's figure (graph drivers) or the layers counted (containerd store). */
-  sizeMeasure?: { measure: SizeMeasure; source: 'engine' | 'layers' | 'cache' };
+  /**
+   * How `size` was measured: the engine's figure (graph drivers) or the layers counted (containerd
+   * store). With `problem`, the layers could not be read: `size` is NaN, so no budget can pass on it.
+   */
+  sizeMeasure?: { measure: SizeMeasure; source: 'engine' | 'layers' | 'cache'; problem?: string };
   /** Image config healthcheck as the engine stores it (durations in ns), or null. */
   healthcheck: { test: string[]; intervalNs: number; timeoutNs: number; startPeriodNs: number; retries: number } | null;
   user: string;

@@ -39,6 +39,8 @@ export interface ImageSize {
   measure: SizeMeasure;
   /** engine: the engine's own Size (graph drivers); layers: counted from the layers read now; cache: every layer's figure known from an earlier read. */
   source: 'engine' | 'layers' | 'cache';
+  /** Why the layers could not be counted (bytes is then NaN). */
+  problem?: string;
 }
 
 interface InspectedImage {

@@ -1,7 +1,7 @@
-import type { CommandOptions, CommandRun, ImageFacts, ImageLayer } from '../checks/kind.js';
-import { errorMessage } from '../errors.js';
+import { type CommandOptions, type CommandRun, type ImageFacts, type ImageLayer, SIZE_MEASURE } from '../checks/kind.js';
+import { EngineProblemError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
-import { imageStore, layerBytes, uncompressedSize } from './image-size.js';
+import { type ImageSize, imageStore, layerBytes, uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
@@ -13,13 +13,13 @@ import type { RunScope } from './scope.js';
 export async function inspectImage(engine: Engine, ref: string, options: { measureSize?: boolean } = {}): Promise<ImageFacts | null> {
   try {
     const image = await engine.docker.getImage(ref).inspect();
-    const size = options.measureSize === false ? null : await uncompressedSize(engine, image);
+    const size = options.measureSize === false ? null : await uncompressedSize(engine, image).catch(unmeasured);
     const config = image.Config ?? ({} as typeof image.Config);
     const health = (config as { Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } }).Healthcheck;
     return {
       id: image.Id,
       size: size?.bytes ?? image.Size,
-      ...(size ? { sizeMeasure: { measure: size.measure, source: size.source } } : {}),
+      ...(size ? { sizeMeasure: { measure: size.measure, source: size.source, ...(size.problem ? { problem: size.problem } : {}) } } : {}),
       healthcheck:
         health?.Test && health.Test.length > 0
           ? {
@@ -42,6 +42,12 @@ export async function inspectImage(engine: Engine, ref: string, options: { measu
     if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw error;
   }
+}
+
+/** A size that could not be measured stays unknown (NaN fails every budget) and says why; the image's other facts stand. */
+function unmeasured(error: unknown): ImageSize {
+  if (!(error instanceof EngineProblemError)) throw error;
+  return { bytes: Number.NaN, measure: SIZE_MEASURE, source: 'layers', problem: error.message };
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Baseline, SIZE_MEASURE, type SizeMeasure } from '../checks/kind.js';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
-import { UserError } from '../errors.js';
+import { EngineProblemError, UserError } from '../errors.js';
 import { type BuildRequest, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { inspectImage } from '../engine/inspect.js';
@@ -60,6 +60,8 @@ export async function starterBaseline(options: {
     );
   }
   const facts = await inspectImage(options.engine, result.imageId);
+  // Never cache a size that was not measured.
+  if (facts?.sizeMeasure?.problem) throw new EngineProblemError(`the starter image's size could not be measured: ${facts.sizeMeasure.problem}`);
   const bytes = facts!.size;
   const layers = facts!.layerCount ?? 0;
   const buildMs = result.durationMs;

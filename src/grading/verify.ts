@@ -356,6 +356,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
 
   async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, buildMs: number): Promise<Comparison | null> {
     try {
+      if (image.sizeMeasure?.problem) throw new Error(`the image size could not be measured: ${image.sizeMeasure.problem}`);
       const starter = await inspector.starterBaseline();
       // The image facts were read from the same inspect: no second call to the engine.
       const layers = image.layerCount ?? 0;

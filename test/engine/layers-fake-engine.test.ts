@@ -6,6 +6,9 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { historyNoSecret } from '../../src/checks/image/history-no-secret.js';
+import { sizeOverBase } from '../../src/checks/image/size-over-base.js';
+import { sizeUnder } from '../../src/checks/image/size-under.js';
+import { sizeVsStarter } from '../../src/checks/image/size-vs-starter.js';
 import { wastedBytes } from '../../src/checks/image/wasted-bytes.js';
 import type { ImageContext, ImageFacts } from '../../src/checks/kind.js';
 import type { Engine } from '../../src/engine/connect.js';
@@ -214,9 +217,23 @@ describe('image size on the containerd store: the layers counted as overlay2 cou
     expect(requests.some((url) => url.endsWith('/get'))).toBe(false);
   });
 
-  it('a containerd-store image whose layers cannot be read has no size rather than the compressed one', async () => {
+  it('a containerd-store image whose layers cannot be read has no size rather than the compressed one, and no budget passes on it', async () => {
     const layers = await leakyLayers();
     await serve({ layers, size: 999, containerdStore: true, archive: () => ociArchive(layers, { dropBlob: 1 }) });
-    await expect(inspectImage(engine, IMAGE)).rejects.toThrow(/layer 2 of 3 .* is missing from the archive/);
+    const image = (await inspectImage(engine, IMAGE))!;
+    expect(image.size).toBeNaN();
+    expect(image.sizeMeasure).toMatchObject({ measure: 'uncompressed layers', problem: expect.stringMatching(/^layer 2 of 3 .* is missing from the archive$/) });
+    // The image's other facts stand.
+    expect(image.id).toBe(IMAGE);
+    const ctx = { ...contextOnEngine(image, HISTORY), finalBase: facts({ id: 'sha256:base', layerCount: 1, size: 100 }) };
+    for (const [check, params] of [
+      [sizeUnder, { maxMegabytes: 100 }],
+      [sizeOverBase, { maxMegabytes: 100 }],
+      [sizeVsStarter, { maxFraction: 1 }],
+    ] as const) {
+      const verdict = await check.run(check.params.parse(params) as never, ctx as never);
+      expect(verdict.status).toBe('fail');
+      expect(verdict.message).toMatch(/^engine problem: the image size could not be measured: layer 2 of 3 /);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { EngineProblemError } from '../../errors.js';
-import { type ImageInspector, type ImageLayer, type LayersRead, type Verdict, fail } from '../kind.js';
+import { type ImageFacts, type ImageInspector, type ImageLayer, type LayersRead, SIZE_MEASURE, type Verdict, fail } from '../kind.js';
 
 export interface LayerSummary {
   /** The instruction that made the layer, shortened for a report line. */
@@ -68,4 +68,13 @@ export function describeRead(read: LayersRead): string {
 export function layersUnreadVerdict(error: unknown, what: string): Verdict | null {
   if (!(error instanceof EngineProblemError)) return null;
   return fail(`engine problem: ${what}: ${error.message}`, { engineProblem: error.message });
+}
+
+/**
+ * For a size check: an engine problem when the image's size (or its base's) could not be measured,
+ * so no budget is judged on a figure that was not read. Null when both sizes are known.
+ */
+export function sizeUnknownVerdict(...images: Array<Pick<ImageFacts, 'sizeMeasure'> | null | undefined>): Verdict | null {
+  const problem = images.map((image) => image?.sizeMeasure?.problem).find(Boolean);
+  return problem ? fail(`engine problem: the image size could not be measured: ${problem}`, { engineProblem: problem, sizeMeasure: SIZE_MEASURE }) : null;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
-import { largestAddedLayers } from './layers.js';
+import { largestAddedLayers, sizeUnknownVerdict } from './layers.js';
 import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 
 export const sizeOverBase = defineCheck({
@@ -16,6 +16,8 @@ export const sizeOverBase = defineCheck({
   async run({ maxMegabytes }, { image, finalBase, dockerfile, inspector }) {
     const baseRef = dockerfile.finalStage ? dockerfile.externalBaseOf(dockerfile.finalStage) : '(none)';
     if (!finalBase) return fail(`the final stage's base image ${baseRef} is not on the engine, so the added size cannot be measured`);
+    const unknown = sizeUnknownVerdict(image, finalBase);
+    if (unknown) return unknown;
     const limit = Math.round(maxMegabytes * 1_000_000);
     const added = image.size - finalBase.size;
     const evidence: Record<string, unknown> = { sizeMeasure: SIZE_MEASURE, imageBytes: image.size, baseImage: baseRef, baseBytes: finalBase.size, addedBytes: added, limitBytes: limit };

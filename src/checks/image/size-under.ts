@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
+import { sizeUnknownVerdict } from './layers.js';
 
 export const sizeUnder = defineCheck({
   kind: 'image.size-under',
@@ -12,6 +13,8 @@ export const sizeUnder = defineCheck({
   example: { maxMegabytes: 20 },
   run({ maxMegabytes }, { image }) {
     const limit = Math.round(maxMegabytes * 1_000_000);
+    const unknown = sizeUnknownVerdict(image);
+    if (unknown) return unknown;
     const evidence = { sizeMeasure: SIZE_MEASURE, imageBytes: image.size, limitBytes: limit };
     const summary = `the image is ${formatBytes(image.size)}; budget ${formatBytes(limit)}`;
     return image.size <= limit ? pass(summary, evidence) : fail(summary, evidence);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
-import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
-import { largestAddedLayers } from './layers.js';
+import { type Baseline, SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
+import { largestAddedLayers, layersUnreadVerdict, sizeUnknownVerdict } from './layers.js';
 import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 
 export const sizeVsStarter = defineCheck({
@@ -13,7 +13,16 @@ export const sizeVsStarter = defineCheck({
   }),
   example: { maxFraction: 0.6 },
   async run({ maxFraction }, { image, finalBase, inspector }) {
-    const baseline = await inspector.starterBaseline();
+    const unknown = sizeUnknownVerdict(image);
+    if (unknown) return unknown;
+    let baseline: Baseline;
+    try {
+      baseline = await inspector.starterBaseline();
+    } catch (error) {
+      const verdict = layersUnreadVerdict(error, "the starter's size is unknown");
+      if (verdict) return verdict;
+      throw error;
+    }
     const fraction = image.size / baseline.bytes;
     const evidence: Record<string, unknown> = {
       sizeMeasure: SIZE_MEASURE,
