@@ -2,6 +2,7 @@ import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import type { LayersRead, TextSearch, WastedBytes, WastedPath } from '../checks/kind.js';
+import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
 import { LayersUnreadError, type TarVisitor, readSavedArchive } from './saved-image.js';
 
@@ -197,7 +198,11 @@ async function rootfsDiffIds(engine: Engine, imageId: string): Promise<string[]>
 }
 
 async function exportImage(engine: Engine, imageId: string): Promise<Readable> {
-  return (await engine.docker.getImage(imageId).get()) as unknown as Readable;
+  try {
+    return (await engine.docker.getImage(imageId).get()) as unknown as Readable;
+  } catch (error) {
+    throw new LayersUnreadError(`the engine would not export the image (docker save): ${errorMessage(error)}`, 0, 0);
+  }
 }
 
 /**

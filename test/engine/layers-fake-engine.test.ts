@@ -56,8 +56,16 @@ async function serve(image: FakeImage): Promise<void> {
       return json({ Id: IMAGE, Size: image.size ?? 1234, RootFS: { Type: 'layers', Layers: image.rootfs ?? image.layers.map((layer) => sha(layer.tar)) }, Config: {} });
     }
     if (/\/images\/[^/]+\/get$/.test(url)) {
-      response.setHeader('Content-Type', 'application/x-tar');
-      void image.archive().then((archive) => archive.pipe(response));
+      void image.archive().then(
+        (archive) => {
+          response.setHeader('Content-Type', 'application/x-tar');
+          archive.pipe(response);
+        },
+        (error: Error) => {
+          response.statusCode = 500;
+          json({ message: error.message });
+        },
+      );
       return;
     }
     response.statusCode = 404;
@@ -147,6 +155,14 @@ describe('layer checks on an engine whose archive cannot be read whole', () => {
       expect(verdict.message).toContain('engine problem: ');
       expect(verdict.message).toContain('holds no image with the 2 layers the engine lists for this image (it holds: 3 layers)');
     }
+  });
+
+  it('an engine that refuses the export: engine problem', async () => {
+    const layers = await leakyLayers();
+    await serve({ layers, archive: () => Promise.reject(new Error('refused')) });
+    const verdict = await runWasted(contextOnEngine(facts({ id: IMAGE }), HISTORY));
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toMatch(/^engine problem: the image's layers could not all be read, so the wasted bytes are unknown: the engine would not export the image \(docker save\): /);
   });
 
   it('an export that breaks off mid-stream: engine problem', async () => {
