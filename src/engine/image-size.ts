@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SizeMeasure } from '../checks/kind.js';
+import { EngineProblemError, errorMessage } from '../errors.js';
 import { cacheDir } from '../workspace/cache-dir.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import type { Engine } from './connect.js';
@@ -25,7 +26,9 @@ export function imageStore(engine: Engine): Promise<ImageStore> {
   let known = stores.get(engine);
   if (!known) {
     known = (async () => {
-      const info = (await engine.docker.info()) as { DriverStatus?: Array<[string, string]> | null };
+      const info = (await engine.docker.info().catch((error: unknown) => {
+        throw new EngineProblemError(`the engine did not say which image store it uses (GET /info): ${errorMessage(error)}`);
+      })) as { DriverStatus?: Array<[string, string]> | null };
       return (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value.includes('containerd.snapshotter')) ? 'containerd' : 'graph driver';
     })();
     stores.set(engine, known);

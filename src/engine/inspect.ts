@@ -101,7 +101,8 @@ export async function imageHistory(engine: Engine, imageId: string): Promise<Ima
 
 /** History sizes in the image size's measure: the engine's own on graph drivers, the layers' uncompressed bytes on the containerd store. */
 async function historySizes(engine: Engine, imageId: string, engineSizes: number[]): Promise<number[]> {
-  if ((await imageStore(engine)) !== 'containerd') return engineSizes;
+  // Without the store's name the engine's own figures are all there is: history sizes only explain, never grade.
+  if ((await imageStore(engine).catch(() => 'graph driver')) !== 'containerd') return engineSizes;
   const image = await engine.docker.getImage(imageId).inspect();
   // Entries that made a layer are the ones with a size (an empty layer has none); oldest last here.
   const made = engineSizes.map((size, index) => (size > 0 ? index : -1)).filter((index) => index >= 0);
