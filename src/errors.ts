@@ -20,6 +20,17 @@ export class EngineUnavailableError extends UserError {
   }
 }
 
+/**
+ * The engine did not give a check what it needs to decide (layers it would not export, an archive that
+ * does not match the image): the check fails and says so; it never passes on what it did not see.
+ */
+export class EngineProblemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineProblemError';
+  }
+}
+
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }

@@ -53,9 +53,19 @@ export interface BuildContext extends StaticContext {
   build: BuildOutcome;
 }
 
+/** What an image size means: the same on every engine and image store (see src/engine/image-size.ts). */
+export type SizeMeasure = 'uncompressed layers';
+export const SIZE_MEASURE: SizeMeasure = 'uncompressed layers';
+
 export interface ImageFacts {
   id: string;
+  /** The uncompressed size of the image's layers, as overlay2 reports it, on every image store. */
   size: number;
+  /**
+   * How `size` was measured: the engine's figure (graph drivers) or the layers counted (containerd
+   * store). With `problem`, the layers could not be read: `size` is NaN, so no budget can pass on it.
+   */
+  sizeMeasure?: { measure: SizeMeasure; source: 'engine' | 'layers' | 'cache'; problem?: string };
   /** Image config healthcheck as the engine stores it (durations in ns), or null. */
   healthcheck: { test: string[]; intervalNs: number; timeoutNs: number; startPeriodNs: number; retries: number } | null;
   user: string;
@@ -70,6 +80,7 @@ export interface ImageFacts {
 }
 
 export interface Baseline {
+  /** The starter image's size, measured as ImageFacts.size is. */
   bytes: number;
   /** Where the figure came from: built now or read from the cache of an earlier measurement on this engine. */
   source: 'built' | 'cache';
@@ -139,6 +150,36 @@ export interface WastedBytes {
   layers: number;
   /** Layers up to this one (the base image's) were not counted as the ones hiding bytes. */
   sinceLayer: number;
+  /** How the layers were read (absent from fakes that do not read any). */
+  read?: LayersRead;
+}
+
+/** Which layers a check read from the image's archive and how they were stored: part of its evidence. */
+export interface LayersRead {
+  /** `docker save` layout: legacy `<id>/layer.tar` (Docker up to 24) or OCI blobs (Docker 25+). */
+  layout: 'legacy' | 'oci';
+  /** Layers read, each matched to a diff id of the image's RootFS. */
+  layers: number;
+  /** How many were stored as plain tar, gzip or zstd (the containerd image store keeps them compressed). */
+  compression: { none: number; gzip: number; zstd: number };
+  /** Sum of the uncompressed layer tars. */
+  tarBytes: number;
+}
+
+/** A file of a layer whose bytes contain a searched value. */
+export interface TextHit {
+  path: string;
+  /** 1-based layer position, base first. */
+  layer: number;
+  createdBy: string;
+}
+
+/** Result of searching an image's layers: the hits, and what was read to find them. */
+export interface TextSearch {
+  hits: TextHit[];
+  read: LayersRead;
+  /** Layers above `sinceLayer` whose files were searched. */
+  searchedLayers: number;
 }
 
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
@@ -154,10 +195,13 @@ export interface ImageInspector {
   pathExists(imageId: string, path: string): Promise<boolean>;
   /** Size of the challenge's starter image built on the same engine. */
   starterBaseline(): Promise<Baseline>;
-  /** Bytes in the image's layers that later layers delete or overwrite (reads `docker save`). */
+  /** Bytes in the image's layers that later layers delete or overwrite (reads `docker save`); throws EngineProblemError when the layers could not all be read. */
   wastedBytes?(imageId: string, options?: { sinceLayer?: number }): Promise<WastedBytes>;
-  /** Files in the image's layers (above `sinceLayer`) whose content holds `text`, deleted ones included. */
-  findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<Array<{ path: string; layer: number; createdBy: string }>>;
+  /**
+   * Files in the image's layers (above `sinceLayer`) whose content holds `text`, deleted ones included.
+   * Throws EngineProblemError when the layers could not all be read.
+   */
+  findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<TextSearch>;
 }
 
 export interface HealthLogEntry {

@@ -1,18 +1,25 @@
-import type { CommandOptions, CommandRun, ImageFacts, ImageLayer } from '../checks/kind.js';
-import { errorMessage } from '../errors.js';
+import { type CommandOptions, type CommandRun, type ImageFacts, type ImageLayer, SIZE_MEASURE } from '../checks/kind.js';
+import { EngineProblemError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
+import { type ImageSize, imageStore, layerBytes, uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
-/** Image config and size as the engine reports them; null when the engine has no such image. */
-export async function inspectImage(engine: Engine, ref: string): Promise<ImageFacts | null> {
+/**
+ * Image config and size; null when the engine has no such image. The size is the uncompressed size of
+ * the layers on every image store (measured, on the containerd store, by reading them once);
+ * `measureSize: false` skips that for callers that only need the id and config.
+ */
+export async function inspectImage(engine: Engine, ref: string, options: { measureSize?: boolean } = {}): Promise<ImageFacts | null> {
   try {
     const image = await engine.docker.getImage(ref).inspect();
+    const size = options.measureSize === false ? null : await uncompressedSize(engine, image).catch(unmeasured);
     const config = image.Config ?? ({} as typeof image.Config);
     const health = (config as { Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } }).Healthcheck;
     return {
       id: image.Id,
-      size: image.Size,
+      size: size?.bytes ?? image.Size,
+      ...(size ? { sizeMeasure: { measure: size.measure, source: size.source, ...(size.problem ? { problem: size.problem } : {}) } } : {}),
       healthcheck:
         health?.Test && health.Test.length > 0
           ? {
@@ -35,6 +42,12 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageFa
     if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw error;
   }
+}
+
+/** A size that could not be measured stays unknown (NaN fails every budget) and says why; the image's other facts stand. */
+function unmeasured(error: unknown): ImageSize {
+  if (!(error instanceof EngineProblemError)) throw error;
+  return { bytes: Number.NaN, measure: SIZE_MEASURE, source: 'layers', problem: error.message };
 }
 
 /**
@@ -66,7 +79,11 @@ export async function imagePathExists(engine: Engine, scope: RunScope, imageId: 
   }
 }
 
-/** `docker history`: newest layer first, with the instruction that made it and the bytes it added. */
+/**
+ * `docker history`: newest layer first, with the instruction that made it and the bytes it added. On
+ * the containerd store the engine gives each layer's disk usage in blocks; the uncompressed bytes
+ * (the image size's measure) replace them, so the layers add up to the size.
+ */
 export async function imageHistory(engine: Engine, imageId: string): Promise<ImageLayer[]> {
   const entries = (await engine.docker.getImage(imageId).history()) as Array<{
     Id: string;
@@ -74,14 +91,29 @@ export async function imageHistory(engine: Engine, imageId: string): Promise<Ima
     Size?: number;
     Created?: number;
   }>;
+  const sizes = await historySizes(engine, imageId, entries.map((entry) => entry.Size ?? 0));
   // The LABEL steps the engine appended for our run labels are not the learner's instructions.
   const ours = /#\(nop\)\s+LABEL dev\.shipshape\./;
-  return entries.filter((entry) => !ours.test(entry.CreatedBy ?? '')).map((entry) => ({
-    id: entry.Id,
-    createdBy: entry.CreatedBy ?? '',
-    size: entry.Size ?? 0,
-    created: entry.Created ?? 0,
-  }));
+  return entries
+    .map((entry, index) => ({ id: entry.Id, createdBy: entry.CreatedBy ?? '', size: sizes[index]!, created: entry.Created ?? 0 }))
+    .filter((entry) => !ours.test(entry.createdBy));
+}
+
+/** History sizes in the image size's measure: the engine's own on graph drivers, the layers' uncompressed bytes on the containerd store. */
+async function historySizes(engine: Engine, imageId: string, engineSizes: number[]): Promise<number[]> {
+  // Without the store's name the engine's own figures are all there is: history sizes only explain, never grade.
+  if ((await imageStore(engine).catch(() => 'graph driver')) !== 'containerd') return engineSizes;
+  const image = await engine.docker.getImage(imageId).inspect();
+  // Entries that made a layer are the ones with a size (an empty layer has none); oldest last here.
+  const made = engineSizes.map((size, index) => (size > 0 ? index : -1)).filter((index) => index >= 0);
+  const diffIds = image.RootFS?.Layers ?? [];
+  if (made.length !== diffIds.length) return engineSizes;
+  const { bytes } = await layerBytes(engine, image);
+  const sizes = [...engineSizes];
+  made.reverse().forEach((entry, layer) => {
+    sizes[entry] = bytes[layer]!;
+  });
+  return sizes;
 }
 
 const COMMAND_OUTPUT_LIMIT = 1_000_000;

@@ -1,8 +1,12 @@
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import type { WastedBytes, WastedPath } from '../checks/kind.js';
+import type { LayersRead, TextSearch, WastedBytes, WastedPath } from '../checks/kind.js';
+import { errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
+import { LayersUnreadError, type TarVisitor, readSavedArchive } from './saved-image.js';
+
+export { LayersUnreadError } from './saved-image.js';
 
 /** One entry of a layer tar as it matters for space: a file's bytes, a whiteout, or an opaque directory marker. */
 export type LayerEntry =
@@ -12,9 +16,14 @@ export type LayerEntry =
   | { type: 'opaque'; path: string };
 
 export interface LayerListing {
-  /** The layer's directory in the `docker save` archive, e.g. `<hash>/layer.tar`. */
+  /** The layer's diff id (sha256 of its uncompressed tar). */
   name: string;
   entries: LayerEntry[];
+  /**
+   * The layer's size as overlay2 counts it for `docker image inspect` Size: the bytes of its regular
+   * files and symlinks (a hard link's bytes once), directories and whiteouts none.
+   */
+  bytes: number;
 }
 
 const WHITEOUT = '.wh.';
@@ -25,59 +34,60 @@ function normalise(name: string): string {
   return clean === '' ? '/' : clean;
 }
 
-/** Reads one layer tar into entries: regular files with their sizes, directories, whiteouts (`.wh.name`) and opaque markers. */
-export async function readLayerTar(stream: Readable): Promise<LayerEntry[]> {
+/** Lists one layer tar as it streams through: regular files with their sizes, directories, whiteouts (`.wh.name`) and opaque markers. */
+function listingVisitor(): TarVisitor<{ entries: LayerEntry[]; bytes: number }> {
   const entries: LayerEntry[] = [];
+  let bytes = 0;
   const extract = tarStream.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const full = normalise(header.name);
-      const base = path.basename(full);
-      const dir = path.dirname(full);
-      if (base === OPAQUE) entries.push({ type: 'opaque', path: dir });
-      else if (base.startsWith(WHITEOUT)) entries.push({ type: 'whiteout', path: path.join(dir, base.slice(WHITEOUT.length)) });
-      else if (header.type === 'directory') entries.push({ type: 'dir', path: full });
-      // Links and special files take no content bytes of their own.
-      else entries.push({ type: 'file', path: full, size: header.type === 'file' || header.type === 'contiguous-file' ? (header.size ?? 0) : 0 });
-      body.on('end', next);
-      body.on('error', reject);
-      body.resume();
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
+  extract.on('entry', (header, body, next) => {
+    if (header.type === 'file' || header.type === 'contiguous-file') bytes += header.size ?? 0;
+    else if (header.type === 'symlink') bytes += Buffer.byteLength(header.linkname ?? '');
+    const full = normalise(header.name);
+    const base = path.basename(full);
+    const dir = path.dirname(full);
+    if (base === OPAQUE) entries.push({ type: 'opaque', path: dir });
+    else if (base.startsWith(WHITEOUT)) entries.push({ type: 'whiteout', path: path.join(dir, base.slice(WHITEOUT.length)) });
+    else if (header.type === 'directory') entries.push({ type: 'dir', path: full });
+    // Links and special files take no content bytes of their own.
+    else entries.push({ type: 'file', path: full, size: header.type === 'file' || header.type === 'contiguous-file' ? (header.size ?? 0) : 0 });
+    body.on('end', next);
+    body.on('error', (error) => extract.destroy(error));
+    body.resume();
   });
-  stream.on('error', (error) => extract.destroy(error));
-  stream.pipe(extract);
-  await done;
-  return entries;
+  return { sink: extract, result: () => ({ entries, bytes }) };
 }
 
-interface SavedImage {
+/** Reads one layer tar into entries. */
+export async function readLayerTar(stream: Readable): Promise<LayerEntry[]> {
+  const visitor = listingVisitor();
+  await new Promise<void>((resolve, reject) => {
+    visitor.sink.on('finish', resolve);
+    visitor.sink.on('error', reject);
+    stream.on('error', (error) => visitor.sink.destroy(error));
+    stream.pipe(visitor.sink as unknown as NodeJS.WritableStream);
+  });
+  return visitor.result().entries;
+}
+
+export interface SavedImage {
   /** Layers in order, base first. */
   layers: LayerListing[];
   /** For each layer, the instruction that made it (from the image config's history, empty layers skipped). */
   createdBy: string[];
+  read: LayersRead;
 }
 
 /**
- * Reads a `docker save` archive as a stream: every `<dir>/layer.tar` is listed as it passes (its
- * contents are never kept), then manifest.json gives the order and the config the instructions.
+ * Reads a `docker save` archive (legacy or OCI layout, layers plain, gzip or zstd) as a stream: every
+ * layer is listed as it passes (its contents are never kept) and checked against `expectedDiffIds`.
  */
-export async function readSavedImage(archive: Readable): Promise<SavedImage> {
-  const listings = new Map<string, LayerEntry[]>();
-  const jsonFiles = new Map<string, string>();
-  await walkSavedImage(archive, jsonFiles, async (name, layer) => {
-    listings.set(name, await readLayerTar(layer));
-  });
-
-  const manifestText = jsonFiles.get('manifest.json');
-  if (!manifestText) throw new Error('the image archive has no manifest.json');
-  const [manifest] = JSON.parse(manifestText) as Array<{ Config: string; Layers: string[] }>;
-  if (!manifest) throw new Error('the image archive lists no image');
-  const config = JSON.parse(jsonFiles.get(manifest.Config) ?? '{}') as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
-  const createdBy = (config.history ?? []).filter((entry) => !entry.empty_layer).map((entry) => entry.created_by ?? '');
-  const layers = manifest.Layers.map((name) => ({ name, entries: listings.get(name) ?? [] }));
-  return { layers, createdBy: layers.map((_, index) => createdBy[index] ?? '') };
+export async function readSavedImage(archive: Readable, expectedDiffIds?: string[]): Promise<SavedImage> {
+  const saved = await readSavedArchive(archive, listingVisitor, expectedDiffIds);
+  return {
+    layers: saved.layers.map((layer) => ({ name: layer.diffId, entries: layer.result.entries, bytes: layer.result.bytes })),
+    createdBy: saved.createdBy,
+    read: saved.read,
+  };
 }
 
 /**
@@ -155,111 +165,87 @@ function tidyInstruction(createdBy: string): string {
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
-/** A file of a layer whose bytes contain a searched value. */
-export interface TextHit {
-  path: string;
-  /** 1-based layer position, base first. */
-  layer: number;
-  createdBy: string;
-}
-
 /** Searches one layer tar's regular files for `needle`, across chunk boundaries. */
-async function searchLayerTar(stream: Readable, needle: Buffer): Promise<string[]> {
+function searchVisitor(needle: Buffer): TarVisitor<string[]> {
   const hits: string[] = [];
   const extract = tarStream.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const name = normalise(header.name);
-      let carry = Buffer.alloc(0);
-      let found = false;
-      body.on('data', (chunk: unknown) => {
-        if (found) return;
-        const window = Buffer.concat([carry, chunk as Buffer]);
-        if (window.indexOf(needle) >= 0) {
-          found = true;
-          hits.push(name);
-          return;
-        }
-        carry = window.subarray(Math.max(0, window.length - (needle.length - 1)));
-      });
-      body.on('end', next);
-      body.on('error', reject);
+  extract.on('entry', (header, body, next) => {
+    const name = normalise(header.name);
+    let carry = Buffer.alloc(0);
+    let found = false;
+    body.on('data', (chunk: unknown) => {
+      if (found) return;
+      const window = Buffer.concat([carry, chunk as Buffer]);
+      if (window.indexOf(needle) >= 0) {
+        found = true;
+        hits.push(name);
+        return;
+      }
+      carry = window.subarray(Math.max(0, window.length - (needle.length - 1)));
     });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
+    body.on('end', next);
+    body.on('error', (error) => extract.destroy(error));
   });
-  stream.on('error', (error) => extract.destroy(error));
-  stream.pipe(extract);
-  await done;
-  return hits;
+  return { sink: extract, result: () => hits };
+}
+
+/** The image's layers as the engine lists them (RootFS diff ids): what reading its archive must find. */
+async function rootfsDiffIds(engine: Engine, imageId: string): Promise<string[]> {
+  const image = await engine.docker.getImage(imageId).inspect();
+  const layers = image.RootFS?.Layers;
+  if (!Array.isArray(layers)) throw new LayersUnreadError('the engine lists no RootFS layers for the image, so its layers cannot be checked', 0, 0);
+  return layers;
+}
+
+async function exportImage(engine: Engine, imageId: string): Promise<Readable> {
+  try {
+    return (await engine.docker.getImage(imageId).get()) as unknown as Readable;
+  } catch (error) {
+    throw new LayersUnreadError(`the engine would not export the image (docker save): ${errorMessage(error)}`, 0, 0);
+  }
 }
 
 /**
  * Files in the image's layers whose content holds `text` (a secret value, say), also in files a later
- * layer deleted: those bytes still ship with the image. Layers up to `sinceLayer` are not read.
+ * layer deleted: those bytes still ship with the image. Hits in layers up to `sinceLayer` are not reported.
  */
-export async function findTextInImage(engine: Engine, imageId: string, text: string, options: { sinceLayer?: number } = {}): Promise<TextHit[]> {
+export async function findTextInImage(engine: Engine, imageId: string, text: string, options: { sinceLayer?: number } = {}): Promise<TextSearch> {
   const needle = Buffer.from(text, 'utf8');
-  if (needle.length === 0) return [];
-  const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
-  const hitsByLayer = new Map<string, string[]>();
-  const jsonFiles = new Map<string, string>();
-  await walkSavedImage(archive, jsonFiles, async (name, layer) => {
-    hitsByLayer.set(name, await searchLayerTar(layer, needle));
-  });
-  const [manifest] = JSON.parse(jsonFiles.get('manifest.json') ?? '[]') as Array<{ Config: string; Layers: string[] }>;
-  if (!manifest) throw new Error('the image archive lists no image');
-  const config = JSON.parse(jsonFiles.get(manifest.Config) ?? '{}') as { history?: Array<{ created_by?: string; empty_layer?: boolean }> };
-  const createdBy = (config.history ?? []).filter((entry) => !entry.empty_layer).map((entry) => entry.created_by ?? '');
-  return manifest.Layers.flatMap((layerName, index) =>
-    index + 1 > (options.sinceLayer ?? 0)
-      ? (hitsByLayer.get(layerName) ?? []).map((hitPath) => ({ path: hitPath, layer: index + 1, createdBy: tidyInstruction(createdBy[index] ?? '') }))
-      : [],
+  if (needle.length === 0) throw new Error('nothing to search for');
+  const expected = await rootfsDiffIds(engine, imageId);
+  const saved = await readSavedArchive(await exportImage(engine, imageId), () => searchVisitor(needle), expected);
+  const sinceLayer = options.sinceLayer ?? 0;
+  const hits = saved.layers.flatMap((layer, index) =>
+    index + 1 > sinceLayer ? layer.result.map((hitPath) => ({ path: hitPath, layer: index + 1, createdBy: tidyInstruction(saved.createdBy[index] ?? '') })) : [],
   );
+  return { hits, read: saved.read, searchedLayers: Math.max(0, saved.layers.length - sinceLayer) };
 }
 
-/** Wasted bytes of an image on the engine, read from `docker save` (GET /images/{id}/get) as a stream. */
-export async function imageWastedBytes(engine: Engine, imageId: string, options: { top?: number; sinceLayer?: number } = {}): Promise<WastedBytes> {
-  const archive = (await engine.docker.getImage(imageId).get()) as unknown as Readable;
-  const saved = await readSavedImage(archive);
-  return wastedBytes(saved.layers, saved.createdBy, options);
-}
+/** Images whose layers were read on an engine connection, newest last: size and wasted bytes share one export. */
+const savedReads = new WeakMap<Engine, Map<string, Promise<SavedImage>>>();
+const SAVED_READS_KEPT = 4;
 
 /**
- * Streams a `docker save` archive once: each `<dir>/layer.tar` goes to `onLayer` as it passes (never
- * kept whole), the top-level JSON files (manifest, image config) are collected into `jsonFiles`.
+ * The image's layers listed from `docker save` (GET /images/{id}/get, streamed, never kept), checked
+ * against its RootFS; read once per engine connection for the last few images asked about.
  */
-async function walkSavedImage(
-  archive: Readable,
-  jsonFiles: Map<string, string>,
-  onLayer: (name: string, layer: Readable) => Promise<void>,
-): Promise<void> {
-  const extract = tarStream.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, body, next) => {
-      const name = header.name.replace(/^\.\//, '');
-      if (header.type === 'file' && name.endsWith('/layer.tar')) {
-        onLayer(name, body as unknown as Readable).then(() => next(), reject);
-        return;
-      }
-      if (header.type === 'file' && name.endsWith('.json') && !name.includes('/')) {
-        const chunks: Buffer[] = [];
-        body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        body.on('end', () => {
-          jsonFiles.set(name, Buffer.concat(chunks).toString('utf8'));
-          next();
-        });
-        body.on('error', reject);
-        return;
-      }
-      body.on('end', next);
-      body.on('error', reject);
-      body.resume();
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  archive.on('error', (error) => extract.destroy(error));
-  archive.pipe(extract);
-  await done;
+export function savedImageOf(engine: Engine, imageId: string): Promise<SavedImage> {
+  let reads = savedReads.get(engine);
+  if (!reads) savedReads.set(engine, (reads = new Map()));
+  const known = reads.get(imageId);
+  if (known) return known;
+  const reading = (async () => {
+    const expected = await rootfsDiffIds(engine, imageId);
+    return readSavedImage(await exportImage(engine, imageId), expected);
+  })();
+  reads.set(imageId, reading);
+  reading.catch(() => reads.delete(imageId));
+  while (reads.size > SAVED_READS_KEPT) reads.delete(reads.keys().next().value!);
+  return reading;
+}
+
+/** Wasted bytes of an image on the engine, read from its layers. */
+export async function imageWastedBytes(engine: Engine, imageId: string, options: { top?: number; sinceLayer?: number } = {}): Promise<WastedBytes> {
+  const saved = await savedImageOf(engine, imageId);
+  return { ...wastedBytes(saved.layers, saved.createdBy, options), read: saved.read };
 }

@@ -1,23 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Baseline } from '../checks/kind.js';
+import { type Baseline, SIZE_MEASURE, type SizeMeasure } from '../checks/kind.js';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
-import { UserError } from '../errors.js';
+import { EngineProblemError, UserError } from '../errors.js';
 import { type BuildRequest, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { inspectImage } from '../engine/inspect.js';
 import type { RunScope } from '../engine/scope.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
+import { cacheDir } from '../workspace/cache-dir.js';
 import { listFiles } from '../workspace/files.js';
 
-export function cacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'shipshape');
-}
+export { cacheDir };
 
 interface BaselineCache {
-  [key: string]: { bytes: number; layers?: number; buildMs?: number; measuredAt: string; challenge: string };
+  [key: string]: { bytes: number; measure?: SizeMeasure; layers?: number; buildMs?: number; measuredAt: string; challenge: string };
 }
 
 /**
@@ -40,8 +38,9 @@ export async function starterBaseline(options: {
   const file = path.join(cacheDir(), 'baselines.json');
   const cache = await readCache(file);
   const cached = cache[key];
-  // Entries written before layers and build time were recorded are measured again, once.
-  if (cached?.layers !== undefined && cached.buildMs !== undefined) {
+  // Entries written before layers, build time and the size measure were recorded are measured again, once
+  // (on the containerd store those held the compressed size).
+  if (cached?.layers !== undefined && cached.buildMs !== undefined && cached.measure === SIZE_MEASURE) {
     return { bytes: cached.bytes, source: 'cache', layers: cached.layers, buildMs: cached.buildMs };
   }
 
@@ -61,10 +60,12 @@ export async function starterBaseline(options: {
     );
   }
   const facts = await inspectImage(options.engine, result.imageId);
+  // Never cache a size that was not measured.
+  if (facts?.sizeMeasure?.problem) throw new EngineProblemError(`the starter image's size could not be measured: ${facts.sizeMeasure.problem}`);
   const bytes = facts!.size;
   const layers = facts!.layerCount ?? 0;
   const buildMs = result.durationMs;
-  cache[key] = { bytes, layers, buildMs, measuredAt: new Date().toISOString(), challenge: options.challengeId };
+  cache[key] = { bytes, measure: SIZE_MEASURE, layers, buildMs, measuredAt: new Date().toISOString(), challenge: options.challengeId };
   await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`).catch(() => undefined);
   return { bytes, source: 'built', layers, buildMs };
 }
@@ -80,7 +81,7 @@ async function baselineKey(options: { engine: Engine; starterDir: string; docker
   const model = DockerfileModel.parse(options.dockerfile, await readFile(path.join(options.starterDir, options.dockerfile), 'utf8'));
   const externals = new Set(model.stages.map((stage) => model.externalBaseOf(stage)));
   for (const ref of [...externals].sort()) {
-    const facts = await inspectImage(options.engine, ref).catch(() => null);
+    const facts = await inspectImage(options.engine, ref, { measureSize: false }).catch(() => null);
     hash.update(`${ref}=${facts?.id ?? 'missing'}\n`);
   }
   return hash.digest('hex');

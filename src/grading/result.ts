@@ -1,4 +1,4 @@
-import type { Phase } from '../checks/kind.js';
+import type { Phase, SizeMeasure } from '../checks/kind.js';
 import type { EngineInfo } from '../engine/connect.js';
 import type { ContainerLimits } from '../engine/run.js';
 import type { SourceLocation } from '../checks/location.js';
@@ -62,6 +62,8 @@ export interface VerifyResult {
 }
 
 export interface Comparison {
+  /** What both sizes are: the uncompressed size of the image's layers, measured alike on every image store. */
+  sizeMeasure?: SizeMeasure;
   starter: { bytes: number; layers: number; buildMs: number; measured: 'built' | 'cache' };
   image: { bytes: number; layers: number; buildMs: number };
   /** starter bytes − image bytes (negative when the image grew). */

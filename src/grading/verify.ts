@@ -18,6 +18,7 @@ import type {
   Verdict,
   WastedBytes,
 } from '../checks/kind.js';
+import { SIZE_MEASURE } from '../checks/kind.js';
 import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
 import { defaultLocation, relativeTo } from '../checks/location.js';
 import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js';
@@ -375,10 +376,12 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
 
   async function compareWithStarter(inspector: ImageInspector, image: ImageFacts, buildMs: number): Promise<Comparison | null> {
     try {
+      if (image.sizeMeasure?.problem) throw new Error(`the image size could not be measured: ${image.sizeMeasure.problem}`);
       const starter = await inspector.starterBaseline();
       // The image facts were read from the same inspect: no second call to the engine.
       const layers = image.layerCount ?? 0;
       return {
+        sizeMeasure: SIZE_MEASURE,
         starter: { bytes: starter.bytes, layers: starter.layers, buildMs: starter.buildMs, measured: starter.source },
         image: { bytes: image.size, layers, buildMs },
         savedBytes: starter.bytes - image.size,

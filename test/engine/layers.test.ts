@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
@@ -22,14 +23,17 @@ async function tarOf(spec: Spec): Promise<Buffer> {
 async function savedImage(layers: Array<{ spec: Spec; createdBy: string }>): Promise<Readable> {
   const pack = tarStream.pack();
   const names: string[] = [];
+  const diffIds: string[] = [];
   for (const [index, layer] of layers.entries()) {
     const name = `layer${index}/layer.tar`;
+    const tar = await tarOf(layer.spec);
     names.push(name);
+    diffIds.push(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
     pack.entry({ name: `layer${index}`, type: 'directory' });
-    pack.entry({ name }, await tarOf(layer.spec));
+    pack.entry({ name }, tar);
   }
   const history = layers.flatMap((layer) => [{ created_by: 'ENV X=1', empty_layer: true }, { created_by: layer.createdBy }]);
-  pack.entry({ name: 'cfg.json' }, JSON.stringify({ history }));
+  pack.entry({ name: 'cfg.json' }, JSON.stringify({ rootfs: { type: 'layers', diff_ids: diffIds }, history }));
   pack.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: 'cfg.json', Layers: names }]));
   pack.finalize();
   return pack as unknown as Readable;

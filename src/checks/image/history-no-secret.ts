@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { defineCheck, fail, pass } from '../kind.js';
+import { EngineProblemError } from '../../errors.js';
+import { type LayersRead, defineCheck, fail, pass } from '../kind.js';
+import { describeRead, layersUnreadVerdict } from './layers.js';
 
 const MASK = '***';
 
@@ -43,7 +45,7 @@ export const historyNoSecret = defineCheck({
   phase: 'image',
   usesBuildSecret: true,
   summary:
-    "A build secret's value (new and random on every verify) appears nowhere in the image's history (the instruction of every layer), its config (env, labels, cmd, entrypoint, health check, user, working dir), nor in the files of its own layers (deleted ones too).",
+    "A build secret's value (new and random on every verify) appears nowhere in the image's history (the instruction of every layer), its config (env, labels, cmd, entrypoint, health check, user, working dir), nor in the files of its own layers (deleted ones too; layers that cannot all be read fail it as an engine problem).",
   params: z
     .object({
       secret: z
@@ -88,19 +90,40 @@ export const historyNoSecret = defineCheck({
       if (text.includes(needle)) leaks.push({ where: `config ${name}`, text: masked(text) });
     }
     let filesSearched = false;
-    if (searchFiles && inspector.findText) {
+    let read: LayersRead | null = null;
+    let searchedLayers = 0;
+    let unread: string | null = null;
+    if (searchFiles) {
       // A secret mount keeps the value out of the history, but a RUN can still copy it into a file.
-      for (const hit of await inspector.findText(image.id, needle, { sinceLayer: finalBase?.layerCount ?? 0 })) {
-        leaks.push({ where: `file ${hit.path} in layer ${hit.layer} (made by ${masked(hit.createdBy) || 'an unnamed step'})`, text: 'the file content holds the value' });
+      try {
+        if (!inspector.findText) throw new EngineProblemError('this engine connection cannot read the image layers');
+        const search = await inspector.findText(image.id, needle, { sinceLayer: finalBase?.layerCount ?? 0 });
+        for (const hit of search.hits) {
+          leaks.push({ where: `file ${hit.path} in layer ${hit.layer} (made by ${masked(hit.createdBy) || 'an unnamed step'})`, text: 'the file content holds the value' });
+        }
+        read = search.read;
+        searchedLayers = search.searchedLayers;
+        filesSearched = true;
+      } catch (error) {
+        const verdict = layersUnreadVerdict(error, "the files of the image's layers could not all be read, so the value may be in one of them");
+        if (!verdict) throw error;
+        // A leak found elsewhere still fails the check with its place; without one, the unread layers decide.
+        if (leaks.length === 0) return { ...verdict, evidence: { ...verdict.evidence, secret, filesSearched: false, layersInspected: layers.length } };
+        unread = verdict.message;
       }
-      filesSearched = true;
     }
-    const evidence = { secret, filesSearched, valueMasked: `${MASK} (${value.length} characters, random for this verify)`, layersInspected: layers.length, leaks };
+    const evidence = {
+      secret,
+      filesSearched,
+      valueMasked: `${MASK} (${value.length} characters, random for this verify)`,
+      layersInspected: layers.length,
+      ...(read ? { layersRead: read, measured: describeRead(read), searchedLayers } : {}),
+      ...(unread ? { engineProblem: unread } : {}),
+      leaks,
+    };
     if (leaks.length === 0) {
-      return pass(
-        `the value of secret "${secret}" is in none of the ${layers.length} layers' history nor in the image config${filesSearched ? ", nor in any file of the image's own layers" : ''}`,
-        evidence,
-      );
+      const files = filesSearched ? `, nor in any file of the image's own ${searchedLayers} layer${searchedLayers === 1 ? '' : 's'} (${describeRead(read!)})` : '';
+      return pass(`the value of secret "${secret}" is in none of the ${layers.length} layers' history nor in the image config${files}`, evidence);
     }
     const first = leaks[0]!;
     const earlier = layers.some((layer) => isEarlier(layer.createdBy))

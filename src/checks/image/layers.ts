@@ -1,4 +1,5 @@
-import type { ImageInspector, ImageLayer } from '../kind.js';
+import { EngineProblemError } from '../../errors.js';
+import { type ImageFacts, type ImageInspector, type ImageLayer, type LayersRead, SIZE_MEASURE, type Verdict, fail } from '../kind.js';
 
 export interface LayerSummary {
   /** The instruction that made the layer, shortened for a report line. */
@@ -52,4 +53,28 @@ export async function largestAddedLayers(
   } catch {
     return null;
   }
+}
+
+/** "5 layers read from docker save's OCI layout, 3 gzip": what a layer-reading check looked at. */
+export function describeRead(read: LayersRead): string {
+  const compressed = (['gzip', 'zstd'] as const).filter((kind) => read.compression[kind] > 0).map((kind) => `${read.compression[kind]} ${kind}`);
+  return `${read.layers} layer${read.layers === 1 ? '' : 's'} read from docker save's ${read.layout === 'oci' ? 'OCI' : 'legacy'} layout${compressed.length ? `, ${compressed.join(', ')}` : ''}`;
+}
+
+/**
+ * The verdict for a layer-reading check whose layers could not all be read: an engine problem, named,
+ * never a pass. Null for any other error (the caller rethrows it).
+ */
+export function layersUnreadVerdict(error: unknown, what: string): Verdict | null {
+  if (!(error instanceof EngineProblemError)) return null;
+  return fail(`engine problem: ${what}: ${error.message}`, { engineProblem: error.message });
+}
+
+/**
+ * For a size check: an engine problem when the image's size (or its base's) could not be measured,
+ * so no budget is judged on a figure that was not read. Null when both sizes are known.
+ */
+export function sizeUnknownVerdict(...images: Array<Pick<ImageFacts, 'sizeMeasure'> | null | undefined>): Verdict | null {
+  const problem = images.map((image) => image?.sizeMeasure?.problem).find(Boolean);
+  return problem ? fail(`engine problem: the image size could not be measured: ${problem}`, { engineProblem: problem, sizeMeasure: SIZE_MEASURE }) : null;
 }

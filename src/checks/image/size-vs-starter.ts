@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { formatBytes } from '../format.js';
-import { defineCheck, fail, pass } from '../kind.js';
-import { largestAddedLayers } from './layers.js';
-import { describeWasted, learnerWaste } from './wasted-bytes.js';
+import { type Baseline, SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
+import { largestAddedLayers, layersUnreadVerdict, sizeUnknownVerdict } from './layers.js';
+import { describeWasted, wasteBehindSize } from './wasted-bytes.js';
 import { atBiggestLayer } from '../location.js';
 
 export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
   phase: 'image',
-  summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine.",
+  summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine and measured as uncompressed layers (alike on every image store).",
   params: z.object({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),
@@ -16,9 +16,19 @@ export const sizeVsStarter = defineCheck({
   // The instruction that made the largest layer (or the biggest wasted file).
   locate: (_params, { dockerfile }, verdict) => atBiggestLayer(dockerfile, verdict.evidence),
   async run({ maxFraction }, { image, finalBase, inspector }) {
-    const baseline = await inspector.starterBaseline();
+    const unknown = sizeUnknownVerdict(image);
+    if (unknown) return unknown;
+    let baseline: Baseline;
+    try {
+      baseline = await inspector.starterBaseline();
+    } catch (error) {
+      const verdict = layersUnreadVerdict(error, "the starter's size is unknown");
+      if (verdict) return verdict;
+      throw error;
+    }
     const fraction = image.size / baseline.bytes;
     const evidence: Record<string, unknown> = {
+      sizeMeasure: SIZE_MEASURE,
       imageBytes: image.size,
       starterBytes: baseline.bytes,
       starterMeasured: baseline.source,
@@ -31,7 +41,8 @@ export const sizeVsStarter = defineCheck({
     const baseId = finalBase && finalBase.id !== 'scratch' ? finalBase.id : null;
     const layers = await largestAddedLayers(inspector, image.id, baseId);
     if (layers) evidence.largestLayers = layers;
-    const wasted = await learnerWaste({ image, finalBase, inspector });
+    const { wasted, unread } = await wasteBehindSize({ image, finalBase, inspector });
+    if (unread) evidence.wastedUnknown = unread;
     if (!wasted || wasted.totalBytes === 0) return fail(summary, { ...evidence, ...(wasted ? { wasted } : {}) });
     return fail(`${summary}; ${describeWasted(wasted, 2)}`, { ...evidence, wasted });
   },

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
 import { historyNoSecret } from '../../../src/checks/image/history-no-secret.js';
-import type { ImageContext, ImageFacts, ImageLayer } from '../../../src/checks/kind.js';
+import type { ImageContext, ImageFacts, ImageLayer, LayersRead } from '../../../src/checks/kind.js';
+import { LayersUnreadError } from '../../../src/engine/saved-image.js';
 
 const TOKEN = 'shipshape-apitoken-0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const READ: LayersRead = { layout: 'oci', layers: 2, compression: { none: 1, gzip: 1, zstd: 0 }, tarBytes: 4096 };
 
 const cleanImage: ImageFacts = {
   id: 'sha256:abc',
@@ -43,10 +45,36 @@ function context(image: ImageFacts, layersOldestFirst: string[], secrets: Record
 const run = (ctx: ImageContext) => historyNoSecret.run(historyNoSecret.params.parse({ secret: 'api_token' }), ctx);
 
 describe('image.history-no-secret', () => {
-  it('passes an image whose history and config never hold the value', async () => {
-    const verdict = await run(context(cleanImage, ['', 'WORKDIR /app', 'RUN /bin/sh -c sh ./fetch-catalog.sh # buildkit']));
+  it('passes an image whose history and config never hold the value (files not searched when asked so)', async () => {
+    const ctx = context(cleanImage, ['', 'WORKDIR /app', 'RUN /bin/sh -c sh ./fetch-catalog.sh # buildkit']);
+    const verdict = await historyNoSecret.run(historyNoSecret.params.parse({ secret: 'api_token', searchFiles: false }), ctx);
     expect(verdict.status).toBe('pass');
     expect(verdict.message).toBe('the value of secret "api_token" is in none of the 3 layers\' history nor in the image config');
+  });
+
+  it('never passes when the files were to be searched but the layers could not be read', async () => {
+    const ctx = context(cleanImage, ['', 'RUN /bin/sh -c cp /run/secrets/api_token /app/token && rm /app/token # buildkit']);
+    // No layer reader on this connection.
+    expect(await run(ctx)).toMatchObject({
+      status: 'fail',
+      message:
+        "engine problem: the files of the image's layers could not all be read, so the value may be in one of them: this engine connection cannot read the image layers",
+    });
+    ctx.inspector.findText = async () => {
+      throw new LayersUnreadError('layer 2 of 2 (0123456789ab) could not be read: its blob blobs/sha256/ab is missing from the archive', 2, 1);
+    };
+    const verdict = await run(ctx);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toBe(
+      "engine problem: the files of the image's layers could not all be read, so the value may be in one of them: layer 2 of 2 (0123456789ab) could not be read: its blob blobs/sha256/ab is missing from the archive",
+    );
+    expect(verdict.evidence).toMatchObject({ filesSearched: false, engineProblem: expect.stringContaining('missing from the archive') });
+    // A leak found in the history still fails with its place, and the unread layers are noted.
+    const leaky = context(cleanImage, ['', `RUN |1 API_TOKEN=${TOKEN} /bin/sh -c true # buildkit`]);
+    leaky.inspector.findText = ctx.inspector.findText;
+    const leaked = await run(leaky);
+    expect(leaked.message).toMatch(/^the value of secret "api_token" is readable by anyone with the image: 1 place, first layer 2 of 2 \(docker history\)/);
+    expect(leaked.evidence).toMatchObject({ engineProblem: expect.stringContaining('missing from the archive') });
   });
 
   it('names the BuildKit RUN layer an ARG leaked into, oldest first, with the value masked', async () => {
@@ -106,7 +134,7 @@ describe('image.history-no-secret', () => {
     ctx.finalBase = { ...cleanImage, id: 'sha256:base', layerCount: 1 };
     ctx.inspector.findText = async (imageId, text, options) => {
       asked.push([imageId, text, options]);
-      return [{ path: '/app/token', layer: 2, createdBy: 'RUN cp /run/secrets/api_token /app/token' }];
+      return { hits: [{ path: '/app/token', layer: 2, createdBy: 'RUN cp /run/secrets/api_token /app/token' }], read: READ, searchedLayers: 1 };
     };
     const verdict = await run(ctx);
     // Any value of the generated shape: a cached layer may hold an earlier verify's.
@@ -115,10 +143,12 @@ describe('image.history-no-secret', () => {
     expect(verdict.message).toBe(
       'the value of secret "api_token" is readable by anyone with the image: 1 place, first file /app/token in layer 2 (made by RUN cp /run/secrets/api_token /app/token): the file content holds the value',
     );
-    ctx.inspector.findText = async () => [];
-    expect((await run(ctx)).message).toBe(
-      'the value of secret "api_token" is in none of the 2 layers\' history nor in the image config, nor in any file of the image\'s own layers',
+    ctx.inspector.findText = async () => ({ hits: [], read: READ, searchedLayers: 1 });
+    const clean = await run(ctx);
+    expect(clean.message).toBe(
+      'the value of secret "api_token" is in none of the 2 layers\' history nor in the image config, nor in any file of the image\'s own 1 layer (2 layers read from docker save\'s OCI layout, 1 gzip)',
     );
+    expect(clean.evidence).toMatchObject({ filesSearched: true, layersRead: READ, searchedLayers: 1 });
   });
 
   it('fails with a clear reason when the run has no value for the secret', async () => {
