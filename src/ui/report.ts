@@ -1,6 +1,7 @@
 import { formatBytes, formatSeconds } from '../checks/format.js';
 import type { CheckResult, Comparison, VerifyResult } from '../grading/result.js';
 import type { Style } from './style.js';
+import { forScreen, oneLine, safeText, stripControl } from '../text/safe.js';
 
 const TITLES: Record<string, { title: string; label: string }> = {
   static: { title: 'Static checks (Dockerfile)', label: 'Static' },
@@ -29,13 +30,23 @@ export function statusText(status: CheckResult['status'], style: Style): string 
   return status === 'pass' ? style.green(text) : status === 'fail' ? style.red(text) : style.yellow(text);
 }
 
-/** One line per check as it finishes (the live part of the plain renderer). */
-export function formatCheckLine(result: CheckResult, style: Style): string {
-  const line = `  ${statusText(result.status, style)}  ${result.title} ${style.dim(`(${result.id})`)}\n      ${result.message}`;
+/**
+ * One line per check as it finishes. With `width` (the live view), a long message is cut to a few rows
+ * of that width and each evidence line to one; --verbose and --json keep the whole message.
+ */
+export function formatCheckLine(result: CheckResult, style: Style, screen?: { width: number; verbose?: boolean }): string {
+  const cut = (text: string, indent: number, rows: number) =>
+    screen && !screen.verbose ? forScreen(text, screen.width - indent, rows) : stripControl(text);
+  const line = `  ${statusText(result.status, style)}  ${cut(result.title, 20, 1)} ${style.dim(`(${result.id})`)}\n      ${cut(result.message, 6, MESSAGE_ROWS)}`;
   // Where the bytes went and what the probes said are not in the build output above, so they go here.
   const extra = result.status === 'fail' ? evidenceLines(result, { buildOutput: false }) : [];
-  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${evidenceLine}`))].join('\n');
+  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${cut(evidenceLine, 8, 1)}`))].join('\n');
 }
+
+/** Rows of a check's message in the live view before it is cut (the rest: --verbose, --json). */
+export const MESSAGE_ROWS = 6;
+/** Longest evidence line shown; the evidence itself is whole in --json. */
+const EVIDENCE_LINE_LIMIT = 500;
 
 function pad(text: string, width: number): string {
   const visible = text.replace(/\u001B\[[0-9;]*m/g, '');
@@ -43,7 +54,7 @@ function pad(text: string, width: number): string {
 }
 
 function truncate(text: string, width: number): string {
-  const single = text.replace(/\s+/g, ' ');
+  const single = oneLine(text.slice(0, width * 4)).replace(/\s+/g, ' ');
   return single.length <= width ? single : `${single.slice(0, width - 1)}…`;
 }
 
@@ -89,7 +100,7 @@ function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOpti
   if (firstFailure) {
     lines.push('');
     lines.push(`${style.bold('First to fix:')} ${firstFailure.title} (${firstFailure.id})`);
-    lines.push(`  ${firstFailure.message}`);
+    lines.push(`  ${stripControl(firstFailure.message)}`);
     for (const evidenceLine of evidenceLines(firstFailure)) lines.push(style.dim(`  │ ${evidenceLine}`));
     if (firstFailure.hint) lines.push(`${style.cyan('Hint:')} ${firstFailure.hint}`);
   }
@@ -147,5 +158,5 @@ export function evidenceLines(check: CheckResult, options: { buildOutput?: boole
   for (const entry of healthLog.slice(-5)) lines.push(`probe exit ${entry.exitCode}: ${entry.output.split('\n').slice(-3).join(' / ')}`);
   const containerLog = asLines(evidence.containerLog).slice(-5);
   if (containerLog.length > 0) lines.push('container output:', ...containerLog);
-  return lines;
+  return lines.map((line) => safeText(line, EVIDENCE_LINE_LIMIT));
 }
