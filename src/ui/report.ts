@@ -61,6 +61,10 @@ function truncate(text: string, width: number): string {
 export interface ScorecardOptions {
   /** Watch mode: the next run starts on a save, so the next step is to save, not to run verify. */
   watching?: boolean;
+  /** The verify command line to suggest, with the --dir/--pack the run was given (default: plain `shipshape challenge:verify`). */
+  verifyCommand?: string;
+  /** The status command line to suggest after a pass. */
+  statusCommand?: string;
 }
 
 /** The final scorecard: a table, then the first failing check's hint and what to do next. */
@@ -93,7 +97,7 @@ function verdictLine(result: VerifyResult, style: Style): string {
 
 function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOptions): string[] {
   const lines: string[] = [];
-  const verifyAgain = options.watching ? 'save: watch mode verifies again' : 'run `shipshape challenge:verify`';
+  const verifyAgain = options.watching ? 'save: watch mode verifies again' : `run \`${options.verifyCommand ?? 'shipshape challenge:verify'}\``;
   // A failed required check blocks the pass; an optional one is still worth fixing after those.
   const firstFailure =
     result.checks.find((check) => check.status === 'fail' && check.required) ?? result.checks.find((check) => check.status === 'fail');
@@ -107,7 +111,7 @@ function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOpti
   if (result.passed && result.comparison) lines.push('', ...comparisonLines(result.comparison, style));
   if (result.passed) {
     const left = firstFailure ? ' (the optional check above is still worth a look)' : '';
-    lines.push('', `${style.green('Passed')} — next: \`shipshape challenge:status\`${left}.`);
+    lines.push('', `${style.green('Passed')} — next: \`${options.statusCommand ?? 'shipshape challenge:status'}\`${left}.`);
   } else if (firstFailure) {
     lines.push(`${style.bold('Next:')} fix ${firstFailure.id}, then ${verifyAgain}.`);
   } else {

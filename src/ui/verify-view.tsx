@@ -4,7 +4,7 @@ import { PHASES, type Phase } from '../checks/kind.js';
 import type { BuildEvent } from '../engine/build.js';
 import type { CheckResult, VerifyResult } from '../grading/result.js';
 import type { VerifyEvent } from '../grading/verify.js';
-import { STATUS_MARK, formatCheckLine, formatScorecard, phaseLabel, phaseTitle } from './report.js';
+import { STATUS_MARK, type ScorecardOptions, formatCheckLine, formatScorecard, phaseLabel, phaseTitle } from './report.js';
 import { type Style, colorWanted, makeStyle } from './style.js';
 import { forScreen, stripControl } from '../text/safe.js';
 
@@ -363,6 +363,8 @@ export function renderVerifyInteractive(options: {
   subtitle?: string;
   /** Watch mode: the scorecard's next step is a save. */
   watching?: boolean;
+  /** The next-step command lines, with the run's --dir/--pack. */
+  next?: ScorecardOptions;
 }): {
   onEvent(event: VerifyEvent): void;
   finish(result: VerifyResult): Promise<void>;
@@ -398,7 +400,7 @@ export function renderVerifyInteractive(options: {
       if (unmounted) return;
       const columns = stdout.columns;
       const width = columns && columns < 110 ? Math.max(60, columns) : 110;
-      store.close(`\n${formatScorecard(result, style, width, { watching: options.watching })}`);
+      store.close(`\n${formatScorecard(result, style, width, { ...options.next, watching: options.watching })}`);
       unmount();
       await exited;
     },
