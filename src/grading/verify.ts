@@ -72,6 +72,29 @@ export function withPartialResult<E extends UserError>(error: E, partial: Partia
   return Object.assign(error, { partial });
 }
 
+/** Settles with `promise`, or rejects with CancelledError as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(new CancelledError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Largest Dockerfile graded (README): real ones are a few kilobytes; parsing grows with size. */
 export const DOCKERFILE_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -192,7 +215,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     }
 
     try {
-      engine = await (connecting ?? (options.engine as () => Promise<Engine>)());
+      // Ctrl-C while the engine is still being reached (a socket that never answers) ends the run at once.
+      engine = await untilAborted(connecting ?? (options.engine as () => Promise<Engine>)(), options.signal);
     } catch (error) {
       // No engine: the verdicts already given still belong in the record (--json prints them with the error).
       if (error instanceof UserError && !(error instanceof CancelledError)) throw withPartialResult(error, partialResult());

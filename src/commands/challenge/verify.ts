@@ -11,7 +11,7 @@ import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { engineFlags } from '../../cli/flags.js';
-import { onInterrupt } from '../../cli/interrupt.js';
+import { exitSoonAfterCancel, onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
 import { nextCommand } from '../../cli/next-steps.js';
 
@@ -104,6 +104,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
       return result;
     } finally {
       stopListening();
+      // Everything the run created is removed by now; a pending engine connection must not hold the exit.
+      if (cancel.signal.aborted) exitSoonAfterCancel();
     }
   }
 
