@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, shipshape } from '../support/cli.js';
-import { hostileDockerfiles } from '../support/hostile-dockerfiles.js';
+import { hostileDockerfiles } from '../support/hostile-dockerfiles.mjs';
 
 /**
  * The interactive (ink) view of challenge:verify on a terminal that reports 0 columns, fed Dockerfiles
