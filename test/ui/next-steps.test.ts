@@ -7,7 +7,7 @@ import { makeStyle } from '../../src/ui/style.js';
 describe('next steps carry the --dir and --pack a command was given', () => {
   it('builds the command line, relative paths inside the cwd, absolute outside, quoted when needed', () => {
     expect(nextCommand('challenge:verify', { dir: '/work/ws', packs: ['/packs/extra'], cwd: '/work' })).toBe('shipshape challenge:verify --dir ws --pack /packs/extra');
-    expect(nextCommand('challenge:hint', { args: ['docker-x'], packs: ['/my packs'], cwd: '/' })).toBe("shipshape challenge:hint docker-x --pack '/my packs'");
+    expect(nextCommand('challenge:hint', { args: ['docker-x'], packs: ['/my packs'], cwd: '/elsewhere' })).toBe("shipshape challenge:hint docker-x --pack '/my packs'");
     expect(nextCommand('challenge:verify', { cwd: '/work' })).toBe('shipshape challenge:verify');
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
   });
