@@ -52,7 +52,7 @@ const read = (name: string) => readFileSync(path.join(CORPUS, name), 'utf8');
 describe('corpus of real Dockerfiles through the static phase', () => {
   it('holds the files its README lists, each with its source', () => {
     const readme = read('README.md');
-    expect(files.length).toBeGreaterThanOrEqual(18);
+    expect(files.length).toBeGreaterThanOrEqual(26);
     for (const name of files) expect(readme, name).toMatch(new RegExp(`\\| \`${name.replace('.', '\\.')}\` \\| [\\w.-]+/[\\w.-]+ \\| \\S+ \\| [0-9a-f]{40} \\|`));
   });
 
@@ -132,6 +132,27 @@ describe('verdicts reviewed by hand', () => {
   it('grafana: COPY --from=0 and --from=1 use the numbered stages', () => {
     const grafana = model(read('grafana.Dockerfile'));
     expect(stagesUsedByFinal(grafana).size).toBe(3);
+  });
+
+  it('dotnet IIS (escape=`): `FROM final` builds on the final-named stage; the exec-form ENTRYPOINT keeps its backslashes', async () => {
+    const iis = model(read('dotnet-razorapp-iis.Dockerfile'));
+    expect(iis.ast.getEscapeCharacter()).toBe('`');
+    expect(iis.finalStage!.parent?.name).toBe('final');
+    expect(iis.externalBaseOf(iis.finalStage!)).toBe('mcr.microsoft.com/dotnet/aspnet:11.0-windowsservercore-ltsc2025');
+    const verdict = await execForm.run(execForm.params.parse({ instruction: 'ENTRYPOINT' }), { dockerfile: iis, workspaceDir: '/tmp' });
+    expect(verdict.status).toBe('pass');
+    expect((verdict.evidence as { exec: string[] }).exec).toEqual(['C:\\ServiceMonitor.exe', 'w3svc']);
+  });
+
+  it('dotnet MultiProjectApp: the final stage uses publish and build, not the test stages', () => {
+    const used = [...stagesUsedByFinal(model(read('dotnet-multiprojectapp.Dockerfile')))].map((stage) => stage.name).sort();
+    expect(used).toEqual(['build', 'final', 'publish']);
+  });
+
+  it('distroless python2.7: the last stage (withrequirements) is final and uses only the pip stage', () => {
+    const python = model(read('distroless-python2.7.Dockerfile'));
+    expect(python.finalStage!.name).toBe('withrequirements');
+    expect([...stagesUsedByFinal(python)].map((stage) => stage.name).sort()).toEqual(['pip', 'withrequirements']);
   });
 
   it('busybox: FROM scratch with ADD of a tarball and an exec-form CMD', async () => {
