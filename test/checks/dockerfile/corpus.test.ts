@@ -52,7 +52,7 @@ const read = (name: string) => readFileSync(path.join(CORPUS, name), 'utf8');
 describe('corpus of real Dockerfiles through the static phase', () => {
   it('holds the files its README lists, each with its source', () => {
     const readme = read('README.md');
-    expect(files.length).toBeGreaterThanOrEqual(26);
+    expect(files.length).toBeGreaterThanOrEqual(27);
     for (const name of files) expect(readme, name).toMatch(new RegExp(`\\| \`${name.replace('.', '\\.')}\` \\| [\\w.-]+/[\\w.-]+ \\| \\S+ \\| [0-9a-f]{40} \\|`));
   });
 
@@ -153,6 +153,12 @@ describe('verdicts reviewed by hand', () => {
     const python = model(read('distroless-python2.7.Dockerfile'));
     expect(python.finalStage!.name).toBe('withrequirements');
     expect([...stagesUsedByFinal(python)].map((stage) => stage.name).sort()).toEqual(['pip', 'withrequirements']);
+  });
+
+  it('docker-library/docker: a CMD after the ENTRYPOINT in the same stage is kept (only an inherited CMD is reset)', async () => {
+    const verdict = await execForm.run(execForm.params.parse({ instruction: 'CMD' }), { dockerfile: model(read('docker-library-docker-24-cli.Dockerfile')), workspaceDir: '/tmp' });
+    expect(verdict).toMatchObject({ status: 'pass' });
+    expect(verdict.message).toContain('uses exec form: ["sh"]');
   });
 
   it('busybox: FROM scratch with ADD of a tarball and an exec-form CMD', async () => {
