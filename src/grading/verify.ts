@@ -95,8 +95,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/** Largest Dockerfile graded (README): real ones are a few kilobytes; parsing grows with size. */
-export const DOCKERFILE_MAX_BYTES = 2 * 1024 * 1024;
+/** Largest Dockerfile graded (docs/dockerfile.md): real ones are a few kilobytes, and parsing one takes about a second of CPU per megabyte, during which Ctrl-C waits. */
+export const DOCKERFILE_MAX_BYTES = 1024 * 1024;
 
 /** Longest note passed to a renderer (a compose stack's output tail can be long). */
 const NOTE_LIMIT = 8000;

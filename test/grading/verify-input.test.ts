@@ -71,7 +71,7 @@ describe('verify input rules, --json with no engine, next steps', { timeout: 120
     ['a directory', async () => mkdir(path.join(workspace, 'Dockerfile')), /The Dockerfile Dockerfile is a directory, not a regular file/],
     ['a symlink out of the workspace', async () => symlink('/etc/passwd', path.join(workspace, 'Dockerfile')), /symbolic link to \/etc\/passwd, outside the workspace; it is not read/],
     ['UTF-16', async () => writeFile(path.join(workspace, 'Dockerfile'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('FROM alpine\n', 'utf16le')])), /is UTF-16 \(little-endian\); Docker reads it as UTF-8/],
-    ['too large', async () => writeFile(path.join(workspace, 'Dockerfile'), `FROM alpine\n${'#'.repeat(3 * 1024 * 1024)}\n`), /over the 2097152-byte limit/],
+    ['too large', async () => writeFile(path.join(workspace, 'Dockerfile'), `FROM alpine\n${'#'.repeat(3 * 1024 * 1024)}\n`), /over the 1048576-byte limit/],
   ];
   for (const [what, make, message] of refusals) {
     it(`a Dockerfile that is ${what}: one clear message naming the file and what to do, exit 1, JSON error with suggestion and exitCode`, async () => {
