@@ -21,3 +21,12 @@ export function onInterrupt(cancel: () => void): () => void {
     process.off('SIGTERM', handler);
   };
 }
+
+/**
+ * After a cancelled run has cleaned up: exit once the error is printed, even if something outside our
+ * control (an engine connection that never answers, a client's retry timer) would keep the process
+ * alive. The timer is unref'd, so a process with nothing left ends on its own first.
+ */
+export function exitSoonAfterCancel(graceMs = 250): void {
+  setTimeout(() => process.exit(), graceMs).unref();
+}

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DockerfileModel, flagValue } from '../checks/dockerfile/model.js';
+import { DockerfileModel, type ModelOptions, flagValue } from '../checks/dockerfile/model.js';
 import { UserError, errorMessage } from '../errors.js';
 import type { ChallengePack } from './packs.js';
 
@@ -49,7 +49,7 @@ export async function neededImages(packs: ChallengePack[]): Promise<NeededImage[
         const relative = path.relative(pack.dir, file);
         const name = path.basename(file);
         if (name === pack.manifest.dockerfile || name === 'Dockerfile' || name.endsWith('.Dockerfile') || name.startsWith('Dockerfile.')) {
-          for (const found of dockerfileImages(relative, await readFile(file, 'utf8'))) add(found.ref, { challenge: id, file: relative, line: found.line });
+          for (const found of dockerfileImages(relative, await readFile(file, 'utf8'), modelOptions(pack))) add(found.ref, { challenge: id, file: relative, line: found.line });
         } else if (COMPOSE_FILE.test(name)) {
           for (const found of composeImages(relative, await readFile(file, 'utf8'))) add(found.ref, { challenge: id, file: relative, line: found.line });
         }
@@ -57,6 +57,12 @@ export async function neededImages(packs: ChallengePack[]): Promise<NeededImage[
     }
   }
   return [...byRef.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([ref, uses]) => ({ ref, uses }));
+}
+
+/** How the pack's builds read FROM lines: its builder and build args. */
+function modelOptions(pack: ChallengePack): ModelOptions {
+  const build = pack.manifest.build as { buildkit?: boolean; args?: Record<string, string> } | undefined;
+  return { builder: build?.buildkit ? 'buildkit' : 'classic', buildArgs: build?.args };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -73,33 +79,20 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** External images of one Dockerfile, with global ARG defaults substituted (`FROM php:${PHP_VERSION}`). */
-export function dockerfileImages(file: string, source: string): Array<{ ref: string; line: number }> {
-  const model = DockerfileModel.parse(file, source);
-  const args = new Map<string, string>();
-  for (const instruction of model.ast.getInstructions()) {
-    if (instruction.getKeyword() === 'FROM') break;
-    if (instruction.getKeyword() !== 'ARG') continue;
-    for (const argument of instruction.getArguments()) {
-      const [name, ...value] = argument.getValue().split('=');
-      if (name && value.length > 0) args.set(name, value.join('=').replace(/^["']|["']$/g, ''));
-    }
-  }
-  const expand = (ref: string) =>
-    ref.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?/g, (whole, name: string, fallback?: string) => args.get(name) ?? fallback ?? whole);
+/**
+ * External images of one Dockerfile, FROM references expanded as the builder does (global ARGs,
+ * `--build-arg`s of the manifest, BuildKit's platform ARGs); stages reached through a variable are not images.
+ */
+export function dockerfileImages(file: string, source: string, options: ModelOptions = {}): Array<{ ref: string; line: number }> {
+  const model = DockerfileModel.parse(file, source, options);
   const found: Array<{ ref: string; line: number }> = [];
-  const external = (ref: string, line: number, stagesBefore: number) => {
-    const expanded = expand(ref);
-    const isStage = model.stages.some((stage) => stage.index < stagesBefore && stage.name === expanded.toLowerCase());
-    if (!expanded || isStage || expanded.toLowerCase() === 'scratch' || expanded.includes('$') || /^\d+$/.test(expanded)) return;
-    found.push({ ref: expanded, line });
-  };
+  const usable = (ref: string) => ref !== '' && ref.toLowerCase() !== 'scratch' && !ref.includes('$') && !/^\d+$/.test(ref);
   for (const stage of model.stages) {
-    external(stage.from, stage.line, stage.index);
+    if (!stage.parent && stage.unsetArgs.length === 0 && !stage.expansionError && usable(stage.image)) found.push({ ref: stage.image, line: stage.line });
     for (const instruction of stage.instructions) {
       if (instruction.getKeyword() !== 'COPY') continue;
       const from = flagValue(instruction, 'from');
-      if (from) external(from, instruction.getRange().start.line + 1, stage.index + 1);
+      if (from && !model.earlierStage(from, stage.index) && usable(from)) found.push({ ref: from, line: instruction.getRange().start.line + 1 });
     }
   }
   return found;

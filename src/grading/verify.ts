@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
 import type {
@@ -33,6 +32,8 @@ import type { ContainerLimits } from '../engine/run.js';
 import type { RunScope } from '../engine/scope.js';
 import type { ComposeStack } from '../engine/compose.js';
 import { acquireWorkspaceLock } from '../workspace/lock.js';
+import { safeEvidence, safeText } from '../text/safe.js';
+import { readLearnerFile } from '../workspace/learner-file.js';
 import type * as EngineSide from './engine-side.js';
 import { type CheckResult, type Comparison, type VerifyResult, score } from './result.js';
 
@@ -65,6 +66,48 @@ export interface VerifyOptions {
   describeImage?: boolean;
 }
 
+/** The part of the --json object a run that stopped early still has (README: "--json"). */
+export type PartialVerifyResult = Pick<VerifyResult, 'schemaVersion' | 'challenge' | 'workspace' | 'passed' | 'score' | 'counts' | 'checks'> & {
+  /** The phases whose checks ran before the run stopped. */
+  phasesRun: Phase[];
+};
+
+const PHASES_RUN: Phase[] = ['static', 'compose'];
+
+/** A user error (no engine) after some checks ran carries their verdicts, printed with the error under --json. */
+export function withPartialResult<E extends UserError>(error: E, partial: PartialVerifyResult): E & { partial: PartialVerifyResult } {
+  return Object.assign(error, { partial });
+}
+
+/** Settles with `promise`, or rejects with CancelledError as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(new CancelledError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Largest Dockerfile graded (docs/dockerfile.md): real ones are a few kilobytes, and parsing one takes about a second of CPU per megabyte, during which Ctrl-C waits. */
+export const DOCKERFILE_MAX_BYTES = 1024 * 1024;
+
+/** Longest note passed to a renderer (a compose stack's output tail can be long). */
+const NOTE_LIMIT = 8000;
+
 export class CancelledError extends UserError {
   constructor() {
     super('Cancelled; everything this run created was removed.', 130);
@@ -91,7 +134,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const results: CheckResult[] = [];
   // Shared by the size check and the before/after comparison: the starter is measured at most once a run.
   let baseline: Promise<Baseline> | null = null;
-  const emit = (event: VerifyEvent) => onEvent?.(event);
+  // Notes can quote learner files and engine output: made safe here, once, for every renderer.
+  const emit = (event: VerifyEvent) => onEvent?.(event.type === 'note' ? { ...event, message: safeText(event.message, NOTE_LIMIT) } : event);
   const checksOf = (phase: Phase) =>
     manifest.checks.filter((check) => (phase === 'static' ? isStaticKindName(check.kind) : findCheckKind(check.kind)?.phase === phase));
 
@@ -106,6 +150,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     if (phase !== 'build' && phase !== 'stack') emit({ type: 'phase', phase, state: 'start' });
     let allPassed = true;
     for (const check of checks) {
+      // Checks of the static phases are synchronous: yielding a turn between them lets Ctrl-C, SIGTERM and the view's redraws run.
+      await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw new CancelledError();
       let result: CheckResult;
       try {
@@ -129,6 +175,20 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     return allPassed;
   }
 
+  /** What a run that stopped before the engine phases has to show: the checks that ran. */
+  function partialResult(): PartialVerifyResult {
+    return {
+      schemaVersion: 1,
+      challenge: { id: manifest.id, title: manifest.title, lesson: manifest.lesson },
+      workspace: options.workspaceDir,
+      ...score(results),
+      // A run that stopped cannot pass, whatever the checks that ran say.
+      passed: false,
+      checks: [...results],
+      phasesRun: PHASES_RUN.filter((phase) => results.some((result) => result.phase === phase)),
+    };
+  }
+
   const releaseLock = await acquireWorkspaceLock(options.workspaceDir, 'challenge:verify');
   try {
     return await gradeLocked();
@@ -142,13 +202,9 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     let dockerfile: DockerfileModel | null = null;
     if (manifest.dockerfile) {
       const dockerfilePath = path.join(options.workspaceDir, manifest.dockerfile);
-      const source = await readFile(dockerfilePath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') {
-          throw new UserError(`No ${manifest.dockerfile} in ${options.workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
-        }
-        throw error;
-      });
-      dockerfile = DockerfileModel.parse(dockerfilePath, source);
+      // A directory, device, link out of the workspace, oversized or non-UTF-8 file gets one clear message (exit 1).
+      const source = await readLearnerFile(options.workspaceDir, manifest.dockerfile, { what: 'Dockerfile', maxBytes: DOCKERFILE_MAX_BYTES });
+      dockerfile = DockerfileModel.parse(dockerfilePath, source, { builder: manifest.build.buildkit ? 'buildkit' : 'classic', buildArgs: manifest.build.args });
       staticContext = { dockerfile, workspaceDir: options.workspaceDir };
       await runPhase('static', staticContext);
     }
@@ -165,7 +221,14 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('compose', composeContext);
     }
 
-    engine = await (connecting ?? (options.engine as () => Promise<Engine>)());
+    try {
+      // Ctrl-C while the engine is still being reached (a socket that never answers) ends the run at once.
+      engine = await untilAborted(connecting ?? (options.engine as () => Promise<Engine>)(), options.signal);
+    } catch (error) {
+      // No engine: the verdicts already given still belong in the record (--json prints them with the error).
+      if (error instanceof UserError && !(error instanceof CancelledError)) throw withPartialResult(error, partialResult());
+      throw error;
+    }
     engineSide = await import('./engine-side.js');
     const scope = new engineSide.RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
@@ -219,7 +282,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     const { dockerfileImages } = await import('../course/images.js');
     const provenance = await engineSide.gatherProvenance(
       engine,
-      dockerfile ? dockerfileImages(dockerfile.path, dockerfile.source) : [],
+      dockerfile ? dockerfileImages(dockerfile.path, dockerfile.source, dockerfile.options) : [],
       build?.builder ?? null,
     );
 
@@ -491,9 +554,10 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
     required: check.required,
     points: verdict.status === 'pass' ? check.points : 0,
     maxPoints: check.points,
-    message: verdict.message,
+    // The one place verdicts become results: learner text in messages and evidence is made safe here.
+    message: safeText(verdict.message),
     hint: verdict.status === 'pass' ? null : check.hint,
-    evidence: verdict.evidence,
+    evidence: verdict.evidence === undefined ? undefined : safeEvidence(verdict.evidence),
     ...(location ? { location } : {}),
     durationMs: Date.now() - started,
   };
@@ -521,7 +585,7 @@ export function skipped(check: CheckEntry, phase: Phase, reason: string): CheckR
     required: check.required,
     points: 0,
     maxPoints: check.points,
-    message: reason,
+    message: safeText(reason),
     hint: check.hint,
     durationMs: 0,
   };

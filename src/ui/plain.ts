@@ -1,11 +1,11 @@
 import type { VerifyEvent } from '../grading/verify.js';
 import type { VerifyResult } from '../grading/result.js';
-import { formatCheckLine, formatScorecard, formatShortResult, phaseTitle } from './report.js';
+import { type ScorecardOptions, formatCheckLine, formatScorecard, formatShortResult, phaseTitle } from './report.js';
 import type { Style } from './style.js';
 
 
 /** Line-by-line progress for logs, CI and pipes: nothing is redrawn. */
-export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean; watching?: boolean } = {}) {
+export function createPlainRenderer(write: (text: string) => void, style: Style, options: { verbose?: boolean; watching?: boolean; next?: ScorecardOptions } = {}) {
   let lastStep = 0;
   let outputSinceStep = 0;
   return {
@@ -38,7 +38,7 @@ export function createPlainRenderer(write: (text: string) => void, style: Style,
     },
     finish(result: VerifyResult): void {
       // Every check was printed as it finished; in watch mode the verdict and the next step are enough.
-      write(`\n${options.watching ? formatShortResult(result, style, { watching: true }) : formatScorecard(result, style)}\n`);
+      write(`\n${options.watching ? formatShortResult(result, style, { ...options.next, watching: true }) : formatScorecard(result, style, 110, options.next)}\n`);
     },
   };
 }

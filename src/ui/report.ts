@@ -1,6 +1,7 @@
 import { formatBytes, formatSeconds } from '../checks/format.js';
 import type { CheckResult, Comparison, VerifyResult } from '../grading/result.js';
 import type { Style } from './style.js';
+import { forScreen, oneLine, safeText, stripControl } from '../text/safe.js';
 
 const TITLES: Record<string, { title: string; label: string }> = {
   static: { title: 'Static checks (Dockerfile)', label: 'Static' },
@@ -29,13 +30,23 @@ export function statusText(status: CheckResult['status'], style: Style): string 
   return status === 'pass' ? style.green(text) : status === 'fail' ? style.red(text) : style.yellow(text);
 }
 
-/** One line per check as it finishes (the live part of the plain renderer). */
-export function formatCheckLine(result: CheckResult, style: Style): string {
-  const line = `  ${statusText(result.status, style)}  ${result.title} ${style.dim(`(${result.id})`)}\n      ${result.message}`;
+/**
+ * One line per check as it finishes. With `width` (the live view), a long message is cut to a few rows
+ * of that width and each evidence line to one; --verbose and --json keep the whole message.
+ */
+export function formatCheckLine(result: CheckResult, style: Style, screen?: { width: number; verbose?: boolean }): string {
+  const cut = (text: string, indent: number, rows: number) =>
+    screen && !screen.verbose ? forScreen(text, screen.width - indent, rows) : stripControl(text);
+  const line = `  ${statusText(result.status, style)}  ${cut(result.title, 20, 1)} ${style.dim(`(${result.id})`)}\n      ${cut(result.message, 6, MESSAGE_ROWS)}`;
   // Where the bytes went and what the probes said are not in the build output above, so they go here.
   const extra = result.status === 'fail' ? evidenceLines(result, { buildOutput: false }) : [];
-  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${evidenceLine}`))].join('\n');
+  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${cut(evidenceLine, 8, 1)}`))].join('\n');
 }
+
+/** Rows of a check's message in the live view before it is cut (the rest: --verbose, --json). */
+export const MESSAGE_ROWS = 6;
+/** Longest evidence line shown; the evidence itself is whole in --json. */
+const EVIDENCE_LINE_LIMIT = 500;
 
 function pad(text: string, width: number): string {
   const visible = text.replace(/\u001B\[[0-9;]*m/g, '');
@@ -43,13 +54,17 @@ function pad(text: string, width: number): string {
 }
 
 function truncate(text: string, width: number): string {
-  const single = text.replace(/\s+/g, ' ');
+  const single = oneLine(text.slice(0, width * 4)).replace(/\s+/g, ' ');
   return single.length <= width ? single : `${single.slice(0, width - 1)}…`;
 }
 
 export interface ScorecardOptions {
   /** Watch mode: the next run starts on a save, so the next step is to save, not to run verify. */
   watching?: boolean;
+  /** The verify command line to suggest, with the --dir/--pack the run was given (default: plain `shipshape challenge:verify`). */
+  verifyCommand?: string;
+  /** The status command line to suggest after a pass. */
+  statusCommand?: string;
 }
 
 /** The final scorecard: a table, then the first failing check's hint and what to do next. */
@@ -82,21 +97,21 @@ function verdictLine(result: VerifyResult, style: Style): string {
 
 function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOptions): string[] {
   const lines: string[] = [];
-  const verifyAgain = options.watching ? 'save: watch mode verifies again' : 'run `shipshape challenge:verify`';
+  const verifyAgain = options.watching ? 'save: watch mode verifies again' : `run \`${options.verifyCommand ?? 'shipshape challenge:verify'}\``;
   // A failed required check blocks the pass; an optional one is still worth fixing after those.
   const firstFailure =
     result.checks.find((check) => check.status === 'fail' && check.required) ?? result.checks.find((check) => check.status === 'fail');
   if (firstFailure) {
     lines.push('');
     lines.push(`${style.bold('First to fix:')} ${firstFailure.title} (${firstFailure.id})`);
-    lines.push(`  ${firstFailure.message}`);
+    lines.push(`  ${stripControl(firstFailure.message)}`);
     for (const evidenceLine of evidenceLines(firstFailure)) lines.push(style.dim(`  │ ${evidenceLine}`));
     if (firstFailure.hint) lines.push(`${style.cyan('Hint:')} ${firstFailure.hint}`);
   }
   if (result.passed && result.comparison) lines.push('', ...comparisonLines(result.comparison, style));
   if (result.passed) {
     const left = firstFailure ? ' (the optional check above is still worth a look)' : '';
-    lines.push('', `${style.green('Passed')} — next: \`shipshape challenge:status\`${left}.`);
+    lines.push('', `${style.green('Passed')} — next: \`${options.statusCommand ?? 'shipshape challenge:status'}\`${left}.`);
   } else if (firstFailure) {
     lines.push(`${style.bold('Next:')} fix ${firstFailure.id}, then ${verifyAgain}.`);
   } else {
@@ -147,5 +162,5 @@ export function evidenceLines(check: CheckResult, options: { buildOutput?: boole
   for (const entry of healthLog.slice(-5)) lines.push(`probe exit ${entry.exitCode}: ${entry.output.split('\n').slice(-3).join(' / ')}`);
   const containerLog = asLines(evidence.containerLog).slice(-5);
   if (containerLog.length > 0) lines.push('container output:', ...containerLog);
-  return lines;
+  return lines.map((line) => safeText(line, EVIDENCE_LINE_LIMIT));
 }

@@ -4,8 +4,9 @@ import { PHASES, type Phase } from '../checks/kind.js';
 import type { BuildEvent } from '../engine/build.js';
 import type { CheckResult, VerifyResult } from '../grading/result.js';
 import type { VerifyEvent } from '../grading/verify.js';
-import { STATUS_MARK, formatCheckLine, formatScorecard, phaseLabel, phaseTitle } from './report.js';
+import { STATUS_MARK, type ScorecardOptions, formatCheckLine, formatScorecard, phaseLabel, phaseTitle } from './report.js';
 import { type Style, colorWanted, makeStyle } from './style.js';
+import { forScreen, stripControl } from '../text/safe.js';
 
 /**
  * The live (ink) view of `challenge:verify` on a terminal. It shows what the plain renderer prints,
@@ -26,6 +27,31 @@ const FRAME_MS = 80;
 const FLUSH_MS = 25;
 /** Build output lines kept on screen while a step runs (all of them go to the scrollback with --verbose). */
 export const TAIL_LINES = 4;
+/** Longest build output line kept for the view. */
+const MAX_LINE = 2000;
+/** What a terminal that reports 0 columns (script, some CI runners, `docker exec -t`) is taken to be. */
+export const DEFAULT_COLUMNS = 80;
+
+/** The terminal's width, or DEFAULT_COLUMNS when it reports none. */
+export function screenColumns(stdout: { columns?: number }): number {
+  const columns = stdout.columns;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_COLUMNS;
+}
+
+/**
+ * The stream ink writes to, with a sane width: ink lays text out to `columns`, and at 0 it wraps every
+ * character onto its own row, which costs time that grows with the text.
+ */
+export function withSaneColumns(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (stdout.columns && stdout.columns > 0) return stdout;
+  return new Proxy(stdout, {
+    get(target, property) {
+      if (property === 'columns') return screenColumns(target);
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 export interface StaticLine {
   key: number;
@@ -63,6 +89,8 @@ export interface ViewSnapshot {
 
 /** Escape sequences, carriage-return progress and other control characters would break the layout. */
 export function sanitizeLine(line: string): string {
+  // A line is shown on one row: a megabyte of it would only cost time to cut.
+  if (line.length > MAX_LINE) line = `${line.slice(0, MAX_LINE)}…`;
   const afterReturn = line.replace(/[\r\n]+$/, '').replace(/\n/g, ' ').split('\r').pop() ?? '';
   return afterReturn
     .replace(/\u001B\[[0-?]*[ -/]*[@-~]/g, '')
@@ -98,6 +126,7 @@ export class VerifyStore {
     private readonly style: Style,
     private readonly verbose = false,
     private readonly now: () => number = Date.now,
+    private readonly columns: () => number = () => DEFAULT_COLUMNS,
   ) {
     const fresh = (): PhaseView => ({ status: 'pending', pass: 0, fail: 0, skip: 0, startedAt: null, endedAt: null });
     this.phases = Object.fromEntries(PHASE_ORDER.map((phase) => [phase, fresh()])) as Record<Phase, PhaseView>;
@@ -128,7 +157,7 @@ export class VerifyStore {
         this.check(event.result);
         break;
       case 'note':
-        this.commit(`  ${this.style.cyan('ℹ')} ${event.message}`);
+        this.commit(`  ${this.style.cyan('ℹ')} ${this.verbose ? stripControl(event.message) : forScreen(event.message, this.columns() - 4, 8)}`);
         break;
       case 'build':
         this.buildEvent(event.event);
@@ -208,7 +237,7 @@ export class VerifyStore {
     if (result.phase === 'build') this.closeStep(true);
     const view = this.phases[result.phase];
     view[result.status]++;
-    this.commit(formatCheckLine(result, this.style));
+    this.commit(formatCheckLine(result, this.style, { width: this.columns(), verbose: this.verbose }));
   }
 
   private buildEvent(event: BuildEvent): void {
@@ -334,6 +363,8 @@ export function renderVerifyInteractive(options: {
   subtitle?: string;
   /** Watch mode: the scorecard's next step is a save. */
   watching?: boolean;
+  /** The next-step command lines, with the run's --dir/--pack. */
+  next?: ScorecardOptions;
 }): {
   onEvent(event: VerifyEvent): void;
   finish(result: VerifyResult): Promise<void>;
@@ -341,14 +372,14 @@ export function renderVerifyInteractive(options: {
 } {
   const stdout = options.stdout ?? process.stdout;
   const style = makeStyle(colorWanted(stdout));
-  const store = new VerifyStore(style, options.verbose);
+  const store = new VerifyStore(style, options.verbose, Date.now, () => screenColumns(stdout));
   let unmounted = false;
   store.commit(`${style.bold(options.challenge.title)} ${style.dim(`(${options.challenge.id})`)}`);
   if (options.subtitle) store.commit(style.dim(options.subtitle));
   store.flush();
   const view = () => <VerifyView snapshot={store.getSnapshot()} style={style} />;
   // Ctrl-C stays with the command's own handler, which cancels the run and cleans up.
-  const instance = render(view(), { stdout, exitOnCtrlC: false });
+  const instance = render(view(), { stdout: withSaneColumns(stdout), exitOnCtrlC: false });
   // ink's rerender commits synchronously, so what a flush publishes is on screen before an unmount.
   store.subscribe(() => {
     if (!unmounted) instance.rerender(view());
@@ -369,7 +400,7 @@ export function renderVerifyInteractive(options: {
       if (unmounted) return;
       const columns = stdout.columns;
       const width = columns && columns < 110 ? Math.max(60, columns) : 110;
-      store.close(`\n${formatScorecard(result, style, width, { watching: options.watching })}`);
+      store.close(`\n${formatScorecard(result, style, width, { ...options.next, watching: options.watching })}`);
       unmount();
       await exited;
     },

@@ -1,6 +1,7 @@
 import { open, realpath, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { stripControl } from '../text/safe.js';
 
 /**
  * A learner's file (Dockerfile, compose file, a file a compose model names) is checked before it is
@@ -67,12 +68,13 @@ export async function readLearnerFile(workspace: string, file: string, options: 
   const absolute = path.resolve(workspace, file);
   const shown = path.relative(workspace, absolute) || path.basename(absolute);
   const refuse = (reason: LearnerFileError['reason'], message: string, suggestion: string): never => {
-    throw new LearnerFileError(message, absolute, reason, exitCode, suggestion);
+    // A link target is the learner's text: no escape sequence travels on in the message.
+    throw new LearnerFileError(stripControl(message), absolute, reason, exitCode, stripControl(suggestion));
   };
 
   const link = await lstat(absolute).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-      return refuse('missing', `No ${options.what} at ${shown}.`, `Create ${shown} in the workspace, or run \`shipshape challenge:reset\` to get the starter back.`);
+      return refuse('missing', shown === path.basename(absolute) ? `No ${options.what} in ${workspace}.` : `No ${options.what} at ${shown} in ${workspace}.`, `Create ${shown} in the workspace, or run \`shipshape challenge:reset\` to get the starter back.`);
     }
     throw error;
   });

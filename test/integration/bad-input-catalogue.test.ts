@@ -153,7 +153,7 @@ describe.runIf(dockerTestsEnabled)('bad input catalogue through the CLI', { time
     expect(missing.exitCode).toBe(1);
     expect(missing.all).not.toMatch(STACK_FRAME);
     expect(JSON.parse(missing.stdout)).toEqual({
-      error: { message: `No Dockerfile in ${workspace}.`, suggestion: 'Run `shipshape challenge:reset` or restore the file.', exitCode: 1 },
+      error: { message: `No Dockerfile in ${workspace}.`, suggestion: 'Create Dockerfile in the workspace, or run `shipshape challenge:reset` to get the starter back.', exitCode: 1 },
     });
   });
 

@@ -3,7 +3,9 @@
 process.stdin.isTTY = true;
 process.stdout.isTTY = true;
 process.stdin.setRawMode = () => process.stdin;
-process.stdout.columns = 100;
+// FAKE_TTY_COLUMNS=0 plays a terminal that reports no width (script, some CI runners, `docker exec -t`).
+const columns = process.env.FAKE_TTY_COLUMNS === undefined ? 100 : Number(process.env.FAKE_TTY_COLUMNS);
+process.stdout.columns = columns;
 process.stdout.rows = 40;
-process.stdout.getWindowSize = () => [100, 40];
+process.stdout.getWindowSize = () => [columns, 40];
 await import('../../bin/run.js');

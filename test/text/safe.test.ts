@@ -28,3 +28,25 @@ describe('bounded', () => {
     expect(safeText('\u001b[2J' + 'y'.repeat(5), 3)).toBe('yyy… 2 more characters');
   });
 });
+
+describe('safeEvidence', () => {
+  it('strips every string, cuts long strings and long arrays with a tail, keeps numbers', async () => {
+    const { safeEvidence } = await import('../../src/text/safe.js');
+    const evidence = safeEvidence(
+      { line: 3, text: 'CMD \u001b]0;x\u0007run', nested: { list: Array.from({ length: 5 }, (_, i) => `l${i}`) }, long: 'y'.repeat(50) },
+      { stringChars: 10, arrayItems: 3, depth: 8 },
+    );
+    expect(evidence).toEqual({ line: 3, text: 'CMD run', nested: { list: ['l0', 'l1', 'l2', '… 2 more items'] }, long: 'yyyyyyyyyy… 40 more characters' });
+  });
+});
+
+describe('forScreen', () => {
+  it('cuts to rows × width whatever the length, counting what it left out', async () => {
+    const { forScreen } = await import('../../src/text/safe.js');
+    const shown = forScreen('x'.repeat(1_000_000), 40, 3);
+    expect(shown).toBe(`${'x'.repeat(120)}… ${1_000_000 - 120} more characters`);
+    expect(forScreen('short', 40, 3)).toBe('short');
+    expect(forScreen('a\nb\nc\nd', 40, 2)).toBe('a\nb… 4 more characters');
+    expect(forScreen('\u001b[2Jclear', 40, 2)).toBe('clear');
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef } from './model.js';
-import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
+import { argumentText, describeBase, describeFinal, effectiveCommand, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
 import { atLine } from '../location.js';
 
 export const execForm = defineCheck({
@@ -21,21 +21,33 @@ export const execForm = defineCheck({
     const final = dockerfile.finalStage;
     if (!final) return fail(`no FROM instruction found; expected ${keyword} in exec form in the final stage`);
     const where = describeFinal(dockerfile, final);
-    const { owner, declared } = effectiveInstructions(dockerfile, final, keyword);
-    const base = dockerfile.externalBaseOf(final);
-    const effective = declared.at(-1);
-    if (!effective) {
+    const { instruction: effective, owner, overridden: earlier, resetBy, root } = effectiveCommand(dockerfile, final, keyword);
+    const base = root.image;
+    if (!effective || !owner) {
+      const through = root === final ? '' : ` through ${dockerfile.describe(final.parent!)}`;
+      let what: string;
+      if (resetBy) {
+        const at = instructionRef(resetBy.instruction).line;
+        const inStage = resetBy.stage === final ? '' : ` in ${dockerfile.describe(resetBy.stage)}`;
+        what = `the ENTRYPOINT at line ${at}${inStage} resets the CMD inherited from ${describeBase(dockerfile, resetBy.stage)}, so the container runs that ENTRYPOINT with no arguments`;
+      } else if (base.toLowerCase() === 'scratch') {
+        what = `it starts from scratch${through}, which has no ${keyword}`;
+      } else {
+        what = `the base image's ${keyword} (${base}${through})`;
+      }
+      const evidence = { declared: false, base, ...(resetBy ? { resetByLine: instructionRef(resetBy.instruction).line } : {}) };
+      const inherited = !resetBy && base.toLowerCase() !== 'scratch';
       if (allowInherited) {
-        return pass(`no ${keyword} in the final stage, ${where}; the base image's ${keyword} (${base}) is used`, { declared: false, base });
+        return pass(`no ${keyword} in the final stage, ${where}; ${inherited ? `${what} is used` : what}`, evidence);
       }
       return fail(
-        `no ${keyword} in the final stage, ${where}; the base image's ${keyword} (${base}) applies. ` +
+        `no ${keyword} in the final stage, ${where}; ${inherited ? `${what} applies` : what}. ` +
           `Declare it in exec form, e.g. ${keyword} ["executable", "arg"]`,
-        { declared: false, base },
+        evidence,
       );
     }
     const ref = instructionRef(effective);
-    const overridden = declared.slice(0, -1).map((candidate) => instructionRef(candidate).line);
+    const overridden = earlier.map((candidate) => instructionRef(candidate).line);
     const context =
       (owner === final ? ` in ${where}` : ` in ${dockerfile.describe(owner)}, inherited by the final stage`) +
       (overridden.length > 0 ? ` (it overrides the ${keyword} at ${linesPhrase(overridden)})` : '');

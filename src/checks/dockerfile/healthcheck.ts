@@ -98,6 +98,17 @@ export const healthcheck = defineCheck({
     const flagValues = Object.fromEntries(check.flags.map((flag) => [flag.name, flag.value]));
     const evidence = { line: check.line, test: check.test, flags: flagValues, stage: owner.index + 1 };
 
+    // `--interval 5s`: the builder's flag parser wants `--name=value` and stops on the bare flag.
+    const bare = check.flags.find((flag) => flag.value === null);
+    if (bare) {
+      const next = /^(\S+)/.exec(argumentText(declared[0]!))?.[1];
+      const written = next && next.toUpperCase() !== 'CMD' && next.toUpperCase() !== 'NONE' ? `--${bare.name} ${next}` : `--${bare.name}`;
+      return fail(
+        `${at} has ${written} without "=": the builder reads --${bare.name} as a flag with no value and stops with ` +
+          `"Missing a value on flag: ${bare.name}"; write --${bare.name}=${next && written.includes(' ') ? next : '<value>'}`,
+        evidence,
+      );
+    }
     if (check.subcommand === 'NONE') {
       return fail(`${at} is HEALTHCHECK NONE, which disables health checking; declare HEALTHCHECK CMD <command> instead`, evidence);
     }

@@ -35,13 +35,13 @@ export const namedStage = defineCheck({
     const matches = dockerfile.stages.filter((stage) => stage.name === wanted);
     const stage = matches[0];
     if (!stage) {
-      const existing = dockerfile.stages.map(
+      const existing = dockerfile.stages.slice(0, 10).map(
         (candidate) => `${dockerfile.describe(candidate)} (FROM ${candidate.from}${candidate.name ? ` AS ${candidate.name}` : ''})`,
       );
       return fail(
         existing.length === 0
           ? `no FROM instruction found; expected a stage "FROM … AS ${name}"`
-          : `no stage is named "${name}"; found ${existing.join(', ')}. Name one with "FROM <image> AS ${name}"`,
+          : `no stage is named "${name}"; found ${existing.join(', ')}${dockerfile.stages.length > 10 ? ` and ${dockerfile.stages.length - 10} more` : ''}. Name one with "FROM <image> AS ${name}"`,
         { name, stages: dockerfile.stages.map((candidate) => ({ line: candidate.line, from: candidate.from, name: candidate.name })) },
       );
     }

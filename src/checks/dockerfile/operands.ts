@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Instruction } from 'dockerfile-ast';
 import type { DockerfileModel, Stage } from './model.js';
+import { expandWord, splitWords } from './args.js';
 
 /** What an instruction says after its keyword and flags, line continuations joined (heredoc bodies included). */
 export function argumentText(instruction: Instruction): string {
@@ -26,17 +27,28 @@ export function runCommand(instruction: Instruction): string {
   return parseExecForm(text)?.join(' ') ?? text;
 }
 
-/** Sources and destination of COPY / ADD, in shell or exec (JSON) form. */
-export function copyOperands(instruction: Instruction): { sources: string[]; destination: string | null } {
-  const text = argumentText(instruction);
-  const operands =
-    parseExecForm(text) ??
-    instruction
-      .getArguments()
-      .map((argument) => argument.getValue())
-      .filter((value) => !value.startsWith('--'));
-  if (operands.length < 2) return { sources: operands, destination: null };
-  return { sources: operands.slice(0, -1), destination: operands.at(-1) ?? null };
+/**
+ * Sources and destination of COPY / ADD, in shell or exec (JSON) form. Here-documents (`COPY <<EOF /dest`)
+ * are files written inline, not sources from the context: they are listed apart and their bodies skipped.
+ */
+export function copyOperands(instruction: Instruction): { sources: string[]; destination: string | null; heredocs: string[] } {
+  const withHeredocs = instruction as Instruction & { getHeredocs?: () => Array<{ getName(): string }> };
+  const heredocs = withHeredocs.getHeredocs?.().map((heredoc) => heredoc.getName()) ?? [];
+  let text = argumentText(instruction);
+  // The operands are on the first line; the here-document bodies follow it.
+  if (heredocs.length > 0) text = text.split('\n', 1)[0] ?? '';
+  const operands = (parseExecForm(text) ?? splitWords(text).map(unquote)).filter((value) => !value.startsWith('--'));
+  const inline = operands.filter((value) => value.startsWith('<<'));
+  const files = operands.filter((value) => !value.startsWith('<<'));
+  if (inline.length > 0) {
+    return { sources: files.slice(0, -1), destination: files.at(-1) ?? null, heredocs };
+  }
+  if (operands.length < 2) return { sources: operands, destination: null, heredocs };
+  return { sources: operands.slice(0, -1), destination: operands.at(-1) ?? null, heredocs };
+}
+
+function unquote(word: string): string {
+  return word.length >= 2 && (word[0] === '"' || word[0] === "'") && word.at(-1) === word[0] ? word.slice(1, -1) : word;
 }
 
 /** `./app/vendor/` → `/app/vendor`: COPY --from sources are relative to the root of the source stage. */
@@ -52,28 +64,15 @@ export function normaliseSourcePath(path: string): string {
 
 /** The stage a `--from=` value or `FROM <name>` refers to: a name or index of a stage before `beforeIndex`. */
 export function earlierStage(dockerfile: DockerfileModel, ref: string, beforeIndex: number): Stage | undefined {
-  const wanted = ref.toLowerCase();
-  const byName = dockerfile.stages.find((stage) => stage.index < beforeIndex && stage.name === wanted);
-  if (byName) return byName;
-  if (/^\d+$/.test(ref)) {
-    const index = Number(ref);
-    if (index < beforeIndex) return dockerfile.stages[index];
-  }
-  return undefined;
+  return dockerfile.earlierStage(ref, beforeIndex);
 }
 
 /** The chain of earlier stages a stage is built `FROM`, nearest first (not including the stage itself). */
-export function parentChain(dockerfile: DockerfileModel, stage: Stage): Stage[] {
+export function parentChain(_dockerfile: DockerfileModel, stage: Stage): Stage[] {
   const chain: Stage[] = [];
-  let current = stage;
-  for (;;) {
-    const parent = dockerfile.stages.find(
-      (candidate) => candidate.index < current.index && candidate.name === current.from.toLowerCase(),
-    );
-    if (!parent || chain.includes(parent)) return chain;
-    chain.push(parent);
-    current = parent;
-  }
+  // A parent is always an earlier stage, so the chain ends.
+  for (let parent = stage.parent; parent; parent = parent.parent) chain.push(parent);
+  return chain;
 }
 
 /** Stages a stage reads files from: COPY --from=<stage> and RUN --mount=...,from=<stage>. */
@@ -98,7 +97,9 @@ export function stagesUsedByFinal(dockerfile: DockerfileModel): Set<Stage> {
     const stage = pending.pop()!;
     if (used.has(stage)) continue;
     used.add(stage);
-    pending.push(...parentChain(dockerfile, stage), ...copiedFromStages(dockerfile, stage));
+    // The direct parent only: its own parent follows when it is popped, so a long chain stays linear.
+    if (stage.parent) pending.push(stage.parent);
+    pending.push(...copiedFromStages(dockerfile, stage));
   }
   return used;
 }
@@ -121,27 +122,20 @@ function fromReferences(instruction: Instruction): string[] {
   return refs;
 }
 
-/** Expands `$NAME` / `${NAME}` with the defaults of ARGs declared before the first FROM (as FROM lines see them). */
+/** Expands `$NAME` / `${NAME}` as FROM lines see them (global ARGs, build args, platform ARGs). */
 export function expandInitialArgs(dockerfile: DockerfileModel, text: string): string {
-  const defaults = new Map<string, string>();
-  for (const arg of dockerfile.ast.getInitialARGs()) {
-    const property = arg.getProperty();
-    if (property) defaults.set(property.getName(), property.getValue() ?? '');
+  try {
+    return expandWord(text, dockerfile.args, dockerfile.ast.getEscapeCharacter?.() ?? '\\').value;
+  } catch {
+    return text;
   }
-  return text.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (whole: string, braced: string | undefined, operator: string | undefined, fallback: string | undefined, bare: string | undefined) => {
-      const value = defaults.get((braced ?? bare)!);
-      if (operator === ':-') return value ? value : (fallback ?? '');
-      if (operator === '-') return value ?? fallback ?? '';
-      return value ?? whole;
-    },
-  );
 }
 
 /** `lines 3, 9` or `line 3`. */
 export function linesPhrase(lines: number[]): string {
-  return `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}`;
+  // Thousands of repeated instructions must not make a message of thousands of numbers.
+  const shown = lines.length > 12 ? `${lines.slice(0, 10).join(', ')} … and ${lines.length - 10} more` : lines.join(', ');
+  return `line${lines.length === 1 ? '' : 's'} ${shown}`;
 }
 
 /** How the final stage is named in messages: `stage 2 "app" (final) at line 8`, or `stage 1 (the only stage) at line 1`. */
@@ -175,4 +169,59 @@ export function effectiveInstructions(dockerfile: DockerfileModel, final: Stage,
   if (own.length > 0) return { owner: final, declared: own };
   const ancestor = parentChain(dockerfile, final).find((stage) => declaredIn(stage).length > 0);
   return ancestor ? { owner: ancestor, declared: declaredIn(ancestor) } : { owner: final, declared: [] };
+}
+
+/** The CMD or ENTRYPOINT the final image ends up with, worked out as the builder does. */
+export interface EffectiveCommand {
+  /** The instruction that takes effect, or null when none in the Dockerfile does. */
+  instruction: Instruction | null;
+  /** The stage that declared it. */
+  owner: Stage | null;
+  /** Earlier instructions of the same keyword in that stage, overridden by it. */
+  overridden: Instruction[];
+  /** CMD only: the ENTRYPOINT that reset the inherited CMD (Docker clears it when a stage sets ENTRYPOINT before any CMD). */
+  resetBy: { instruction: Instruction; stage: Stage } | null;
+  /** The stage at the start of the FROM chain, and what it starts from (an image, or `scratch`). */
+  root: Stage;
+}
+
+/**
+ * Replays CMD and ENTRYPOINT along the final stage's FROM chain, root first. Each stage starts with
+ * its parent's values; an ENTRYPOINT in a stage that has not set CMD yet clears the CMD (both the
+ * classic builder and BuildKit do this), so an inherited CMD does not survive it.
+ */
+export function effectiveCommand(dockerfile: DockerfileModel, final: Stage, keyword: 'CMD' | 'ENTRYPOINT'): EffectiveCommand {
+  const chain = [final, ...parentChain(dockerfile, final)].reverse();
+  let current: { instruction: Instruction; stage: Stage } | null = null;
+  let resetBy: EffectiveCommand['resetBy'] = null;
+  for (const stage of chain) {
+    let cmdSet = false;
+    for (const instruction of stage.instructions) {
+      const seen = instruction.getKeyword();
+      if (seen === keyword) {
+        current = { instruction, stage };
+        resetBy = null;
+        if (seen === 'CMD') cmdSet = true;
+      } else if (keyword === 'CMD' && seen === 'ENTRYPOINT' && !cmdSet) {
+        current = null;
+        resetBy = { instruction, stage };
+      }
+    }
+  }
+  const overridden = current
+    ? current.stage.instructions.filter((instruction) => instruction.getKeyword() === keyword && instruction !== current!.instruction && instructionLine(instruction) < instructionLine(current!.instruction))
+    : [];
+  return { instruction: current?.instruction ?? null, owner: current?.stage ?? null, overridden, resetBy, root: chain[0]! };
+}
+
+function instructionLine(instruction: Instruction): number {
+  return instruction.getRange().start.line;
+}
+
+/** How the image a stage chain starts from is named: scratch and stages are not "the base image". */
+export function describeBase(dockerfile: DockerfileModel, stage: Stage): string {
+  const root = dockerfile.rootOf(stage);
+  const through = root === stage ? '' : ` (through ${dockerfile.describe(stage.parent!)})`;
+  if (root.image.toLowerCase() === 'scratch') return `scratch, the empty image${through}`;
+  return `the base image ${root.image}${through}`;
 }

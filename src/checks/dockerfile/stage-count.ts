@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
+import { linesPhrase } from './operands.js';
 
 export const stageCount = defineCheck({
   kind: 'dockerfile.stage-count',
@@ -12,11 +13,11 @@ export const stageCount = defineCheck({
   run({ min }, { dockerfile }) {
     const count = dockerfile.stages.length;
     const lines = dockerfile.stages.map((stage) => stage.line);
-    if (count >= min) return pass(`${count} stages (FROM at lines ${lines.join(', ')})`, { stages: count });
+    if (count >= min) return pass(`${count} stages (FROM at ${linesPhrase(lines)})`, { stages: count });
     return fail(
       count === 0
         ? 'no FROM instruction found'
-        : `only ${count} stage${count === 1 ? '' : 's'} (FROM at line ${lines.join(', ')}); at least ${min} expected`,
+        : `only ${count} stage${count === 1 ? '' : 's'} (FROM at ${linesPhrase(lines)}); at least ${min} expected`,
       { stages: count, min },
     );
   },

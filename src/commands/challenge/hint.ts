@@ -7,6 +7,7 @@ import { colorWanted, makeStyle } from '../../ui/style.js';
 import { locateChallenge } from '../../workspace/course.js';
 import { challengeProgress, updateChallengeProgress } from '../../workspace/progress.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { nextCommand } from '../../cli/next-steps.js';
 
 export default class ChallengeHint extends ShipshapeCommand {
   static override description =
@@ -50,8 +51,10 @@ export default class ChallengeHint extends ShipshapeCommand {
         this.log(`${renderMarkdown(hint.text)}\n`);
       }
       const next = Math.max(0, ...entry.hintsSeen) + 1;
-      if (choice.exhausted) this.log(style.dim('That was the last hint; `shipshape challenge:solution` shows the reference solution.'));
-      else if (next <= total && !flags.all) this.log(style.dim(`Run challenge:hint again for hint ${next} of ${total}.`));
+      // The next steps carry the --dir and --pack given here: without --pack a challenge from an extra pack is unknown.
+      const carried = { dir: flags.dir === '.' ? undefined : flags.dir, packs: flags.pack ?? [] };
+      if (choice.exhausted) this.log(style.dim(`That was the last hint; \`${nextCommand('challenge:solution', carried)}\` shows the reference solution.`));
+      else if (next <= total && !flags.all) this.log(style.dim(`Run \`${nextCommand('challenge:hint', { args: args.id ? [args.id] : [], ...carried })}\` again for hint ${next} of ${total}.`));
     }
     return {
       challenge: located.id,

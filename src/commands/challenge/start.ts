@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
 import { startInCourse } from '../../workspace/course.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { nextCommand } from '../../cli/next-steps.js';
 
 export default class ChallengeStart extends ShipshapeCommand {
   static override description = "Put a challenge's broken starter into a workspace (./<id> by default).";
@@ -34,10 +35,9 @@ export default class ChallengeStart extends ShipshapeCommand {
       if (result.backupDir) this.log(`  your changed files were moved to ${result.backupDir}: ${result.backedUp.join(', ')}`);
       this.log(`\n${pack.manifest.summary}\n`);
       this.log(`Read the task: ${path.join(pack.dir, pack.manifest.task)}`);
-      const relative = path.relative(process.cwd(), result.dir);
-      const shown = relative === '' ? '.' : relative.startsWith('..') ? result.dir : relative;
-      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile ?? pack.manifest.compose ?? '')} and run: shipshape challenge:verify --dir ${shown}`);
-      this.log(`Stuck? shipshape challenge:hint ${pack.manifest.id}`);
+      const carried = { dir: result.dir, packs: flags.pack ?? [] };
+      this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile ?? pack.manifest.compose ?? '')} and run: ${nextCommand('challenge:verify', carried)}`);
+      this.log(`Stuck? ${nextCommand('challenge:hint', { args: [pack.manifest.id], ...carried })}`);
     }
     return { challenge: pack.manifest.id, ...result, course };
   }

@@ -13,8 +13,9 @@ import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { engineFlags } from '../../cli/flags.js';
-import { onInterrupt } from '../../cli/interrupt.js';
+import { exitSoonAfterCancel, onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
+import { nextCommand } from '../../cli/next-steps.js';
 
 export default class ChallengeVerify extends ShipshapeCommand {
   static override description =
@@ -60,6 +61,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
       return undefined;
     }
 
+    // Next steps carry the --dir and --pack this run was given.
+    const carried = { dir: flags.dir === '.' ? undefined : flags.dir, packs: flags.pack ?? [] };
+    const next = { verifyCommand: nextCommand('challenge:verify', carried), statusCommand: nextCommand('challenge:status', { packs: carried.packs }) };
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
     const json = this.jsonEnabled();
@@ -82,7 +86,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     try {
       if (!json && !format && interactiveWanted(process.stdout, flags.plain)) {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
-        const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose });
+        const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose, next });
         try {
           const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
@@ -94,7 +98,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
           throw error;
         }
       }
-      const renderer = json ? null : createPlainRenderer(out, style, { verbose: flags.verbose });
+      const renderer = json ? null : createPlainRenderer(out, style, { verbose: flags.verbose, next });
       if (renderer) out(`${style.bold(pack.manifest.title)} ${style.dim(`(${pack.manifest.id}) in ${workspace.root}`)}\n`);
       // Said only when it is not the local default, where a surprise is likely.
       if (renderer) {
@@ -121,6 +125,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
       return result;
     } finally {
       stopListening();
+      // Everything the run created is removed by now; a pending engine connection must not hold the exit.
+      if (cancel.signal.aborted) exitSoonAfterCancel();
     }
   }
 

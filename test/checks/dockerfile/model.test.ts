@@ -23,8 +23,8 @@ describe('DockerfileModel parsing traps', () => {
       'COPY --from=builder ["/a", "/b", "/dest/"]',
     ]));
     const [first, second] = model.finalStage!.instructions;
-    expect(copyOperands(first!)).toEqual({ sources: ['/app/vendor'], destination: '/app/vendor' });
-    expect(copyOperands(second!)).toEqual({ sources: ['/a', '/b'], destination: '/dest/' });
+    expect(copyOperands(first!)).toEqual({ sources: ['/app/vendor'], destination: '/app/vendor', heredocs: [] });
+    expect(copyOperands(second!)).toEqual({ sources: ['/a', '/b'], destination: '/dest/', heredocs: [] });
   });
 
   it('normalises source paths', () => {

@@ -1,0 +1,2 @@
+/** Adversarial Dockerfiles by name, each built on demand (see hostile-dockerfiles.mjs). */
+export declare const hostileDockerfiles: Record<string, () => string>;
