@@ -95,7 +95,7 @@ describe('learner commands through the CLI', () => {
     const first = await shipshape(['challenge:hint'], { cwd: workspace });
     expect(first.exitCode, first.all).toBe(0);
     expect(first.stdout).toContain('Hint 1 of 3');
-    expect(first.stdout).toContain('Run challenge:hint again for hint 2 of 3.');
+    expect(first.stdout).toContain('Run `shipshape challenge:hint` again for hint 2 of 3.');
     const second = await shipshape(['challenge:hint', ID], { cwd: course });
     expect(second.stdout).toContain('Hint 2 of 3');
     expect((await progressOf()).challenges[ID].hintsSeen).toEqual([1, 2]);
