@@ -35,8 +35,13 @@ export class ComposeModel {
 
   static from(file: string, sourceText: string, config: Record<string, unknown>): ComposeModel {
     const lineCounter = new LineCounter();
-    const source = parseDocument(sourceText, { lineCounter, prettyErrors: false });
+    const source = parseDocument(sourceText, { lineCounter, prettyErrors: false, merge: true });
     return new ComposeModel(file, config, source, lineCounter);
+  }
+
+  /** From a source already parsed (and bounded) by the loader. */
+  static fromSource(file: string, source: { document: Document; lineCounter: LineCounter }, config: Record<string, unknown>): ComposeModel {
+    return new ComposeModel(file, config, source.document, source.lineCounter);
   }
 
   get serviceNames(): string[] {

@@ -1,0 +1,86 @@
+import { isRecord } from '../../checks/compose/model.js';
+import { bounded, oneLine } from '../../text/safe.js';
+import { SERVICE_RULES } from './containment.js';
+import { type ComposeSource, locate } from './source.js';
+
+/**
+ * Compose's own output, reduced to what it says about the file: v2's logrus lines (`time=… level=…
+ * msg=…`) keep only the message of errors, v1's `WARNING:` lines and its "is invalid because" preamble
+ * go, workspace paths are shown relative, control characters are stripped.
+ */
+export function cleanComposeOutput(output: string, workspaceDir: string): string {
+  const kept: string[] = [];
+  for (const raw of output.split('\n')) {
+    let line = oneLine(raw).trim();
+    if (!line) continue;
+    const logrus = /^time="[^"]*"\s+level=(\w+)\s+msg=(".*"|\S+)/.exec(line);
+    if (logrus) {
+      if (!/^(error|fatal|panic)$/.test(logrus[1]!)) continue;
+      line = logrus[2]!.startsWith('"') ? logrus[2]!.slice(1, -1).replace(/\\"/g, '"') : logrus[2]!;
+    }
+    if (/^WARNING:/i.test(line) || /^WARN\[\d+\]/.test(line)) continue;
+    line = line.replace(/^ERROR:\s*/, '').replace(/^The Compose file '[^']*' is invalid because:\s*/, '');
+    if (!line) continue;
+    kept.push(line);
+  }
+  const root = workspaceDir.replace(/\/$/, '');
+  return bounded(kept.join(' ').split(`${root}/`).join('').split(root).join('.'), 600);
+}
+
+/** The key path an error of either version names (`services.web.ports`, `service "app"`, `Service 'app'`), for the line. */
+export function keysNamed(reason: string): Array<string | number> {
+  const dotted = /\b(services|volumes|networks|secrets|configs)\.([\w.-]+)/.exec(reason);
+  if (dotted) return [dotted[1]!, ...dotted[2]!.split('.').filter(Boolean).map((key) => (/^\d+$/.test(key) ? Number(key) : key))];
+  const service = /\b[Ss]ervice\s+["']?([\w.-]+?)["']?(?:\s|:|$)/.exec(reason);
+  if (service) return ['services', service[1]!];
+  const key = /(?:additional propert(?:y|ies)|Unsupported config option for)\s+'?([\w.-]+)'?/.exec(reason);
+  return key ? [key[1]!] : [];
+}
+
+/**
+ * What both versions reject, found before Compose runs so that the message is the same on v1 and v2 and
+ * points at the key: no services, a setting Compose does not have, a reference to a service the file does
+ * not define, a service with nothing to run.
+ */
+export function structureProblems(source: ComposeSource): string[] {
+  const value = source.value;
+  const at = (...keys: Array<string | number>) => locate(source, ...keys);
+  if (!isRecord(value)) return [`${source.shown}:1: a compose file must be a mapping with a \`services:\` key`];
+  if (value.services === undefined && value.include === undefined) return [`${source.shown}:1: the file has no \`services:\` key`];
+  if (value.services !== undefined && value.services !== null && !isRecord(value.services)) return [`${at('services')}: \`services:\` must be a mapping of service names to their settings`];
+  const services = isRecord(value.services) ? value.services : {};
+  const names = new Set(Object.keys(services));
+  // Included files and extended files can bring services of their own: references are then Compose's to judge.
+  const closed = value.include === undefined;
+  const out: string[] = [];
+  for (const [name, raw] of Object.entries(services)) {
+    if (raw === null) {
+      out.push(`${at('services', name)}: service ${name}: has no settings (give it an \`image:\` or a \`build:\`)`);
+      continue;
+    }
+    if (!isRecord(raw)) {
+      out.push(`${at('services', name)}: service ${name}: its settings must be a mapping`);
+      continue;
+    }
+    for (const key of Object.keys(raw)) {
+      if (key === '<<' || key.startsWith('x-') || Object.hasOwn(SERVICE_RULES, key)) continue;
+      out.push(`${at('services', name, key)}: service ${name}: \`${key}\` is not a Compose service setting`);
+    }
+    if (raw.image === undefined && raw.build === undefined && raw.extends === undefined && raw.provider === undefined) {
+      out.push(`${at('services', name)}: service ${name}: has neither \`image:\` nor \`build:\`, so there is nothing to run`);
+    }
+    if (!closed) continue;
+    const deps = raw.depends_on;
+    const depNames = Array.isArray(deps) ? deps.map(String) : isRecord(deps) ? Object.keys(deps) : [];
+    for (const dep of depNames) {
+      if (!names.has(dep)) out.push(`${at('services', name, 'depends_on', Array.isArray(deps) ? depNames.indexOf(dep) : dep)}: service ${name}: depends on \`${dep}\`, which is not a service of this file`);
+    }
+  }
+  return out;
+}
+
+/** Sorts `file:line: …` problems by file order, keeping the order of problems on one line. */
+export function byLine(problems: string[]): string[] {
+  const line = (text: string) => Number(/^[^:]+:(\d+)/.exec(text)?.[1] ?? 0);
+  return problems.map((text, index) => ({ text, index })).sort((a, b) => line(a.text) - line(b.text) || a.index - b.index).map((entry) => entry.text);
+}
