@@ -22,7 +22,7 @@ interface Case {
 const SERVICE = 'services:\n  web:\n    image: nginx:alpine\n';
 
 const CASES: Case[] = [
-  { name: 'a config from a host file', files: { 'compose.yaml': `${SERVICE}    configs: [c]\nconfigs:\n  c:\n    file: /etc/shadow\n` }, refused: /^compose\.yaml:7: config c: config \/etc\/shadow is outside the workspace$/m },
+  { name: 'a config from a host file', files: { 'compose.yaml': `${SERVICE}    configs: [c]\nconfigs:\n  c:\n    file: /etc/shadow\n` }, refused: /^compose\.yaml:7: config c: file \/etc\/shadow is outside the workspace$/m },
   { name: 'env_file of a host file', files: { 'compose.yaml': `${SERVICE}    env_file: /etc/passwd\n` }, refused: /^compose\.yaml:4: service web: env_file \/etc\/passwd is outside the workspace$/m },
   { name: 'env_file through a link out of the workspace', files: { 'compose.yaml': `${SERVICE}    env_file: ./app.env\n` }, links: { 'app.env': '/etc/passwd' }, refused: /^compose\.yaml:4: service web: env_file \.\/app\.env is outside the workspace$/m },
   { name: 'volumes_from a host container', files: { 'compose.yaml': `${SERVICE}    volumes_from: ["container:some-host-container"]\n` }, refused: /^compose\.yaml:4: service web: `volumes_from: container:some-host-container` is not allowed/m },

@@ -58,7 +58,8 @@ function mountProblems(value: unknown, context: RuleContext): RuleProblem[] {
   list(value).forEach((entry, index) => {
     if (typeof entry === 'string') {
       const [source, target] = entry.split(':');
-      if (target !== undefined && source && /^[./~]|^[A-Za-z]:[\\/]/.test(source)) {
+      // A source with a slash is a path to us even where Compose would call it a volume name.
+      if (target !== undefined && source && (/^[.~]|^[A-Za-z]:[\\/]/.test(source) || source.includes('/'))) {
         if (!leadsInside(context.root, context.base, source)) out.push(problem(bindOutside(source), index));
       }
       return;
@@ -81,7 +82,7 @@ function mountProblems(value: unknown, context: RuleContext): RuleProblem[] {
 
 const bindOutside = (source: string) => `bind mount of ${source} is outside the workspace; mount files of the workspace or use a named volume`;
 
-const MOUNT_KEYS = new Set(['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs', 'image']);
+export const MOUNT_KEYS = new Set(['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs', 'image']);
 
 function references(section: keyof RuleContext['declared'], what: string): Rule {
   return (value, context) =>
@@ -291,7 +292,7 @@ export const NETWORK_RULES: Record<string, Rule> = {
 function fileSource(what: string): Record<string, Rule> {
   return {
     name: 'allow',
-    file: (value, context) => hostPath(`${what}`, value, context).map((found) => ({ ...found, at: ['file'] })),
+    file: (value, context) => hostPath('file', value, context),
     environment: (value) => [problem(`a ${what} from the variable ${String(value)} is not allowed (the grader's environment is not the learner's)`)],
     external: (value) => (value === false || value === 'false' ? [] : [problem(`external ${what}s are not allowed`)]),
     labels: 'allow',

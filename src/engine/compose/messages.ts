@@ -18,7 +18,7 @@ export function cleanComposeOutput(output: string, workspaceDir: string): string
       if (!/^(error|fatal|panic)$/.test(logrus[1]!)) continue;
       line = logrus[2]!.startsWith('"') ? logrus[2]!.slice(1, -1).replace(/\\"/g, '"') : logrus[2]!;
     }
-    if (/^WARNING:/i.test(line) || /^WARN\[\d+\]/.test(line)) continue;
+    if (/^WARNING:/i.test(line) || /^WARN\[\d+\]/.test(line) || /variable is not set\. Defaulting to a blank string/.test(line)) continue;
     line = line.replace(/^ERROR:\s*/, '').replace(/^The Compose file '[^']*' is invalid because:\s*/, '');
     if (!line) continue;
     kept.push(line);
@@ -29,8 +29,8 @@ export function cleanComposeOutput(output: string, workspaceDir: string): string
 
 /** The key path an error of either version names (`services.web.ports`, `service "app"`, `Service 'app'`), for the line. */
 export function keysNamed(reason: string): Array<string | number> {
-  const dotted = /\b(services|volumes|networks|secrets|configs)\.([\w.-]+)/.exec(reason);
-  if (dotted) return [dotted[1]!, ...dotted[2]!.split('.').filter(Boolean).map((key) => (/^\d+$/.test(key) ? Number(key) : key))];
+  const dotted = /\b(services?|volumes|networks|secrets|configs)\.([\w.-]+)/.exec(reason);
+  if (dotted) return [dotted[1] === 'service' ? 'services' : dotted[1]!, ...dotted[2]!.split('.').filter(Boolean).map((key) => (/^\d+$/.test(key) ? Number(key) : key))];
   const service = /\b[Ss]ervice\s+["']?([\w.-]+?)["']?(?:\s|:|$)/.exec(reason);
   if (service) return ['services', service[1]!];
   const key = /(?:additional propert(?:y|ies)|Unsupported config option for)\s+'?([\w.-]+)'?/.exec(reason);
@@ -69,6 +69,15 @@ export function structureProblems(source: ComposeSource): string[] {
     if (raw.image === undefined && raw.build === undefined && raw.extends === undefined && raw.provider === undefined) {
       out.push(`${at('services', name)}: service ${name}: has neither \`image:\` nor \`build:\`, so there is nothing to run`);
     }
+    // v1 refuses two mounts on one container path, v2 lets the last win: refused here for both.
+    const targets = new Map<string, number>();
+    (Array.isArray(raw.volumes) ? raw.volumes : []).forEach((mount: unknown, index: number) => {
+      const target = typeof mount === 'string' ? mount.split(':')[mount.split(':').length > 1 ? 1 : 0] : isRecord(mount) ? mount.target : undefined;
+      if (typeof target !== 'string' || target.includes('$')) return;
+      const normalised = target.replace(/\/+$/, '') || '/';
+      if (targets.has(normalised)) out.push(`${at('services', name, 'volumes', index)}: service ${name}: ${normalised} is mounted twice (also by the mount on line ${at('services', name, 'volumes', targets.get(normalised)!).split(':')[1]})`);
+      else targets.set(normalised, index);
+    });
     if (!closed) continue;
     const deps = raw.depends_on;
     const depNames = Array.isArray(deps) ? deps.map(String) : isRecord(deps) ? Object.keys(deps) : [];

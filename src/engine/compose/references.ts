@@ -1,10 +1,10 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isRecord } from '../../checks/compose/model.js';
 import { errorMessage, isUserError } from '../../errors.js';
 import { readLearnerFile } from '../../workspace/learner-file.js';
 import { COMPOSE_LIMITS, type ComposeSource, locate, readComposeSource } from './source.js';
-import { isInside, realTarget } from './paths.js';
+import { isInside, isRemoteContext, realTarget } from './paths.js';
 
 /**
  * Files Compose reads while it builds the model (`include`, `extends`, `env_file`, `label_file`, the
@@ -85,6 +85,14 @@ export async function referenceProblems(source: ComposeSource, context: Referenc
       await checkPath(at('services', name, 'env_file', index), label, spec.path, 'env file', { optional });
     }
     for (const [index, entry] of list(service.label_file).entries()) await checkPath(at('services', name, 'label_file', index), label, entry, 'label file');
+    // v1 refuses a missing build context in `config`, v2 only when it builds: say it once, for both.
+    const context = typeof service.build === 'string' ? service.build : isRecord(service.build) ? (service.build.context ?? '.') : undefined;
+    if (typeof context === 'string' && !context.includes('$') && !isRemoteContext(context)) {
+      const keys = typeof service.build === 'string' ? ['services', name, 'build'] : ['services', name, 'build', 'context'];
+      if (!(await stat(path.resolve(dir, context)).then((info) => info.isDirectory(), () => false))) {
+        out.push(`${at(...keys)}: ${label}: the build context ${context} is not a directory of the workspace`);
+      }
+    }
     if (isRecord(service.extends) && service.extends.file !== undefined) {
       const relative = await checkPath(at('services', name, 'extends', 'file'), label, service.extends.file, 'extended file');
       if (relative) await nested(relative);
@@ -104,3 +112,6 @@ export async function dotEnvProblem(workspaceDir: string): Promise<string | null
     return isUserError(error) ? error.message : errorMessage(error);
   }
 }
+
+/** Keys of an `include:` entry, each checked above before Compose reads it. */
+export const INCLUDE_KEYS = ['path', 'env_file', 'project_directory'] as const;
