@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../checks/kind.js';
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
+import { safeText } from '../text/safe.js';
 import type { Engine } from './connect.js';
 import { type ComposeCli, allProfiles, composeEnv, detectCompose, loadExeca } from './compose/cli.js';
 import { modelProblems } from './compose/containment.js';
@@ -39,6 +40,16 @@ function refusal(composeFile: string, problems: string[], intro = 'asks for more
  * workspace, never from the current directory.
  */
 export async function loadComposeModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+  try {
+    return await readModel(workspaceDir, composeFile);
+  } catch (error) {
+    // Service names, keys and paths in these messages are the learner's text: no escapes reach a terminal.
+    if (error instanceof UserError) throw new UserError(safeText(error.message, 8000), error.exitCode, error.suggestion && safeText(error.suggestion));
+    throw error;
+  }
+}
+
+async function readModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
   const workspace = path.resolve(workspaceDir);
   const file = path.join(workspace, composeFile);
   const source = await readComposeSource(workspace, composeFile);

@@ -70,11 +70,9 @@ describe('a corpus of published compose files through the compose phase', () => 
     it(`Compose ${version.label}: every file gets its verdict, with no crash and no raw error`, async () => {
       useCompose(version);
       for (const name of names) {
-        const started = Date.now();
         const result = await outcome(path.join(root, name));
         expect(result, name).toMatch(VERDICTS[name]!);
         expect(result, name).not.toMatch(/time=|level=|WARNING|Traceback|ReferenceError|Excessive alias|at .+:\d+:\d+\)/);
-        expect(Date.now() - started, `${name} took too long`).toBeLessThan(30_000);
         seen.set(name, (seen.get(name) ?? new Map()).set(version.label, result));
       }
     }, 300_000);

@@ -9,6 +9,7 @@ import { detectCompose } from '../../src/engine/compose.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import { proveChallenge } from '../../src/grading/prove.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
+import { composeVersions, requireComposeVersions, restoreCompose, useCompose } from '../support/compose.js';
 import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
 
 const CHALLENGES = [
@@ -36,8 +37,11 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
   let engine: Engine;
   let scratch: string;
 
+  const previousCompose = process.env.SHIPSHAPE_COMPOSE;
+
   beforeAll(async () => {
     requireEngine();
+    requireComposeVersions();
     requireImages('postgres:16-alpine', 'nginx:alpine', 'php:8.2-fpm-alpine');
     await detectCompose();
     engine = await connectEngine();
@@ -45,11 +49,14 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
   });
 
   afterAll(async () => {
+    restoreCompose(previousCompose);
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  for (const id of CHALLENGES) {
-    it(`proves ${id}: the starter fails exactly its starterFails, the solution passes every check`, async () => {
+  // Every compose challenge is proven on each Compose version found (v1 and v2 here; CI runs both).
+  for (const version of composeVersions) for (const id of CHALLENGES) {
+    it(`Compose ${version.label}: proves ${id}: the starter fails exactly its starterFails, the solution passes every check`, async () => {
+      useCompose(version);
       const pack = await loadPack(path.join(ROOT, 'challenges', id));
       const proof = await proveChallenge(pack, engine);
       expect(proof.mismatches).toEqual([]);

@@ -102,10 +102,10 @@ export class ComposeModel {
         const text = String(entry);
         const equals = text.indexOf('=');
         if (equals === -1) out[text] = null;
-        else out[text.slice(0, equals)] = text.slice(equals + 1);
+        else out[text.slice(0, equals)] = unescapeDollars(text.slice(equals + 1));
       }
     } else if (isRecord(env)) {
-      for (const [key, value] of Object.entries(env)) out[key] = value === null || value === undefined ? null : String(value);
+      for (const [key, value] of Object.entries(env)) out[key] = value === null || value === undefined ? null : unescapeDollars(String(value));
     }
     return out;
   }
@@ -157,7 +157,7 @@ export class ComposeModel {
     const health = this.service(service)?.healthcheck;
     if (!isRecord(health)) return null;
     const raw = health.test;
-    const test = typeof raw === 'string' ? ['CMD-SHELL', raw] : Array.isArray(raw) ? raw.map(String) : [];
+    const test = (typeof raw === 'string' ? ['CMD-SHELL', raw] : Array.isArray(raw) ? raw.map(String) : []).map(unescapeDollars);
     return {
       test,
       disabled: health.disable === true || test[0] === 'NONE',
@@ -179,6 +179,14 @@ export class ComposeModel {
       return [];
     });
   }
+}
+
+/**
+ * `config` keeps a literal dollar escaped as `$$` (its output is read again by compose, as our run file
+ * is); the container sees one `$`, and so do messages.
+ */
+export function unescapeDollars(text: string): string {
+  return text.replaceAll('$$', '$');
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
