@@ -91,6 +91,25 @@ describe('compose files of issue 23 on every Compose version', () => {
     });
   }
 
+  for (const version of composeVersions) {
+    it(`Compose ${version.label}: the verdict does not depend on the current directory`, async () => {
+      useCompose(version);
+      const dir = await materialise(path.join(root, `cwd-${version.label}`), { name: 'ws', files: { 'compose.yaml': `${SERVICE}    volumes: [".:/srv:ro"]\n` }, refused: null });
+      const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'shipshape-elsewhere-'));
+      const cwd = process.cwd();
+      try {
+        const inside = await outcome(dir);
+        process.chdir(elsewhere);
+        expect(await outcome(dir)).toBe(inside);
+        expect(await outcome(path.relative(elsewhere, dir))).toBe(inside);
+        expect(inside).toBe('loaded: web');
+      } finally {
+        process.chdir(cwd);
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
+
   it.runIf(composeVersions.length === 2)('gives the same verdict, word for word, on v1 and v2', () => {
     for (const [name, byVersion] of seen) expect(byVersion.get('v1'), name).toBe(byVersion.get('v2'));
   });
