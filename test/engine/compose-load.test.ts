@@ -37,6 +37,9 @@ const CASES: Case[] = [
   { name: 'a compose file that links out of the workspace', files: {}, links: { 'compose.yaml': '/etc/hostname' }, refused: /^The compose file compose\.yaml is a symbolic link to \/etc\/hostname, outside the workspace/ },
   { name: 'an unknown service', files: { 'compose.yaml': `${SERVICE}    depends_on: [dbx]\n` }, refused: /^compose\.yaml:4: service web: depends on `dbx`, which is not a service of this file$/ },
   { name: 'an unknown setting', files: { 'compose.yaml': `${SERVICE}    imagee: nginx\n` }, refused: /^compose\.yaml:4: service web: `imagee` is not a Compose service setting$/ },
+  { name: 'an undeclared volume', files: { 'compose.yaml': `${SERVICE}    volumes: ["data:/data"]\n` }, refused: /^compose\.yaml:4: service web: mounts volume `data`, which is not declared under the top-level `volumes:`$/ },
+  { name: 'an undeclared network', files: { 'compose.yaml': `${SERVICE}    networks: [lan]\n` }, refused: /^compose\.yaml:4: service web: joins network `lan`, which is not declared under the top-level `networks:`$/ },
+  { name: 'an undeclared secret', files: { 'compose.yaml': `${SERVICE}    secrets: [pw]\n` }, refused: /^compose\.yaml:4: service web: uses secret `pw`, which is not declared under the top-level `secrets:`$/ },
   { name: 'profiles: every service is in the model', files: { 'compose.yaml': `${SERVICE}  backup:\n    image: postgres:16-alpine\n    profiles: [tools]\n` }, refused: null },
   { name: 'a bind mount of the workspace itself', files: { 'compose.yaml': `${SERVICE}    volumes: [".:/srv:ro", "./sub/../data:/data"]\n` }, dirs: ['data'], refused: null },
 ];

@@ -79,6 +79,26 @@ export function structureProblems(source: ComposeSource): string[] {
       else targets.set(normalised, index);
     });
     if (!closed) continue;
+    // References to top-level entries the file does not declare: v1 and v2 word these differently.
+    const declared = (key: string) => new Set(isRecord(value[key]) ? Object.keys(value[key] as Record<string, unknown>) : []);
+    const networks = declared('networks').add('default');
+    const serviceNetworks = Array.isArray(raw.networks) ? raw.networks.map(String) : isRecord(raw.networks) ? Object.keys(raw.networks) : [];
+    for (const network of serviceNetworks) {
+      if (!networks.has(network)) out.push(`${at('services', name, 'networks', Array.isArray(raw.networks) ? serviceNetworks.indexOf(network) : network)}: service ${name}: joins network \`${network}\`, which is not declared under the top-level \`networks:\``);
+    }
+    for (const section of ['secrets', 'configs'] as const) {
+      const known = declared(section);
+      (Array.isArray(raw[section]) ? (raw[section] as unknown[]) : []).forEach((entry, index) => {
+        const source = typeof entry === 'string' ? entry : isRecord(entry) ? entry.source : undefined;
+        if (typeof source === 'string' && !known.has(source)) out.push(`${at('services', name, section, index)}: service ${name}: uses ${section.slice(0, -1)} \`${source}\`, which is not declared under the top-level \`${section}:\``);
+      });
+    }
+    const volumes = declared('volumes');
+    (Array.isArray(raw.volumes) ? raw.volumes : []).forEach((mount: unknown, index: number) => {
+      const source = typeof mount === 'string' ? (mount.includes(':') ? mount.split(':')[0] : undefined) : isRecord(mount) && (mount.type === undefined || mount.type === 'volume') ? mount.source : undefined;
+      if (typeof source !== 'string' || !source || source.includes('$') || /^[.~/]/.test(source) || source.includes('/')) return;
+      if (!volumes.has(source)) out.push(`${at('services', name, 'volumes', index)}: service ${name}: mounts volume \`${source}\`, which is not declared under the top-level \`volumes:\``);
+    });
     const deps = raw.depends_on;
     const depNames = Array.isArray(deps) ? deps.map(String) : isRecord(deps) ? Object.keys(deps) : [];
     for (const dep of depNames) {
