@@ -98,7 +98,10 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     expect((await shipshape(['challenge:start', 'docker-missing-healthcheck', '--dir', workspace])).exitCode).toBe(0);
     const dockerfile = path.join(workspace, 'app', 'Dockerfile');
     const marker = `shipshape-broken-step-${process.pid}`;
-    await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace('RUN docker-php-ext-install pdo_pgsql', `RUN echo ${marker} && false`));
+    // A failing step right after FROM, whatever the starter's own steps are.
+    const broken = (await readFile(dockerfile, 'utf8')).replace(/^FROM .*$/m, (from) => `${from}\nRUN echo ${marker} && false`);
+    expect(broken).toContain(marker);
+    await writeFile(dockerfile, broken);
     const result = await shipshape(['challenge:verify', '--dir', workspace, '--json']);
     expect(result.exitCode, result.all).toBe(1);
     const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; message: string }>; stack: { ok: boolean; message: string } };
