@@ -256,6 +256,44 @@ async function verdicts(workspace, env) {
   }
 }
 
+// ---------- hostile compose files: refused as fast as a typo ----------
+
+/**
+ * A compose file over the size, depth or alias bounds (docs/compose.md) is refused before it is parsed
+ * or expanded: its verify must take no longer than the verify of a compose file with a YAML typo, the
+ * quickest refusal there is (same start-up, same engine connection).
+ */
+async function composeRefusals(env) {
+  const dir = path.join(scratch, 'compose-refusals');
+  const started = await shipshape(['challenge:start', 'docker-broken-nginx', '--dir', dir], { env });
+  if (started.code !== 0) throw new Error(`challenge:start docker-broken-nginx failed: ${started.stderr}`);
+  const file = path.join(dir, 'compose.yaml');
+  const good = await readFile(file, 'utf8');
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let level = 1; level <= 9; level++) bomb.push(`${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10).fill(`*${String.fromCharCode(96 + level)}`).join(',')}]`);
+  const variants = {
+    typo: good.replace('    image: nginx:alpine', '    image: nginx:alpine\n   oops: [1'),
+    '5 MB compose file': `${good}\n${'#'.repeat(100)}\n`.repeat(Math.ceil((5 * 1024 * 1024) / (good.length + 102))),
+    '20 000-deep compose file': `${good}x-deep:\n  - ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
+    'alias bomb': `${bomb.join('\n')}\n${good}`,
+  };
+  const timed = async (text) => {
+    await writeFile(file, text);
+    const runs = [];
+    for (let i = 0; i < (QUICK ? 2 : 3); i++) {
+      const result = await shipshape(['challenge:verify', '--dir', dir, '--json'], { env });
+      if (result.code !== 1) throw new Error(`a hostile compose file was not refused (exit ${result.code}): ${result.stderr.slice(0, 300)}`);
+      runs.push(result.ms);
+    }
+    return median(runs);
+  };
+  const baseline = { label: 'a YAML typo', value: await timed(variants.typo) };
+  for (const [label, text] of Object.entries(variants)) {
+    if (label === 'typo') continue;
+    record({ id: `compose-refusal-${label.replace(/[^a-z0-9]+/gi, '-')}`, label: `verify refuses a ${label}`, unit: 'ms', value: await timed(text), baseline, target: { of: 'ratio', op: '<=', value: 1.5 } });
+  }
+}
+
 async function packing() {
   const tree = path.join(scratch, 'context');
   // 10 000 files, 200 MB sent; 1 000 more (20 MB) excluded by .dockerignore.
@@ -486,6 +524,7 @@ async function main() {
   await startWorkspace(workspace, undefined, env);
   const nodeMs = await startup(env);
   await firstStatic(workspace, env, nodeMs);
+  await composeRefusals(env);
   await verdicts(workspace, env);
   await engineStores(env);
   if (!QUICK) {

@@ -1,186 +1,108 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../checks/kind.js';
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
+import { safeText } from '../text/safe.js';
 import type { Engine } from './connect.js';
+import { type ComposeCli, allProfiles, composeEnv, detectCompose, loadExeca } from './compose/cli.js';
+import { modelProblems } from './compose/containment.js';
+import { byLine, cleanComposeOutput, keysNamed, structureProblems } from './compose/messages.js';
+import { workspaceRoot } from './compose/paths.js';
+import { dotEnvProblem, referenceProblems } from './compose/references.js';
+import { locate, readComposeSource } from './compose/source.js';
 import { LABEL_RUN, splitByLiveOwner, toolFilter } from './labels.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
-/** The compose command found on this machine: v2 (`docker compose`) first, then v1 (`docker-compose`). */
-export interface ComposeCli {
-  file: string;
-  prefix: string[];
-  version: string;
-  /** How it is shown to the user. */
-  name: string;
-}
-
-let detected: Promise<ComposeCli> | null = null;
-
-export function detectCompose(): Promise<ComposeCli> {
-  detected ??= (async () => {
-    const candidates: Array<Omit<ComposeCli, 'version'>> = [
-      { file: 'docker', prefix: ['compose'], name: 'docker compose' },
-      { file: '/usr/bin/docker', prefix: ['compose'], name: 'docker compose' },
-      { file: 'docker-compose', prefix: [], name: 'docker-compose' },
-    ];
-    for (const candidate of candidates) {
-      const result = await (await loadExeca())(candidate.file, [...candidate.prefix, 'version', '--short'], { reject: false, timeout: 10_000, env: composeEnv() });
-      if (result.exitCode === 0 && /\d+\.\d+/.test(String(result.stdout))) {
-        return { ...candidate, version: String(result.stdout).trim().replace(/^v/, '') };
-      }
-    }
-    throw new UserError(
-      'Docker Compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) runs.',
-      2,
-      'Install the Compose plugin (https://docs.docker.com/compose/install/), or on Debian `apt-get install docker-compose`.',
-    );
-  })();
-  detected.catch(() => {
-    detected = null;
-  });
-  return detected;
-}
-
-/** The environment compose runs with. */
-function composeEnv(): NodeJS.ProcessEnv {
-  // v1 1.29 would otherwise hand builds to whatever `docker` is first on PATH (which may want
-  // buildx); 0 keeps them in docker-py, talking to the engine directly. v2 ignores it.
-  return { ...process.env, COMPOSE_DOCKER_CLI_BUILD: '0' };
-}
+export { type ComposeCli, detectCompose, resetComposeDetection } from './compose/cli.js';
+export { COMPOSE_LIMITS } from './compose/source.js';
 
 function tail(text: string, lines: number): string[] {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n').map((line) => line.trimEnd()).filter(Boolean).slice(-lines);
 }
 
+const REFUSED_SUGGESTION = 'Shipshape runs your stack with no access to the host: remove those settings and verify again.';
+
+function refusal(composeFile: string, problems: string[], intro = 'asks for more than a graded stack may have'): UserError {
+  return new UserError(`${composeFile} ${intro}:\n${byLine(problems).map((problem) => `  ${problem}`).join('\n')}`, 1, REFUSED_SUGGESTION);
+}
+
 /**
- * Reads the learner's compose file: YAML syntax first (file:line:column from our parser), then the
- * model normalised by `compose config`, then the containment rules. Each problem is one UserError.
+ * Reads the learner's compose file in order, each step ending the run with one clear message naming
+ * file and line: the file itself (regular, inside the workspace, size, UTF-8), its YAML (syntax, depth,
+ * aliases), its structure, the files Compose would read for it, then the model normalised by
+ * `compose config` (every profile) and the containment rules on that model. Paths are taken from the
+ * workspace, never from the current directory.
  */
 export async function loadComposeModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
-  const file = path.join(workspaceDir, composeFile);
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') {
-      throw new UserError(`No ${composeFile} in ${workspaceDir}.`, 1, 'Run `shipshape challenge:reset` or restore the file.');
-    }
+  try {
+    return await readModel(workspaceDir, composeFile);
+  } catch (error) {
+    // Service names, keys and paths in these messages are the learner's text: no escapes reach a terminal.
+    if (error instanceof UserError) throw new UserError(safeText(error.message, 8000), error.exitCode, error.suggestion && safeText(error.suggestion));
     throw error;
-  });
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (document.errors.length > 0) {
-    const error = document.errors[0]!;
-    const at = lineCounter.linePos(error.pos[0]);
+  }
+}
+
+async function readModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+  const workspace = path.resolve(workspaceDir);
+  const file = path.join(workspace, composeFile);
+  const source = await readComposeSource(workspace, composeFile);
+  const structure = structureProblems(source);
+  if (structure.length > 0) {
     throw new UserError(
-      `${composeFile}:${at.line}:${at.col}: YAML syntax error: ${error.message.split('\n')[0]}`,
+      structure.length === 1 ? structure[0]! : `${composeFile} is not a valid compose file:\n${structure.map((line) => `  ${line}`).join('\n')}`,
       1,
-      'Fix the YAML at that line (indentation, a missing colon or quote) and verify again.',
+      'Fix the file at that line and verify again.',
     );
   }
-  if (!isRecord(document.toJS())) {
-    throw new UserError(`${composeFile}: a compose file must be a mapping with a \`services:\` key.`, 1);
-  }
+  const root = workspaceRoot(workspace);
+  // The file as written first (the same rules, so both versions refuse alike and before Compose reads
+  // anything), then below the model Compose made of it (interpolated, extended, included).
+  const written = modelProblems(source.value as Record<string, unknown>, { root, base: workspace }, (...keys) => locate(source, ...keys));
+  if (written.length > 0) throw refusal(composeFile, written);
+  const references = await referenceProblems(source, { workspaceDir: workspace, root, seen: new Set() });
+  const dotEnv = await dotEnvProblem(workspace);
+  if (dotEnv) references.push(dotEnv);
+  if (references.length > 0) throw refusal(composeFile, references, 'names files that cannot be read');
 
   const cli = await detectCompose();
-  const result = await (await loadExeca())(cli.file, [...cli.prefix, '-f', file, 'config'], {
-    cwd: workspaceDir,
+  const args = [...cli.prefix, ...allProfiles(cli), '-f', file, '--project-directory', workspace, 'config'];
+  const result = await (await loadExeca())(cli.file, args, {
+    cwd: workspace,
     reject: false,
     timeout: 30_000,
     env: composeEnv(),
+    extendEnv: false,
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (result.exitCode !== 0 || result.timedOut) {
-    const reason = tail(String(result.stderr), 6).join(' ') || `${cli.name} config exited ${result.exitCode}`;
-    const model = ComposeModel.from(file, text, {});
-    // "Service 'app' depends on …" (v1), "service \"app\" depends on …" (v2), "services.db: …" (schema errors).
-    const service = /\b[Ss]ervices?(?:\s+|\.)['"]?([\w-]+)/.exec(reason)?.[1];
-    const where = service ? model.where('services', service) : composeFile;
+    const reason = result.timedOut ? `\`${cli.name} config\` did not finish within 30 s` : cleanComposeOutput(String(result.stderr), workspace) || `${cli.name} config exited ${result.exitCode}`;
+    const where = locate(source, ...keysNamed(reason));
     throw new UserError(`${where}: ${cli.name} rejects the file: ${reason}`, 1, `Run \`${cli.name} config\` in the workspace to see the problem, fix it and verify again.`);
   }
-  const config = parseYaml(String(result.stdout)) as unknown;
-  if (!isRecord(config)) throw new UserError(`${cli.name} config printed no model for ${composeFile}.`, 2);
-  const model = ComposeModel.from(file, text, config);
-  const problems = containmentProblems(model, workspaceDir);
-  if (problems.length > 0) {
-    throw new UserError(
-      `${composeFile} asks for more than a graded stack may have:\n${problems.map((problem) => `  ${problem}`).join('\n')}`,
-      1,
-      'Shipshape runs your stack with no access to the host: remove those settings and verify again.',
-    );
+  let config: unknown;
+  try {
+    config = parseYaml(String(result.stdout), { maxAliasCount: -1 }) as unknown;
+  } catch (error) {
+    throw new UserError(`${cli.name} config printed a model Shipshape cannot read: ${errorMessage(error)}`, 2);
   }
+  if (!isRecord(config)) throw new UserError(`${cli.name} config printed no model for ${composeFile}.`, 2);
+  const model = ComposeModel.fromSource(file, source, config);
+  const problems = containmentProblems(model, workspace);
+  if (problems.length > 0) throw refusal(composeFile, problems);
   return model;
 }
 
-const HOST_NAMESPACES = ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts'] as const;
-
 /** Settings that would give learner code the host: rejected with file:line, before anything runs. */
 export function containmentProblems(model: ComposeModel, workspaceDir: string): string[] {
-  const problems: string[] = [];
-  const inside = (candidate: string) => {
-    const relative = path.relative(path.resolve(workspaceDir), path.resolve(candidate));
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-  };
-  for (const name of model.serviceNames) {
-    const service = model.service(name)!;
-    const at = (...keys: string[]) => model.where('services', name, ...keys);
-    if (service.privileged === true) problems.push(`${at('privileged')}: service ${name}: \`privileged: true\` is not allowed`);
-    for (const key of HOST_NAMESPACES) {
-      const value = service[key];
-      if (value === undefined || value === null) continue;
-      const allowed =
-        key === 'network_mode'
-          ? typeof value === 'string' && (['bridge', 'none', 'default'].includes(value) || value.startsWith('service:'))
-          : value !== 'host' && !String(value).startsWith('container:');
-      if (!allowed) problems.push(`${at(key)}: service ${name}: \`${key}: ${String(value)}\` is not allowed (it shares the host's or another container's namespace)`);
-    }
-    if (Array.isArray(service.cap_add) && service.cap_add.length > 0) problems.push(`${at('cap_add')}: service ${name}: \`cap_add\` is not allowed`);
-    if (Array.isArray(service.devices) && service.devices.length > 0) problems.push(`${at('devices')}: service ${name}: \`devices\` are not allowed`);
-    if (Array.isArray(service.security_opt) && service.security_opt.some((option) => /unconfined/.test(String(option)))) {
-      problems.push(`${at('security_opt')}: service ${name}: unconfined security options are not allowed`);
-    }
-    if (typeof service.cgroup_parent === 'string') problems.push(`${at('cgroup_parent')}: service ${name}: \`cgroup_parent\` is not allowed`);
-    for (const mount of model.mounts(name)) {
-      if (mount.type === 'bind' && mount.source && !inside(mount.source)) {
-        problems.push(`${at('volumes')}: service ${name}: bind mount of ${mount.source} is outside the workspace; mount files of the workspace or use a named volume`);
-      }
-    }
-    const build = model.build(name);
-    if (build && !/^[a-z]+:\/\//.test(build.context) && !inside(build.context)) {
-      problems.push(`${at('build')}: service ${name}: build context ${build.context} is outside the workspace`);
-    }
-  }
-  // A fixed name would reach a volume or network outside the run (another run's, or the host's own).
-  const guessed = typeof model.config.name === 'string' ? model.config.name : null;
-  for (const section of ['volumes', 'networks'] as const) {
-    for (const [name, entry] of Object.entries(model.section(section))) {
-      if (isRecord(entry) && typeof entry.name === 'string' && entry.name !== `${guessed}_${name}`) {
-        problems.push(`${model.where(section, name, 'name')}: ${section.slice(0, -1)} ${name}: a fixed \`name: ${entry.name}\` is not allowed (each graded run gets its own)`);
-      }
-    }
-  }
-  for (const [name, volume] of Object.entries(model.section('volumes'))) {
-    if (!isRecord(volume)) continue;
-    if (volume.external === true || isRecord(volume.external)) problems.push(`${model.where('volumes', name)}: volume ${name}: external volumes are not allowed (the stack must create its own)`);
-    if (isRecord(volume.driver_opts)) problems.push(`${model.where('volumes', name)}: volume ${name}: \`driver_opts\` are not allowed (they can mount host paths)`);
-  }
-  for (const [name, network] of Object.entries(model.section('networks'))) {
-    if (isRecord(network) && (network.external === true || isRecord(network.external))) {
-      problems.push(`${model.where('networks', name)}: network ${name}: external networks are not allowed`);
-    }
-  }
-  for (const [name, secret] of Object.entries(model.section('secrets'))) {
-    if (isRecord(secret) && typeof secret.file === 'string' && !inside(secret.file)) {
-      problems.push(`${model.where('secrets', name)}: secret ${name}: ${secret.file} is outside the workspace`);
-    }
-    if (isRecord(secret) && (secret.external === true || isRecord(secret.external))) {
-      problems.push(`${model.where('secrets', name)}: secret ${name}: external secrets are not allowed`);
-    }
-  }
-  return problems;
+  const workspace = path.resolve(workspaceDir);
+  return byLine(modelProblems(model.config, { root: workspaceRoot(workspace), base: workspace }, (...keys) => model.where(...keys)));
 }
 
 /**
@@ -302,6 +224,7 @@ export class ComposeStack implements RunningStack {
         timeout: Math.max(1000, deadline - Date.now()),
         cancelSignal: this.options.signal,
         env: composeEnv(),
+        extendEnv: false,
       });
       const outputTail = tail(String(result.all ?? ''), 12);
       const durationMs = Date.now() - started;
@@ -318,7 +241,7 @@ export class ComposeStack implements RunningStack {
     // --force-rm (it cannot be labelled), and `up` has no such option.
     const builds = this.options.model.serviceNames.some((name) => this.options.model.build(name));
     if (builds) {
-      const built = await step('build', ['build', ...(this.cli.prefix.length === 0 ? ['--force-rm'] : [])]);
+      const built = await step('build', ['build', ...(this.cli.major === 1 ? ['--force-rm'] : [])]);
       if (!built.ok) {
         this.up = built;
         return this.up;
@@ -489,6 +412,7 @@ export class ComposeStack implements RunningStack {
       timeout: options.timeoutMs,
       cancelSignal: this.options.signal,
       env: composeEnv(),
+        extendEnv: false,
     });
     return { exitCode: result.exitCode ?? -1, outputTail: tail(String(result.all ?? ''), 8), timedOut: Boolean(result.timedOut) };
   }
@@ -548,12 +472,13 @@ export class ComposeStack implements RunningStack {
     const errors: string[] = [];
     (this.events as { destroy?: () => void } | null)?.destroy?.();
     if (this.cli && this.runPath) {
-      const result = await (await loadExeca())(this.cli.file, this.args('down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'), {
+      const result = await (await loadExeca())(this.cli.file, this.args(...allProfiles(this.cli), 'down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'), {
         cwd: this.options.workspaceDir,
         reject: false,
         all: true,
         timeout: 120_000,
         env: composeEnv(),
+        extendEnv: false,
       }).catch((error: unknown) => ({ exitCode: 1, all: errorMessage(error) }));
       if (result.exitCode !== 0) errors.push(`${this.cli.name} down: ${tail(String(result.all ?? ''), 2).join(' / ')}`);
     }
@@ -623,9 +548,4 @@ export async function removeComposeLeftovers(docker: Engine['docker'], leftovers
     );
   }
   return report;
-}
-
-/** execa is loaded when a command first needs it, not at start-up. */
-async function loadExeca(): Promise<typeof import('execa').execa> {
-  return (await import('execa')).execa;
 }

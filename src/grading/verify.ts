@@ -215,8 +215,11 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     let composeContext: ComposeContext | null = null;
     if (manifest.compose) {
       // Loaded only for compose challenges: the YAML toolkit is not needed before the first verdict otherwise.
+      const loadStart = Date.now();
       const { loadComposeModel } = await import('../engine/compose.js');
       const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
+      // composeMs counts reading the file and `compose config` too, not only the checks on the model.
+      timings.composeMs = (timings.composeMs ?? 0) + Date.now() - loadStart;
       composeContext = { compose, workspaceDir: options.workspaceDir };
       await runPhase('compose', composeContext);
     }

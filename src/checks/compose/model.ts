@@ -35,8 +35,13 @@ export class ComposeModel {
 
   static from(file: string, sourceText: string, config: Record<string, unknown>): ComposeModel {
     const lineCounter = new LineCounter();
-    const source = parseDocument(sourceText, { lineCounter, prettyErrors: false });
+    const source = parseDocument(sourceText, { lineCounter, prettyErrors: false, merge: true });
     return new ComposeModel(file, config, source, lineCounter);
+  }
+
+  /** From a source already parsed (and bounded) by the loader. */
+  static fromSource(file: string, source: { document: Document; lineCounter: LineCounter }, config: Record<string, unknown>): ComposeModel {
+    return new ComposeModel(file, config, source.document, source.lineCounter);
   }
 
   get serviceNames(): string[] {
@@ -97,10 +102,10 @@ export class ComposeModel {
         const text = String(entry);
         const equals = text.indexOf('=');
         if (equals === -1) out[text] = null;
-        else out[text.slice(0, equals)] = text.slice(equals + 1);
+        else out[text.slice(0, equals)] = unescapeDollars(text.slice(equals + 1));
       }
     } else if (isRecord(env)) {
-      for (const [key, value] of Object.entries(env)) out[key] = value === null || value === undefined ? null : String(value);
+      for (const [key, value] of Object.entries(env)) out[key] = value === null || value === undefined ? null : unescapeDollars(String(value));
     }
     return out;
   }
@@ -152,7 +157,7 @@ export class ComposeModel {
     const health = this.service(service)?.healthcheck;
     if (!isRecord(health)) return null;
     const raw = health.test;
-    const test = typeof raw === 'string' ? ['CMD-SHELL', raw] : Array.isArray(raw) ? raw.map(String) : [];
+    const test = (typeof raw === 'string' ? ['CMD-SHELL', raw] : Array.isArray(raw) ? raw.map(String) : []).map(unescapeDollars);
     return {
       test,
       disabled: health.disable === true || test[0] === 'NONE',
@@ -174,6 +179,14 @@ export class ComposeModel {
       return [];
     });
   }
+}
+
+/**
+ * `config` keeps a literal dollar escaped as `$$` (its output is read again by compose, as our run file
+ * is); the container sees one `$`, and so do messages.
+ */
+export function unescapeDollars(text: string): string {
+  return text.replaceAll('$$', '$');
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -12,6 +12,12 @@ services:
 ${extra}`;
 
 describe('compose.healthcheck', () => {
+  it('shows a literal dollar as the container sees it, not as `config` escapes it', async () => {
+    // `compose config` prints `$$` for a literal `$` (issue 23).
+    const result = await runCompose(composeHealthcheck, { service: 'db', command: 'pg_isready' }, withTest('[CMD-SHELL, "pg_isready -U $$POSTGRES_USER"]'));
+    expect(result.message).toBe('`db` health check: pg_isready -U $POSTGRES_USER every 2s');
+  });
+
   it('passes a pg_isready test in exec or shell form', async () => {
     const exec = await runCompose(composeHealthcheck, { service: 'db', command: 'pg_isready' }, withTest('[CMD, pg_isready, -h, localhost]'));
     expect(exec.status, exec.message).toBe('pass');
