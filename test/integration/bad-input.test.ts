@@ -8,12 +8,13 @@ import { UserError } from '../../src/errors.js';
 import type { CheckResult, VerifyResult } from '../../src/grading/result.js';
 import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
 /** Each Dockerfile a learner might write by mistake gets a precise message and the right statuses. */
-describe.runIf(dockerTestsEnabled)('bad input catalogue', { timeout: 300_000 }, () => {
+describeNeeding(needs.engine)('bad input catalogue', { timeout: 300_000 }, () => {
   let scratch: string;
   let workspace: string;
   let engine: Engine;

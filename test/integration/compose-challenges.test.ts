@@ -9,7 +9,8 @@ import { detectCompose } from '../../src/engine/compose.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import { proveChallenge } from '../../src/grading/prove.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const CHALLENGES = [
   'docker-missing-healthcheck',
@@ -32,7 +33,7 @@ async function sessionObjects() {
 }
 const NOTHING = { containers: 0, images: 0, volumes: 0, networks: 0 };
 
-describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('compose challenges on the engine', { timeout: 600_000 }, () => {
   let engine: Engine;
   let scratch: string;
 

@@ -9,14 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionHash } from '../../src/grading/batch.js';
 import { BatchResultSchema, ClassroomBatchSchema } from '../../src/grading/batch-report.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
 // Long enough for the starter's build on a busy 2-core machine, shorter than the hang's own 60 s runtime wait.
 const TIMEOUT = '50';
 
-describe.runIf(dockerTestsEnabled)('challenge:grade on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:grade on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let submissions: string;
   let env: Record<string, string>;
@@ -126,7 +127,7 @@ describe.runIf(dockerTestsEnabled)('challenge:grade on the engine', { timeout: 6
   });
 });
 
-describe.runIf(dockerTestsEnabled)('challenge:grade interrupted', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:grade interrupted', { timeout: 600_000 }, () => {
   it('on Ctrl-C cancels what is in flight, removes it, keeps the finished verdicts and exits 130', async () => {
     requireEngine();
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-grade-int-'));

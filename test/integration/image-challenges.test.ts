@@ -7,7 +7,8 @@ import { connectEngine, type Engine } from '../../src/engine/connect.js';
 import { proveChallenge } from '../../src/grading/prove.js';
 import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 /** Each challenge graded on built images, containers and the build context, proved through the prove core. */
 const CHALLENGES = [
@@ -19,7 +20,7 @@ const CHALLENGES = [
   'docker-python-targets',
 ];
 
-describe.runIf(dockerTestsEnabled)('image-graded challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('image-graded challenges on the engine', { timeout: 600_000 }, () => {
   let engine: Engine;
   let scratch: string;
 

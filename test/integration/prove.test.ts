@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProveResult } from '../../src/grading/prove.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
@@ -12,7 +13,7 @@ async function proveTemps(): Promise<string[]> {
   return (await readdir(os.tmpdir())).filter((name) => name.startsWith('shipshape-prove-'));
 }
 
-describe.runIf(dockerTestsEnabled)('challenge:test proves challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:test proves challenges on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let env: Record<string, string>;
   let before: string[];

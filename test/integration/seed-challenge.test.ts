@@ -7,12 +7,13 @@ import { parse } from 'yaml';
 import { shortInstruction } from '../../src/checks/image/layers.js';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
 
-describe.runIf(dockerTestsEnabled)('seed challenge end to end on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('seed challenge end to end on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let workspace: string;
   let env: Record<string, string>;
@@ -166,7 +167,7 @@ describe('without an engine', () => {
   });
 });
 
-describe.runIf(dockerTestsEnabled)('verify under faults and options', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('verify under faults and options', { timeout: 600_000 }, () => {
   let scratch: string;
   let workspace: string;
 

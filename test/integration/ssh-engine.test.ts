@@ -1,5 +1,4 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor.js';
 import { contextDigest } from '../../src/engine/endpoint.js';
 import { shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, requireEngine } from '../support/engine.js';
+import { requireEngine } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const SSHD = '/usr/sbin/sshd';
-const sshdPresent = existsSync(SSHD);
-if (!sshdPresent) console.warn(`${SSHD} is missing: the ssh endpoint test ${process.env.CI ? 'FAILS (CI is set)' : 'is SKIPPED'}. scripts/prepare-test.sh installs openssh-server.`);
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -23,7 +21,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The engine over ssh, as `DOCKER_HOST=ssh://user@host` or an ssh context: a real sshd on localhost running `docker system dial-stdio`. */
-describe.runIf(dockerTestsEnabled && process.getuid?.() === 0 && (sshdPresent || Boolean(process.env.CI)))('an engine over ssh', { timeout: 120_000 }, () => {
+describeNeeding(needs.engine, needs.root, needs.sshd)('an engine over ssh', { timeout: 120_000 }, () => {
   let scratch: string;
   let home: string;
   let port: number;
@@ -32,7 +30,6 @@ describe.runIf(dockerTestsEnabled && process.getuid?.() === 0 && (sshdPresent ||
 
   beforeAll(async () => {
     requireEngine();
-    if (!sshdPresent) throw new Error(`${SSHD} is missing (CI is set, so this fails instead of skipping).`);
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-ssh-'));
     home = path.join(scratch, 'home');
     await mkdir(path.join(home, '.ssh'), { recursive: true });

@@ -18,7 +18,9 @@ export async function packedEntries(root: string): Promise<PackedEntry[]> {
   extract.on('entry', (header, stream, next) => {
     const entry: PackedEntry = { name: header.name, type: header.type ?? 'file', linkname: header.linkname ?? null, bytes: 0 };
     entries.push(entry);
-    stream.on('data', (chunk: Buffer) => (entry.bytes += chunk.length));
+    stream.on('data', (chunk: unknown) => {
+      entry.bytes += (chunk as Uint8Array).length;
+    });
     stream.on('end', next);
     stream.resume();
   });
