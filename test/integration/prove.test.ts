@@ -38,6 +38,11 @@ describeNeeding(needs.engine)('challenge:test proves challenges on the engine', 
     const [proof] = report.challenges;
     expect(proof!.mismatches).toEqual([]);
     expect(proof!.rows.every((row) => row.ok && row.exercised && row.solution === 'pass')).toBe(true);
+    // Each expected starter failure really failed (a skip would prove nothing); every other check passed.
+    const expectedFails = proof!.rows.filter((row) => row.starterExpected === 'fail');
+    expect(expectedFails.length).toBeGreaterThan(0);
+    expect(expectedFails.filter((row) => row.starter !== 'fail').map((row) => `${row.id}: ${row.starter}`)).toEqual([]);
+    expect(proof!.rows.filter((row) => row.starterExpected === 'pass').every((row) => row.starter === 'pass')).toBe(true);
     expect(proof!.rows.find((row) => row.id === 'multi-stage')).toMatchObject({ starterExpected: 'fail', starter: 'fail' });
     expect(proof!.rows.find((row) => row.id === 'final-from-php-fpm')).toMatchObject({ starterExpected: 'pass', starter: 'pass' });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
