@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,21 +9,23 @@ import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
-async function proveTemps(): Promise<string[]> {
-  return (await readdir(os.tmpdir())).filter((name) => name.startsWith('shipshape-prove-'));
+/** The prove scratch directories left in `tmp` (the CLI's own TMPDIR: others on the machine prove challenges too). */
+async function proveTemps(tmp: string): Promise<string[]> {
+  return (await readdir(tmp)).filter((name) => name.startsWith('shipshape-prove-'));
 }
 
 describeNeeding(needs.engine)('challenge:test proves challenges on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let env: Record<string, string>;
-  let before: string[];
+  let tmp: string;
 
   beforeAll(async () => {
     requireEngine();
     requireImages('composer:2', 'php:8.2-fpm-alpine', 'debian:bookworm-slim');
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-prove-it-'));
-    env = { XDG_CACHE_HOME: path.join(scratch, 'cache') };
-    before = await proveTemps();
+    tmp = path.join(scratch, 'tmp');
+    await mkdir(tmp);
+    env = { XDG_CACHE_HOME: path.join(scratch, 'cache'), TMPDIR: tmp };
   });
 
   afterAll(async () => {
@@ -46,7 +48,7 @@ describeNeeding(needs.engine)('challenge:test proves challenges on the engine', 
     expect(proof!.rows.find((row) => row.id === 'multi-stage')).toMatchObject({ starterExpected: 'fail', starter: 'fail' });
     expect(proof!.rows.find((row) => row.id === 'final-from-php-fpm')).toMatchObject({ starterExpected: 'pass', starter: 'pass' });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-    expect(await proveTemps()).toEqual(before);
+    expect(await proveTemps(tmp)).toEqual([]);
   });
 
   it('reports a pack whose starterFails misses a failing check, and exits 1', async () => {
@@ -62,7 +64,7 @@ describeNeeding(needs.engine)('challenge:test proves challenges on the engine', 
     expect(result.stdout).toContain('✖ healthcheck-declared: starter: expected to pass but got fail');
     expect(result.stdout).toContain('✖ wrong-starter-fails: 1 mismatch(es)');
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-    expect(await proveTemps()).toEqual(before);
+    expect(await proveTemps(tmp)).toEqual([]);
   });
 
   it('a challenge scaffolded by challenge:new validates and proves', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor.js';
 import { contextDigest } from '../../src/engine/endpoint.js';
 import { shipshape } from '../support/cli.js';
-import { requireEngine } from '../support/engine.js';
+import { requireEngine, waitFor } from '../support/engine.js';
 import { describeNeeding, needs } from '../support/needs.js';
 
 const SSHD = '/usr/sbin/sshd';
@@ -27,6 +27,9 @@ describeNeeding(needs.engine, needs.root, needs.sshd)('an engine over ssh', { ti
   let port: number;
   let sshd: ChildProcess | undefined;
   let host: string;
+  /** sshd's own log (-e): each session the CLI opened through it shows as "Accepted publickey". */
+  let sshdLog = '';
+  const sessions = () => (sshdLog.match(/Accepted publickey for root/g) ?? []).length;
 
   beforeAll(async () => {
     requireEngine();
@@ -53,11 +56,10 @@ describeNeeding(needs.engine, needs.root, needs.sshd)('an engine over ssh', { ti
     ];
     await writeFile(path.join(scratch, 'sshd_config'), `${config.join('\n')}\n`);
     sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(scratch, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    sshd.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    sshd.stderr!.on('data', (chunk: Buffer) => (sshdLog += chunk.toString()));
     const deadline = Date.now() + 10_000;
     while (!(await new Promise<boolean>((done) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); done(true); }).on('error', () => done(false))))) {
-      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
+      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start:\n${sshdLog}`);
       await new Promise((done) => setTimeout(done, 100));
     }
   });
@@ -71,6 +73,8 @@ describeNeeding(needs.engine, needs.root, needs.sshd)('an engine over ssh', { ti
   });
 
   const env = () => ({ HOME: home, SSH_AUTH_SOCK: '', SHIPSHAPE_PACKS: '' });
+  /** sshd may log the session a moment after the client is done. */
+  const waitForSessions = (count: number) => waitFor(`${count} ssh sessions in the sshd log`, async () => sessions() >= count, 10_000);
 
   it('an unknown host key is refused, with the ssh command that trusts it', async () => {
     const result = await shipshape(['doctor', '--json'], { env: { ...env(), DOCKER_HOST: host } });
@@ -98,8 +102,18 @@ describeNeeding(needs.engine, needs.root, needs.sshd)('an engine over ssh', { ti
     const meta = path.join(home, '.docker', 'contexts', 'meta', contextDigest('over-ssh'));
     await mkdir(meta, { recursive: true });
     await writeFile(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'over-ssh', Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+    // The endpoint really used: doctor names the context's ssh host, and sshd saw the session (a
+    // fallback to the local socket would answer too, but through no ssh session).
+    const before = sessions();
+    const doctor = await shipshape(['doctor', '--json'], { env: { ...env(), DOCKER_CONTEXT: 'over-ssh' } });
+    const report = JSON.parse(doctor.stdout) as DoctorReport;
+    expect(report.endpoint, doctor.all).toMatchObject({ host });
+    expect(report.findings.find((finding) => finding.id === 'engine')).toMatchObject({ status: 'ok', detail: expect.stringContaining(host) });
+    await waitForSessions(before + 1);
+    const cleanBefore = sessions();
     const result = await shipshape(['clean', '--dry-run', '--json'], { env: { ...env(), DOCKER_CONTEXT: 'over-ssh' } });
     expect(result.exitCode, result.all).toBe(0);
     expect(JSON.parse(result.stdout)).toHaveProperty('dryRun', true);
+    await waitForSessions(cleanBefore + 1);
   });
 });
