@@ -166,7 +166,7 @@ describeNeeding(needs.engine)('challenge:grade interrupted', { timeout: 600_000 
       await cp(path.join(PACK, 'solution'), path.join(submissions, 'slow'), { recursive: true });
       const resumed = await shipshape([...args, '--json'], { env });
       expect(resumed.exitCode, resumed.all).toBe(0);
-      expect(resumed.stderr).toContain('1 unchanged, from the cache');
+      expect(resumed.stderr).toContain('[1/2] done PASS 100/100 (unchanged, from the cache)');
       const report = BatchResultSchema.parse(JSON.parse(resumed.stdout));
       expect(report.submissions.map((s) => [s.name, s.status, s.cached])).toEqual([
         ['done', 'pass', true],
