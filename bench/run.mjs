@@ -4,6 +4,7 @@
 //
 //   npm run bench              everything (about 15 minutes on 2 cores)
 //   npm run bench -- --quick   start-up, first static result and the warm verdict only
+//   npm run bench -- --only bounds   only the bounds the tests used to time (health timeout, watch restart)
 //
 // Uses the built CLI (dist/) and /usr/bin/docker for the hand baselines. Every Docker object it
 // makes carries Shipshape's labels with a bench session and is removed at the end (also on Ctrl-C).
@@ -20,6 +21,7 @@ const DOCKER = '/usr/bin/docker';
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
 const QUICK = process.argv.includes('--quick');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const SESSION = `bench-${process.pid}-${randomBytes(3).toString('hex')}`;
 const OWNER = `${os.hostname()}:${process.pid}`;
 const LABELS = ['--label', 'dev.shipshape.tool=shipshape', '--label', `dev.shipshape.session=${SESSION}`, '--label', `dev.shipshape.owner=${OWNER}`];
@@ -428,6 +430,91 @@ async function batch(env) {
   }
 }
 
+/**
+ * A HEALTHCHECK that never answers (interval 30 s, timeout 2 s, 2 retries): verify probes it at its own
+ * pace, so the unhealthy verdict comes long before the engine's interval would give it. Baseline: the
+ * same image run by hand, polled every second until the engine says unhealthy. (The test that proves
+ * the verdict and its message used to time this; the bound lives here.)
+ */
+async function healthTimeout(env) {
+  const workspace = path.join(scratch, 'hanging-health');
+  await startWorkspace(workspace, (text) => text.replace(/^HEALTHCHECK .*$/m, 'HEALTHCHECK --interval=30s --timeout=2s --retries=2 CMD ["sleep", "1000"]'), env);
+  // Warm-up: the build cache and the starter-size cache, as for the warm verdicts.
+  await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+  const verify = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+  const healthy = JSON.parse(verify.stdout).checks.find((check) => check.id === 'container-healthy');
+  if (healthy?.status !== 'fail' || !/^unhealthy after /.test(healthy.message)) throw new Error(`the hanging health check did not end unhealthy: ${JSON.stringify(healthy)}`);
+  const tag = `shipshape-bench/hang-${randomBytes(3).toString('hex')}`;
+  const started = now();
+  const build = await docker(['build', ...LABELS, '-t', tag, workspace]);
+  layers.push(...layerIds(build.stdout));
+  const id = (await docker(['run', '-d', ...LABELS, tag])).stdout.trim();
+  let status = 'starting';
+  try {
+    while (status !== 'unhealthy' && now() - started < 300_000) {
+      await sleep(1000);
+      status = (await docker(['inspect', '-f', '{{.State.Health.Status}}', id])).stdout.trim();
+    }
+  } finally {
+    await docker(['rm', '-f', '-v', id], { allowFail: true });
+    await docker(['rmi', '-f', tag], { allowFail: true });
+    await removeLayers();
+  }
+  if (status !== 'unhealthy') throw new Error(`hand baseline of the hanging health check ended ${status}`);
+  record({ id: 'health-timeout', label: 'unhealthy verdict, HEALTHCHECK interval 30s', value: verify.ms, unit: 'ms', baseline: { label: 'hand run+poll@1s to unhealthy', value: now() - started }, target: { of: 'ratio', op: '<=', value: 0.5 } });
+}
+
+/**
+ * Watch mode: a save during a slow build (RUN sleep 30) cancels it and verifies the new file. From the
+ * save to the new result, against a plain verify of that same new file: the cancel must cost little,
+ * never the rest of the sleep. (watch.test.ts proves the cancel and the result; the bound lives here.)
+ */
+async function watchRestart(env) {
+  const workspace = path.join(scratch, 'watch');
+  await startWorkspace(workspace, undefined, env);
+  const dockerfile = path.join(workspace, 'Dockerfile');
+  const solution = await readFile(dockerfile, 'utf8');
+  const withStep = (step) => solution.replace('CMD ["php-fpm"]', `${step}\nCMD ["php-fpm"]`);
+  const failing = withStep(`RUN echo "bench ${randomBytes(3).toString('hex')}" && exit 3`);
+  let output = '';
+  const child = spawn(process.execPath, [BIN, 'challenge:verify', '--dir', workspace, '--watch', '--plain'], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', SHIPSHAPE_SESSION: SESSION, ...env },
+  });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const until = async (what, condition, limitMs = 300_000) => {
+    const deadline = now() + limitMs;
+    while (!condition()) {
+      if (child.exitCode !== null || now() > deadline) throw new Error(`watch: no ${what}:\n${output.slice(-1500)}`);
+      await sleep(50);
+    }
+  };
+  const runText = (n) => {
+    const start = output.indexOf(`──── run ${n} ·`);
+    return start < 0 ? '' : output.slice(start);
+  };
+  let restartMs;
+  try {
+    await until('first result', () => runText(1).includes('Watching'));
+    await writeFile(dockerfile, withStep('RUN sleep 30'));
+    await until('slow step of run 2', () => /\[\d+\/\d+\] RUN sleep 30/.test(runText(2)));
+    const saved = now();
+    await writeFile(dockerfile, failing);
+    await until('result of run 3', () => runText(3).includes('Watching'));
+    restartMs = now() - saved;
+    if (!runText(2).includes('cancelled')) throw new Error(`watch did not cancel run 2:\n${runText(2)}`);
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('close', resolve)));
+  }
+  // The same failing file verified once more on its own (its layers are cached the same way).
+  const plain = await shipshape(['challenge:verify', '--dir', workspace, '--plain'], { env });
+  if (plain.code !== 1) throw new Error(`the plain verify of the failing file exited ${plain.code}`);
+  await writeFile(dockerfile, solution);
+  record({ id: 'watch-restart', label: 'watch: save during a slow build to new result', value: restartMs, unit: 'ms', baseline: { label: 'plain verify of the new file', value: plain.ms }, target: { of: 'ratio', op: '<=', value: 1.5 } });
+}
+
 // ---------- main ----------
 
 // ---------- engines: Docker 28 in both image stores (scripts/engines/current.sh) ----------
@@ -522,25 +609,35 @@ async function main() {
   // Started as a learner would, with the bench's own cache directory: `challenge:start` fills the index of
   // validated manifests there, which the verifies below then read.
   await startWorkspace(workspace, undefined, env);
-  const nodeMs = await startup(env);
-  await firstStatic(workspace, env, nodeMs);
-  await composeRefusals(env);
-  await verdicts(workspace, env);
-  await engineStores(env);
-  if (!QUICK) {
-    await packing();
-    await peakRss(env);
-    await batch(env);
+  if (ONLY === 'bounds') {
+    await healthTimeout(env);
+    await watchRestart(env);
+  } else {
+    const nodeMs = await startup(env);
+    await firstStatic(workspace, env, nodeMs);
+    await composeRefusals(env);
+    await verdicts(workspace, env);
+    await engineStores(env);
+    if (!QUICK) {
+      await packing();
+      await peakRss(env);
+      await batch(env);
+      await healthTimeout(env);
+      await watchRestart(env);
+    }
   }
 
   machine.loadAverageAtEnd = os.loadavg().map((value) => Number(value.toFixed(2)));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = { schemaVersion: 1, startedAt: new Date().toISOString(), quick: QUICK, machine, figures, notes };
+  const out = { schemaVersion: 1, startedAt: new Date().toISOString(), quick: QUICK, only: ONLY, machine, figures, notes };
   const dir = path.join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${stamp}.json`), `${JSON.stringify(out, null, 2)}\n`);
-  await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
-  await writeFile(path.join(dir, 'latest.md'), markdownTable(out));
+  // A partial run (--only) never replaces the full run's latest figures, which the README shows.
+  if (!ONLY) {
+    await writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+    await writeFile(path.join(dir, 'latest.md'), markdownTable(out));
+  }
   console.log('');
   for (const note of notes) console.log(`note: ${note}`);
   const missed = figures.filter((figure) => figure.met === false);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ChallengePack } from '../course/packs.js';
 import type { Engine } from '../engine/connect.js';
 import { startChallenge } from '../workspace/workspace.js';
-import type { CheckStatus } from './result.js';
+import type { CheckStatus, VerifyResult } from './result.js';
 import { verifyWorkspace } from './verify.js';
 
 export interface ProveRow {
@@ -34,7 +34,12 @@ export interface ProveResult {
 export async function proveChallenge(
   pack: ChallengePack,
   engine: Engine,
-  options: { signal?: AbortSignal; onStage?: (stage: 'starter' | 'solution') => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onStage?: (stage: 'starter' | 'solution') => void;
+    /** Each verify's full result (checks with their evidence), for callers that look past the statuses. */
+    onVerified?: (stage: 'starter' | 'solution', result: VerifyResult) => void;
+  } = {},
 ): Promise<ProveResult> {
   const { manifest } = pack;
   const scratch = await mkdtemp(path.join(os.tmpdir(), `shipshape-prove-${manifest.id}-`));
@@ -43,9 +48,11 @@ export async function proveChallenge(
     await startChallenge(pack, workspace);
     options.onStage?.('starter');
     const starter = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    options.onVerified?.('starter', starter);
     await cp(path.join(pack.dir, manifest.solution), workspace, { recursive: true, force: true });
     options.onStage?.('solution');
     const solution = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    options.onVerified?.('solution', solution);
 
     const rows = manifest.checks.map((check): ProveRow => {
       const got = starter.checks.find((result) => result.id === check.id);

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { BUILTIN_LESSONS, listLessons, parseLesson } from '../../src/course/lessons.js';
 import { listPacks, loadPack } from '../../src/course/packs.js';
 import { listFiles } from '../../src/workspace/files.js';
 import { ROOT } from '../support/cli.js';
+import { itNeeding, needs } from '../support/needs.js';
 
 describe('course content', () => {
   it('every built-in pack validates and has its starter, solution, task and hints', async () => {
@@ -26,7 +26,7 @@ describe('course content', () => {
 
   // A pack's own .gitignore (a learner's habit it teaches) must not keep its files out of the repository:
   // a clean clone would then ship a solution that cannot pass.
-  it.runIf(existsSync(path.join(ROOT, '.git')))('every file of every built-in pack is tracked by git', async () => {
+  itNeeding(needs.gitCheckout)('every file of every built-in pack is tracked by git', async () => {
     const tracked = new Set(execFileSync('git', ['ls-files', '-z', 'challenges'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean));
     const untracked: string[] = [];
     for (const { dir } of await listPacks()) {
@@ -44,10 +44,18 @@ describe('course content', () => {
   });
 
   it('each lesson names, in its front matter, challenges that exist', async () => {
-    const text = await readFile(path.join(ROOT, 'lessons', 'docker-intermediate.md'), 'utf8');
-    const front = parse(text.split(/^---$/m)[1]!);
-    const ids = (await listPacks()).map((pack) => pack.manifest.id);
-    expect(front.id).toBe('docker-intermediate');
-    for (const challenge of front.challenges) expect(ids).toContain(challenge);
+    // Every lesson file, read as the CLI reads it: not just the first one.
+    const files = (await readdir(BUILTIN_LESSONS)).filter((name) => name.endsWith('.md')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const ids = new Set((await listPacks()).map((pack) => pack.manifest.id));
+    const lessons = await Promise.all(files.map(async (name) => parseLesson(name, await readFile(path.join(BUILTIN_LESSONS, name), 'utf8'))));
+    expect((await listLessons()).map((lesson) => path.basename(lesson.file)).sort()).toEqual(files);
+    const lessonIds = new Set(lessons.map((lesson) => lesson.id));
+    for (const [index, lesson] of lessons.entries()) {
+      expect(lesson.id, files[index]).toBe(files[index]!.replace(/\.md$/, ''));
+      expect(lesson.challenges.length, lesson.id).toBeGreaterThan(0);
+      for (const challenge of lesson.challenges) expect(ids.has(challenge), `${lesson.id} names ${challenge}`).toBe(true);
+      for (const prerequisite of lesson.prerequisites) expect(lessonIds.has(prerequisite), `${lesson.id} needs ${prerequisite}`).toBe(true);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { containmentProblems, loadComposeModel, runFile } from '../../src/engine
 import { DEFAULT_LIMITS } from '../../src/engine/run.js';
 import { UserError } from '../../src/errors.js';
 import { composeModel } from '../checks/compose/helpers.js';
-import { dockerTestsEnabled } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const LABELS = { 'dev.shipshape.tool': 'shipshape', 'dev.shipshape.run': 'r1' };
 
@@ -163,7 +163,7 @@ secrets:
 });
 
 // These run the real compose CLI (`config` only: no engine, nothing created).
-describe.runIf(dockerTestsEnabled)('loading a learner compose file through compose config', () => {
+describeNeeding(needs.engine)('loading a learner compose file through compose config', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'shipshape-compose-load-'));

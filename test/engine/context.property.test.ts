@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIgnoreFile } from '../../src/engine/context.js';
 import { packedEntries } from '../support/context.js';
-import { dockerCli, dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession } from '../support/engine.js';
+import { dockerCli, labelledObjects, requireEngine, requireImages, testSession } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const run = promisify(execFile);
 const dockerignore = dockerignoreModule.default as unknown as typeof import('@balena/dockerignore').default;
@@ -151,7 +152,7 @@ describe('the build context matches the docker CLI', () => {
     );
   });
 
-  describe.runIf(dockerTestsEnabled)('against the real docker CLI', { timeout: 300_000 }, () => {
+  describeNeeding(needs.engine)('against the real docker CLI', { timeout: 300_000 }, () => {
     beforeAll(() => {
       requireEngine();
       requireImages('debian:bookworm-slim');

@@ -65,9 +65,14 @@ describe('build context packing', () => {
 
   it('sends symlinks as links, not their targets', async () => {
     await write('Dockerfile');
+    await write('target.txt', 'the target');
     await symlink('/etc/passwd', path.join(dir, 'link'));
-    const names = await packedNames();
-    expect(names).toContain('link');
+    await symlink('target.txt', path.join(dir, 'relative-link'));
+    const entries = await packedEntries(dir);
+    // A packer that followed the links would send regular files with the targets' bytes.
+    expect(entries.find((entry) => entry.name === 'link')).toEqual({ name: 'link', type: 'symlink', linkname: '/etc/passwd', bytes: 0 });
+    expect(entries.find((entry) => entry.name === 'relative-link')).toEqual({ name: 'relative-link', type: 'symlink', linkname: 'target.txt', bytes: 0 });
+    expect(entries.find((entry) => entry.name === 'target.txt')).toMatchObject({ type: 'file', linkname: null, bytes: 'the target'.length });
   });
 });
 

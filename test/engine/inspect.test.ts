@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/engine/connect.js';
 import { imagePathExists, inspectImage } from '../../src/engine/inspect.js';
 import { RunScope } from '../../src/engine/scope.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const openSockets = () =>
   (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().filter((handle) => handle.constructor.name === 'Socket').length;
 
-describe.runIf(dockerTestsEnabled)('image inspection on the engine', { timeout: 60_000 }, () => {
+describeNeeding(needs.engine)('image inspection on the engine', { timeout: 60_000 }, () => {
   it('reads paths through the archive API, present and absent, and releases every connection', async () => {
     requireEngine();
     requireImages('composer:2');

@@ -7,10 +7,11 @@ import { type Engine, connectEngine } from '../../src/engine/connect.js';
 import { imageHistory, runInImage } from '../../src/engine/inspect.js';
 import { RunScope } from '../../src/engine/scope.js';
 import { buildVariant } from '../../src/engine/variant.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 // The engine tools image checks build on: commands in the image, its history, and second builds.
-describe.runIf(dockerTestsEnabled)('image toolbox on the engine', { timeout: 300_000 }, () => {
+describeNeeding(needs.engine)('image toolbox on the engine', { timeout: 300_000 }, () => {
   let dir: string;
   let engine: Engine;
   let scope: RunScope;
@@ -71,7 +72,6 @@ describe.runIf(dockerTestsEnabled)('image toolbox on the engine', { timeout: 300
     const slow = await runInImage(engine, scope, imageId, ['sleep', '30'], { timeoutMs: 1000 });
     expect(slow.timedOut).toBe(true);
     expect(slow.exitCode).toBeNull();
-    expect(slow.durationMs).toBeLessThan(20_000);
   });
 
   it('lists the history newest first with the instruction and bytes of each layer', async () => {

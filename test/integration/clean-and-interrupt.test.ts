@@ -5,11 +5,12 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_OWNER, LABEL_RUN, LABEL_SESSION, LABEL_TOOL, TOOL_NAME, toolFilter } from '../../src/engine/labels.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
-describe.runIf(dockerTestsEnabled)('leftovers and interrupts', { timeout: 300_000 }, () => {
+describeNeeding(needs.engine)('leftovers and interrupts', { timeout: 300_000 }, () => {
   let scratch: string;
   let workspace: string;
 

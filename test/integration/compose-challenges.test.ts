@@ -8,9 +8,12 @@ import { type Engine, connectEngine } from '../../src/engine/connect.js';
 import { detectCompose } from '../../src/engine/compose.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import { proveChallenge } from '../../src/grading/prove.js';
+import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape, verifyUntil } from '../support/cli.js';
 import { composeVersions, requireComposeVersions, restoreCompose, useCompose } from '../support/compose.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { expectSolutionEvidence } from '../support/evidence.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const CHALLENGES = [
   'docker-missing-healthcheck',
@@ -33,7 +36,7 @@ async function sessionObjects() {
 }
 const NOTHING = { containers: 0, images: 0, volumes: 0, networks: 0 };
 
-describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('compose challenges on the engine', { timeout: 600_000 }, () => {
   let engine: Engine;
   let scratch: string;
 
@@ -58,13 +61,18 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     it(`Compose ${version.label}: proves ${id}: the starter fails exactly its starterFails, the solution passes every check`, async () => {
       useCompose(version);
       const pack = await loadPack(path.join(ROOT, 'challenges', id));
-      const proof = await proveChallenge(pack, engine);
+      const results: Partial<Record<'starter' | 'solution', VerifyResult>> = {};
+      const proof = await proveChallenge(pack, engine, { onVerified: (stage, result) => (results[stage] = result) });
       expect(proof.mismatches).toEqual([]);
       expect(proof.passed).toBe(true);
       for (const row of proof.rows) {
         expect(row.starter, `${id} starter ${row.id}`).toBe(pack.manifest.starterFails.includes(row.id) ? 'fail' : 'pass');
         expect(row.solution, `${id} solution ${row.id}`).toBe('pass');
       }
+      // Not only statuses: what the running stack answered (HTTP bodies, exec output, health-event order).
+      expect(results.solution!.stack).toMatchObject({ ok: true });
+      const looked = expectSolutionEvidence(pack, results.solution!);
+      expect(looked.length, `${id}: no check looked at the running stack`).toBeGreaterThan(0);
       expect(await sessionObjects()).toEqual(NOTHING);
     });
   }

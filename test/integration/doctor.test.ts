@@ -7,7 +7,8 @@ import type { DoctorReport } from '../../src/engine/doctor.js';
 import { execa } from 'execa';
 import { readdir } from 'node:fs/promises';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, requireEngine, requireImages } from '../support/engine.js';
+import { requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 /** A pack whose Dockerfiles and compose file name the given images. */
 async function writePack(root: string, id: string, files: Record<string, string>): Promise<void> {
@@ -43,7 +44,7 @@ function findings(report: DoctorReport): Record<string, DoctorReport['findings']
   return Object.fromEntries(report.findings.map((finding) => [finding.id, finding]));
 }
 
-describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
+describeNeeding(needs.engine)('doctor', { timeout: 120_000 }, () => {
   let scratch: string;
   let env: Record<string, string>;
 
@@ -170,14 +171,12 @@ describe.runIf(dockerTestsEnabled)('doctor', { timeout: 120_000 }, () => {
   it('images:pull of an image no registry serves: one clear message naming images:load, exit 2', async () => {
     const packs = path.join(scratch, 'pull-packs');
     await writePack(packs, 'pull-missing', { 'starter/Dockerfile': 'FROM shipshape-test/absent-base:7\n', 'solution/Dockerfile': 'FROM shipshape-test/absent-base:7\n' });
-    const started = Date.now();
     const result = await shipshape(['images:pull', '--challenge', 'pull-missing', '--pack', packs, '--timeout', '20'], { env });
     expect(result.exitCode, result.all).toBe(2);
     expect(result.stderr).toContain('pulling shipshape-test/absent-base:7');
     expect(result.stderr).toMatch(/✖ The engine at \S+ could not pull shipshape-test\/absent-base:7 \(.+\)\./);
     expect(result.stderr).toContain('`shipshape images:load BUNDLE.tar`');
     expect(result.all).not.toMatch(/\n\s+at /);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 
@@ -188,11 +187,10 @@ describe('an engine that accepts the connection but never answers', () => {
     const server = http.createServer(() => undefined);
     await new Promise<void>((done) => server.listen(socket, done));
     try {
-      const started = Date.now();
+      // A CLI that hung on the open request would be stopped by timeoutMs and exit -1, not 2.
       const result = await shipshape(['clean', '--dry-run', '--docker-host', `unix://${socket}`], { timeoutMs: 20_000 });
       expect(result.exitCode, result.all).toBe(2);
       expect(result.stderr).toContain(`No Docker engine answered at unix://${socket} (from --docker-host): the Docker engine at unix://${socket} did not answer within 3 s.`);
-      expect(Date.now() - started).toBeLessThan(15_000);
       const doctor = await shipshape(['doctor', '--json', '--docker-host', `unix://${socket}`], { timeoutMs: 20_000, env: { SHIPSHAPE_PACKS: '' } });
       expect(doctor.exitCode, doctor.all).toBe(1);
     } finally {

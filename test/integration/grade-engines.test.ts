@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { access, cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchResultSchema } from '../../src/grading/batch-report.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import { ROOT } from '../support/cli.js';
-import { dockerCli, dockerTestsEnabled, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
+import { dockerCli, labelledObjects, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
@@ -18,10 +19,8 @@ const SECOND = `unix:///run/shipshape-${NAME}/docker.sock`;
 const FIRST = 'unix:///var/run/docker.sock';
 const IMAGES = ['debian:bookworm-slim', 'php:8.2-fpm-alpine', 'composer:2'];
 
-// A second dockerd needs root and the script; elsewhere this suite is skipped (never under CI silently: it is opt-in hardware).
-const canRunSecondEngine = dockerTestsEnabled && process.getuid?.() === 0 && (await exists(SCRIPT)) && (await exists('/usr/sbin/dockerd'));
-
-describe.runIf(canRunSecondEngine)('challenge:grade across two engines', { timeout: 600_000 }, () => {
+// A second dockerd needs root, dockerd and the script: skipped (declared) without them, failed under CI.
+describeNeeding(needs.engine, needs.root, needs.secondEngine)('challenge:grade across two engines', { timeout: 600_000 }, () => {
   let scratch: string;
   let second: Docker;
 
@@ -99,7 +98,3 @@ describe.runIf(canRunSecondEngine)('challenge:grade across two engines', { timeo
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 });
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
-}

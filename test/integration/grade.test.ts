@@ -9,14 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionHash } from '../../src/grading/batch.js';
 import { BatchResultSchema, ClassroomBatchSchema } from '../../src/grading/batch-report.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 const PACK = path.join(ROOT, 'challenges', ID);
 // Long enough for the starter's build on a busy 2-core machine, shorter than the hang's own 60 s runtime wait.
 const TIMEOUT = '50';
 
-describe.runIf(dockerTestsEnabled)('challenge:grade on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:grade on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let submissions: string;
   let env: Record<string, string>;
@@ -126,32 +127,54 @@ describe.runIf(dockerTestsEnabled)('challenge:grade on the engine', { timeout: 6
   });
 });
 
-describe.runIf(dockerTestsEnabled)('challenge:grade interrupted', { timeout: 600_000 }, () => {
-  it('on Ctrl-C cancels what is in flight, removes it, keeps the finished verdicts and exits 130', async () => {
+describeNeeding(needs.engine)('challenge:grade interrupted', { timeout: 600_000 }, () => {
+  it('on Ctrl-C cancels what is in flight, removes it, keeps the finished verdicts and exits 130; the next run resumes from them', async () => {
     requireEngine();
+    requireImages('composer:2', 'php:8.2-fpm-alpine');
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-grade-int-'));
     try {
       const submissions = path.join(scratch, 'submissions');
-      // The starter's build runs for a while: the interrupt lands during it.
+      const env = { NO_COLOR: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') };
+      // Graded in name order, one at a time: `done` finishes first, then the starter's build runs for
+      // a while and the interrupt lands during it.
+      await cp(path.join(PACK, 'solution'), path.join(submissions, 'done'), { recursive: true });
       await cp(path.join(PACK, 'starter'), path.join(submissions, 'slow'), { recursive: true });
       const state = path.join(scratch, 'state.json');
-      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'challenge:grade', submissions, '--challenge', ID, '--state', state, '--plain', '--concurrency', '1'], {
-        reject: false,
-        env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') },
-      });
+      const args = ['challenge:grade', submissions, '--challenge', ID, '--state', state, '--concurrency', '1'];
+      const child = execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args, '--plain'], { reject: false, env });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      await waitFor('the submission to start', async () => stderr.includes('slow: grading on'), 300_000);
-      await waitFor('a build step to run', async () => (await labelledOrStepContainers()) > 0, 120_000);
+      await waitFor('the second submission to start', async () => stderr.includes('slow: grading on'), 300_000);
+      await waitFor('a build step of the second to run', async () => (await labelledOrStepContainers()) > 0, 120_000);
       child.kill('SIGINT');
       const result = await child;
       expect(result.exitCode, stderr).toBe(130);
       expect(stderr).toContain('Cancelled; everything this run created was removed.');
       expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-      // Nothing was graded, so nothing is cached as a verdict.
-      const saved = JSON.parse(await readFile(state, 'utf8').catch(() => '{"entries":{}}'));
-      expect(saved.entries.slow).toBeUndefined();
+
+      // The state file was written (no default stands in for it): the finished verdict is in it, the cancelled one is not.
+      const saved = JSON.parse(await readFile(state, 'utf8')) as { challenge: string; entries: Record<string, { key: string; outcome: { status: string; name: string } }> };
+      expect(saved.challenge).toBe(ID);
+      expect(Object.keys(saved.entries)).toEqual(['done']);
+      expect(saved.entries.done!.outcome).toMatchObject({ name: 'done', status: 'pass' });
+      expect(saved.entries.done!.key.startsWith(`${await submissionHash(path.join(submissions, 'done'))}:`)).toBe(true);
+
+      // The next run takes `done` from the state file without grading it, and grades only the other
+      // (made a quick one here, so the resume does not rebuild the starter).
+      await rm(path.join(submissions, 'slow'), { recursive: true });
+      await cp(path.join(PACK, 'solution'), path.join(submissions, 'slow'), { recursive: true });
+      const resumed = await shipshape([...args, '--json'], { env });
+      expect(resumed.exitCode, resumed.all).toBe(0);
+      expect(resumed.stderr).toContain('[1/2] done PASS 100/100 (unchanged, from the cache)');
+      const report = BatchResultSchema.parse(JSON.parse(resumed.stdout));
+      expect(report.submissions.map((s) => [s.name, s.status, s.cached])).toEqual([
+        ['done', 'pass', true],
+        ['slow', 'pass', false],
+      ]);
+      expect(report.counts).toMatchObject({ total: 2, pass: 2, cached: 1 });
+      expect(Object.keys((JSON.parse(await readFile(state, 'utf8')) as { entries: object }).entries).sort()).toEqual(['done', 'slow']);
+      expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

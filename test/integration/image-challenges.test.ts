@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPack } from '../../src/course/packs.js';
 import { connectEngine, type Engine } from '../../src/engine/connect.js';
 import { proveChallenge } from '../../src/grading/prove.js';
+import type { VerifyResult } from '../../src/grading/result.js';
 import { verifyWorkspace } from '../../src/grading/verify.js';
 import { startChallenge } from '../../src/workspace/workspace.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { expectSolutionEvidence } from '../support/evidence.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 /** Each challenge graded on built images, containers and the build context, proved through the prove core. */
 const CHALLENGES = [
@@ -19,7 +22,7 @@ const CHALLENGES = [
   'docker-python-targets',
 ];
 
-describe.runIf(dockerTestsEnabled)('image-graded challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('image-graded challenges on the engine', { timeout: 600_000 }, () => {
   let engine: Engine;
   let scratch: string;
 
@@ -36,13 +39,17 @@ describe.runIf(dockerTestsEnabled)('image-graded challenges on the engine', { ti
 
   it.each(CHALLENGES)('%s: the starter fails exactly its starterFails and the solution passes every check', async (id) => {
     const pack = await findPack(id);
-    const proof = await proveChallenge(pack, engine);
+    const results: Partial<Record<'starter' | 'solution', VerifyResult>> = {};
+    const proof = await proveChallenge(pack, engine, { onVerified: (stage, result) => (results[stage] = result) });
     expect(proof.mismatches).toEqual([]);
     expect(proof.passed).toBe(true);
     for (const row of proof.rows) {
       expect(row, row.id).toMatchObject({ ok: true, exercised: true, solution: 'pass' });
       expect(row.starter, row.id).toBe(row.starterExpected === 'fail' ? 'fail' : 'pass');
     }
+    // Not only statuses: what the image and container showed (command output, paths, sizes, health log).
+    const looked = expectSolutionEvidence(pack, results.solution!);
+    expect(looked.length, `${id}: no check looked at the image or container`).toBeGreaterThan(0);
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 

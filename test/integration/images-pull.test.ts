@@ -10,7 +10,8 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor.js';
 import { shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, requireEngine } from '../support/engine.js';
+import { requireEngine } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
@@ -27,7 +28,7 @@ async function layerTar(): Promise<Buffer> {
  * A minimal registry (the v2 API a pull uses: /v2/, manifests, blobs) on localhost, which the
  * engine may reach over plain http, so images:pull is exercised through the engine's real pull.
  */
-describe.runIf(dockerTestsEnabled)('images:pull through a registry', { timeout: 120_000 }, () => {
+describeNeeding(needs.engine)('images:pull through a registry', { timeout: 120_000 }, () => {
   let scratch: string;
   let registry: http.Server;
   let ref: string;

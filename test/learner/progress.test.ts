@@ -94,26 +94,44 @@ describe('progress state', () => {
     // with SIGKILL at varying moments. Every time, the file must still be a whole, valid state.
     const atomic = path.join(ROOT, 'dist', 'workspace', 'atomic.js');
     const file = progressFile(scratch);
+    // The writer writes once before it says ready, so the file always exists when it is killed, and
+    // reports each finished write: the file must hold the last reported state or the one after it.
     const script = `
       const { writeFileAtomic } = await import(${JSON.stringify(atomic)});
       const big = (n) => JSON.stringify({ schemaVersion: 1, challenges: Object.fromEntries(Array.from({ length: 20000 }, (_, i) => ['c' + i, { attempts: n, hintsSeen: [1, 2, 3] }])) });
+      await writeFileAtomic(${JSON.stringify(file)}, big(0));
       process.stdout.write('ready\\n');
-      for (let n = 0; ; n++) await writeFileAtomic(${JSON.stringify(file)}, big(n));
+      for (let n = 1; ; n++) {
+        await writeFileAtomic(${JSON.stringify(file)}, big(n));
+        process.stdout.write('wrote ' + n + '\\n');
+      }
     `;
-    for (const delay of [5, 40, 90, 150, 230]) {
+    const delays = [5, 40, 90, 150, 230];
+    let checked = 0;
+    let writesSeen = 0;
+    for (const delay of delays) {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-      const text = await readFile(file, 'utf8').catch(() => null);
-      if (text === null) continue; // killed before the first rename: no file is fine, a partial one is not
-      const parsed = JSON.parse(text);
+      // 'close', not 'exit': every line the writer printed has been read by then.
+      await new Promise((resolve) => child.once('close', resolve));
+      const lastReported = Math.max(0, ...[...output.matchAll(/wrote (\d+)/g)].map((match) => Number(match[1])));
+      writesSeen += lastReported;
+      const parsed = JSON.parse(await readFile(file, 'utf8'));
       expect(Object.keys(parsed.challenges)).toHaveLength(20000);
+      expect([lastReported, lastReported + 1]).toContain(parsed.challenges.c0.attempts);
+      expect(parsed.challenges.c19999.attempts).toBe(parsed.challenges.c0.attempts);
       const warnings: string[] = [];
       await readProgress(scratch, { warn: (message) => warnings.push(message) });
       expect(warnings).toEqual([]);
+      checked++;
     }
+    // Every kill was checked, and the writer was really rewriting the file when it was killed.
+    expect(checked).toBe(delays.length);
+    expect(writesSeen).toBeGreaterThan(0);
     // The killed writers' temporary files are swept by the next update, which holds the lock.
     await writeFile(path.join(scratch, '.shipshape', '.progress.json.dead0000.tmp'), '{"half":');
     await updateChallengeProgress(scratch, ID, (entry) => {

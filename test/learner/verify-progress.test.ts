@@ -4,12 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/grading/result.js';
 import { shipshape } from '../support/cli.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 const ID = 'docker-missing-multistage';
 
 // One real verify, kept cheap: a Dockerfile whose build fails at once, so no image is graded.
-describe.runIf(dockerTestsEnabled)('challenge:verify records into the progress', { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)('challenge:verify records into the progress', { timeout: 600_000 }, () => {
   let course: string;
   beforeAll(async () => {
     requireEngine();

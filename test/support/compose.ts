@@ -35,6 +35,8 @@ function findV2(): string | null {
   const candidates = [
     process.env.SHIPSHAPE_TEST_COMPOSE_V2,
     path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'cli-plugins', 'docker-compose'),
+    // The matrix's Compose v2 (scripts/engines/current.sh), installed beside v1 by the pretest.
+    '/var/lib/shipshape-engines/docker-config/cli-plugins/docker-compose',
     '/usr/local/lib/docker/cli-plugins/docker-compose',
     '/usr/libexec/docker/cli-plugins/docker-compose',
     '/usr/lib/docker/cli-plugins/docker-compose',

@@ -4,7 +4,8 @@ import { toolFilter } from '../../src/engine/labels.js';
 
 /**
  * Whether Docker-backed tests can run. Under CI a missing engine is a failure, never a silent skip:
- * the suites call `describe.runIf(dockerTestsEnabled)` and `requireEngine()` fails them.
+ * suites declare the need with `describeNeeding(needs.engine)` (test/support/needs.ts), which skips them
+ * with the reason outside CI and fails them under CI; `requireEngine()` in a suite's set-up says the same.
  */
 export async function engineAnswers(): Promise<boolean> {
   try {

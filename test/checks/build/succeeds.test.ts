@@ -14,6 +14,32 @@ function run(source: string, build: Partial<BuildOutcome>) {
 
 const HEREDOC = 'FROM debian:bookworm-slim\nWORKDIR /app\nRUN <<EOF\necho hi > /hi\nEOF\nCMD ["cat", "/hi"]\n';
 
+describe('build.succeeds', () => {
+  it('passes when the engine produced an image with no error, with the steps and time', async () => {
+    const verdict = await run('FROM debian:bookworm-slim\n', { imageId: 'sha256:built', steps: 3, durationMs: 1200, builder: 'classic' });
+    expect(verdict).toEqual({
+      status: 'pass',
+      message: 'built in 1.2 s (3 steps)',
+      evidence: { imageId: 'sha256:built', steps: 3, durationMs: 1200, builder: 'classic' },
+    });
+  });
+
+  it('fails a failed step with the step, the error and its last output', async () => {
+    const verdict = await run('FROM debian:bookworm-slim\nRUN exit 3\n', {
+      failure: { step: 'Step 2/2 : RUN exit 3', message: "The command '/bin/sh -c exit 3' returned a non-zero code: 3", lastLines: ['about to fail'] },
+    });
+    expect(verdict).toMatchObject({
+      status: 'fail',
+      message: "build failed at Step 2/2 : RUN exit 3: The command '/bin/sh -c exit 3' returned a non-zero code: 3",
+      evidence: { step: 'Step 2/2 : RUN exit 3', lastLines: ['about to fail'] },
+    });
+  });
+
+  it('fails when no image id came back, even without an error', async () => {
+    expect(await run('FROM debian:bookworm-slim\n', { imageId: null, failure: null })).toMatchObject({ status: 'fail', message: 'build failed: no image was produced' });
+  });
+});
+
 describe('build.succeeds messages for input the engine cannot take', () => {
   it('explains an "unknown instruction" that is really a heredoc body line, naming the RUN that opened it', async () => {
     const verdict = await run(HEREDOC, {
@@ -41,6 +67,7 @@ describe('build.succeeds messages for input the engine cannot take', () => {
   it('notes a `# syntax=` line the classic builder ignored, but not for BuildKit builds', async () => {
     const source = '# syntax=docker/dockerfile:1.4\nFROM debian:bookworm-slim\n';
     const classic = await run(source, { imageId: 'sha256:x', builder: 'classic' });
+    expect(classic.status).toBe('pass');
     expect(classic.message).toBe(
       'built in 1.2 s (3 steps); note: the `# syntax=docker/dockerfile:1.4` line was ignored: the classic builder always uses its built-in Dockerfile frontend',
     );

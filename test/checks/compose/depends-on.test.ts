@@ -20,7 +20,7 @@ describe('compose.depends-on', () => {
 
   it('fails when there is no dependency or no such service', async () => {
     const config = 'services:\n  db: {image: postgres}\n  app: {image: php}\n';
-    expect((await runCompose(composeDependsOn, { service: 'app', on: 'db' }, config)).message).toContain('`app` does not depend on `db`');
-    expect((await runCompose(composeDependsOn, { service: 'web', on: 'app' }, config)).message).toContain('no service `web`');
+    expect(await runCompose(composeDependsOn, { service: 'app', on: 'db' }, config)).toMatchObject({ status: 'fail', message: expect.stringContaining('`app` does not depend on `db`') });
+    expect(await runCompose(composeDependsOn, { service: 'web', on: 'app' }, config)).toMatchObject({ status: 'fail', message: expect.stringContaining('no service `web`') });
   });
 });

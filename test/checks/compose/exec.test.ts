@@ -35,9 +35,10 @@ describe('compose.exec', () => {
 
   it('fails without running anything when the container is missing or stopped', async () => {
     const none = fakeStack({ containers: [] });
-    expect((await runStack(composeExec, { service: 'db', command: ['true'] }, none)).message).toBe('the stack has no `db` container');
+    expect(await runStack(composeExec, { service: 'db', command: ['true'] }, none)).toMatchObject({ status: 'fail', message: 'the stack has no `db` container' });
     const stopped = fakeStack({ containers: [container('db', { running: false, status: 'exited', exitCode: 1 })], logs: ['initdb: error'] });
     const result = await runStack(composeExec, { service: 'db', command: ['true'] }, stopped);
+    expect(result.status).toBe('fail');
     expect(result.message).toBe('the `db` container is not running (exit code 1): initdb: error');
     expect(stopped.execCalls).toHaveLength(0);
   });

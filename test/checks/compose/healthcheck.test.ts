@@ -38,6 +38,7 @@ describe('compose.healthcheck', () => {
       expect(result.status, test).toBe('fail');
     }
     const disabled = await runCompose(composeHealthcheck, { service: 'db' }, withTest('[CMD, pg_isready]', '      disable: true'));
+    expect(disabled.status).toBe('fail');
     expect(disabled.message).toContain('disabled');
     expect((await runCompose(composeHealthcheck, { service: 'db' }, withTest('[NONE]'))).status).toBe('fail');
   });

@@ -38,13 +38,13 @@ describe('compose.http', () => {
 
   it('fails a wrong status and an unpublished port with the reason', async () => {
     const notFound = fakeStack({ containers: web, http: async () => ({ status: 404, body: 'File not found.', url: 'u' }) });
-    expect((await runStack(composeHttp, { service: 'web', port: 80, timeoutSeconds: 5 }, notFound)).message).toContain('answered 404 (expected 200): File not found.');
+    expect(await runStack(composeHttp, { service: 'web', port: 80, timeoutSeconds: 5 }, notFound)).toMatchObject({ status: 'fail', message: expect.stringContaining('answered 404 (expected 200): File not found.') });
     const unpublished = fakeStack({
       containers: web,
       http: async () => {
         throw new Error('service web publishes no host port for container port 80');
       },
     });
-    expect((await runStack(composeHttp, { service: 'web', port: 80, timeoutSeconds: 5 }, unpublished)).message).toContain('publishes no host port');
+    expect(await runStack(composeHttp, { service: 'web', port: 80, timeoutSeconds: 5 }, unpublished)).toMatchObject({ status: 'fail', message: expect.stringContaining('publishes no host port') });
   });
 });

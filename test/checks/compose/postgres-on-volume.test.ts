@@ -21,15 +21,15 @@ describe('compose.postgres-on-volume', () => {
 
   it('explains an empty volume, a failing query and a wrong answer', async () => {
     const empty = fakeStack({ withVolumeContainer: async () => ({ ready: false, result: null, logTail: ['Error: Database is uninitialized and superuser password is not specified.'] }) });
-    expect((await runStack(composePostgresOnVolume, params, empty, CONFIG)).message).toContain('holds no Postgres data directory');
+    expect(await runStack(composePostgresOnVolume, params, empty, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('holds no Postgres data directory') });
     const missing = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 1, stdout: '', stderr: 'ERROR:  relation "orders" does not exist', timedOut: false }, logTail: [] }) });
-    expect((await runStack(composePostgresOnVolume, params, missing, CONFIG)).message).toContain('failed: ERROR:  relation "orders" does not exist');
+    expect(await runStack(composePostgresOnVolume, params, missing, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('failed: ERROR:  relation "orders" does not exist') });
     const wrong = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 0, stdout: '3\n', stderr: '', timedOut: false }, logTail: [] }) });
-    expect((await runStack(composePostgresOnVolume, params, wrong, CONFIG)).message).toBe('`SELECT count(*) FROM orders` on `restored` returned "3", not /^4$/');
+    expect(await runStack(composePostgresOnVolume, params, wrong, CONFIG)).toMatchObject({ status: 'fail', message: '`SELECT count(*) FROM orders` on `restored` returned "3", not /^4$/' });
   });
 
   it('fails when the named service has no image', async () => {
     const stack = fakeStack({});
-    expect((await runStack(composePostgresOnVolume, { ...params, imageOf: 'app' }, stack, 'services:\n  app: {build: {context: /ws}}\n')).message).toContain('has no image');
+    expect(await runStack(composePostgresOnVolume, { ...params, imageOf: 'app' }, stack, 'services:\n  app: {build: {context: /ws}}\n')).toMatchObject({ status: 'fail', message: expect.stringContaining('has no image') });
   });
 });

@@ -14,8 +14,8 @@ describe('compose.published-port', () => {
   });
 
   it('fails another host port, another container port, udp, or no ports', async () => {
-    expect((await runCompose(composePublishedPort, { service: 'web', target: 80, published: 8080 }, web('    - "8081:80"'))).message).toContain('published on 8081, expected host port 8080');
-    expect((await runCompose(composePublishedPort, { service: 'web', target: 80 }, web('    - "8080:8080"'))).message).toContain('does not publish container port 80/tcp (it publishes 8080:8080)');
+    expect(await runCompose(composePublishedPort, { service: 'web', target: 80, published: 8080 }, web('    - "8081:80"'))).toMatchObject({ status: 'fail', message: expect.stringContaining('published on 8081, expected host port 8080') });
+    expect(await runCompose(composePublishedPort, { service: 'web', target: 80 }, web('    - "8080:8080"'))).toMatchObject({ status: 'fail', message: expect.stringContaining('does not publish container port 80/tcp (it publishes 8080:8080)') });
     expect((await runCompose(composePublishedPort, { service: 'web', target: 80 }, web('    - "8080:80/udp"'))).status).toBe('fail');
     expect((await runCompose(composePublishedPort, { service: 'web', target: 80 }, 'services:\n  web: {image: nginx}\n')).status).toBe('fail');
   });

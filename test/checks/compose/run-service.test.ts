@@ -22,9 +22,9 @@ describe('compose.run-service', () => {
 
   it('fails a job that exits non-zero or times out, quoting its output', async () => {
     const failing = fakeStack({ containers: [container('db')], runService: async () => ({ exitCode: 2, outputTail: ['tar: /backups: Cannot open: Permission denied'], timedOut: false }) });
-    expect((await runStack(composeRunService, { service: 'backup' }, failing, CONFIG)).message).toBe('`backup` exited 2: tar: /backups: Cannot open: Permission denied');
+    expect(await runStack(composeRunService, { service: 'backup' }, failing, CONFIG)).toMatchObject({ status: 'fail', message: '`backup` exited 2: tar: /backups: Cannot open: Permission denied' });
     const slow = fakeStack({ containers: [container('db')], runService: async () => ({ exitCode: -1, outputTail: [], timedOut: true }) });
-    expect((await runStack(composeRunService, { service: 'backup', timeoutSeconds: 5 }, slow, CONFIG)).message).toBe('`backup` did not finish within 5 s');
+    expect(await runStack(composeRunService, { service: 'backup', timeoutSeconds: 5 }, slow, CONFIG)).toMatchObject({ status: 'fail', message: '`backup` did not finish within 5 s' });
   });
 
   it('fails when a service that must keep running was restarted or stopped by the job', async () => {
@@ -36,7 +36,7 @@ describe('compose.run-service', () => {
         return { exitCode: 0, outputTail: [], timedOut: false };
       },
     });
-    expect((await runStack(composeRunService, { service: 'backup', keepsRunning: ['db'] }, stack, CONFIG)).message).toBe('`db` was restarted while `backup` ran');
+    expect(await runStack(composeRunService, { service: 'backup', keepsRunning: ['db'] }, stack, CONFIG)).toMatchObject({ status: 'fail', message: '`db` was restarted while `backup` ran' });
     const stopping = container('db');
     const stopped = fakeStack({
       containers: [stopping],
@@ -45,11 +45,11 @@ describe('compose.run-service', () => {
         return { exitCode: 0, outputTail: [], timedOut: false };
       },
     });
-    expect((await runStack(composeRunService, { service: 'backup', keepsRunning: ['db'] }, stopped, CONFIG)).message).toBe('`db` stopped while `backup` ran');
+    expect(await runStack(composeRunService, { service: 'backup', keepsRunning: ['db'] }, stopped, CONFIG)).toMatchObject({ status: 'fail', message: '`db` stopped while `backup` ran' });
   });
 
   it('fails a service the model does not have without running anything', async () => {
     const stack = fakeStack({ containers: [] });
-    expect((await runStack(composeRunService, { service: 'restore' }, stack, CONFIG)).message).toContain('no service `restore` to run');
+    expect(await runStack(composeRunService, { service: 'restore' }, stack, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('no service `restore` to run') });
   });
 });

@@ -31,18 +31,19 @@ describe('compose.secret', () => {
   });
 
   it('fails a _FILE variable pointing elsewhere, or a secret not given to the service', async () => {
-    expect((await runCompose(composeSecret, params, config(path.join(dir, 'pw.txt'), '      POSTGRES_PASSWORD_FILE: /run/secrets/other'))).message).toContain('but the secret is at /run/secrets/db_password');
-    expect((await runCompose(composeSecret, params, config(path.join(dir, 'pw.txt'), '      POSTGRES_PASSWORD_FILE: /run/secrets/db_password', ''))).message).toContain('is not given the secret');
+    expect(await runCompose(composeSecret, params, config(path.join(dir, 'pw.txt'), '      POSTGRES_PASSWORD_FILE: /run/secrets/other'))).toMatchObject({ status: 'fail', message: expect.stringContaining('but the secret is at /run/secrets/db_password') });
+    expect(await runCompose(composeSecret, params, config(path.join(dir, 'pw.txt'), '      POSTGRES_PASSWORD_FILE: /run/secrets/db_password', ''))).toMatchObject({ status: 'fail', message: expect.stringContaining('is not given the secret') });
   });
 
   it('fails a missing or empty secret file, or no such secret', async () => {
-    expect((await runCompose(composeSecret, params, config(path.join(dir, 'nope.txt'), '      X: y'))).message).toContain('does not exist');
-    expect((await runCompose(composeSecret, params, config(path.join(dir, 'empty.txt'), '      X: y'))).message).toContain('is empty');
-    expect((await runCompose(composeSecret, params, 'services:\n  db: {image: postgres}\n')).message).toContain('no secret `db_password`');
+    expect(await runCompose(composeSecret, params, config(path.join(dir, 'nope.txt'), '      X: y'))).toMatchObject({ status: 'fail', message: expect.stringContaining('does not exist') });
+    expect(await runCompose(composeSecret, params, config(path.join(dir, 'empty.txt'), '      X: y'))).toMatchObject({ status: 'fail', message: expect.stringContaining('is empty') });
+    expect(await runCompose(composeSecret, params, 'services:\n  db: {image: postgres}\n')).toMatchObject({ status: 'fail', message: expect.stringContaining('no secret `db_password`') });
   });
 
   it('fails when the secret value is written elsewhere in the model', async () => {
     const result = await runCompose(composeSecret, params, config(path.join(dir, 'pw.txt'), '      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n      BACKUP_PASS: n3w-Rotated-Secret'));
+    expect(result.status).toBe('fail');
     expect(result.message).toContain("the secret's value appears in the compose file");
   });
 });

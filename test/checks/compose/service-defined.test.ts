@@ -27,9 +27,9 @@ describe('compose.service-defined', () => {
   });
 
   it('fails a wrong image, a missing build and an unwanted build', async () => {
-    expect((await runCompose(composeServiceDefined, { service: 'db', image: 'postgres:15*' }, CONFIG)).message).toContain('uses image postgres:16-alpine, expected postgres:15*');
+    expect(await runCompose(composeServiceDefined, { service: 'db', image: 'postgres:15*' }, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('uses image postgres:16-alpine, expected postgres:15*') });
     expect((await runCompose(composeServiceDefined, { service: 'db', build: true }, CONFIG)).status).toBe('fail');
-    expect((await runCompose(composeServiceDefined, { service: 'app', build: false }, CONFIG)).message).toContain('should use a ready image');
-    expect((await runCompose(composeServiceDefined, { service: 'app', image: 'php:*' }, CONFIG)).message).toContain('uses image (none)');
+    expect(await runCompose(composeServiceDefined, { service: 'app', build: false }, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('should use a ready image') });
+    expect(await runCompose(composeServiceDefined, { service: 'app', image: 'php:*' }, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('uses image (none)') });
   });
 });

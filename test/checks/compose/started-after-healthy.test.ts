@@ -29,9 +29,9 @@ describe('compose.started-after-healthy', () => {
 
   it('fails when the dependency has no health check or never became healthy', async () => {
     const none = fakeStack({ containers: [container('db'), container('app')] });
-    expect((await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, none)).message).toContain('`db` has no health check');
+    expect(await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, none)).toMatchObject({ status: 'fail', message: expect.stringContaining('`db` has no health check') });
     const starting = fakeStack({ containers: [container('db', { health: { status: 'unhealthy', log: [{ start: '', end: '', exitCode: 2, output: 'no response' }] } }), container('app')] });
-    expect((await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, starting)).message).toContain('`db` never reported healthy (status unhealthy)');
+    expect(await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, starting)).toMatchObject({ status: 'fail', message: expect.stringContaining('`db` never reported healthy (status unhealthy)') });
   });
 
   it('falls back to the health log when no event was seen, and fails a dependent that died after a good start', async () => {
@@ -43,6 +43,6 @@ describe('compose.started-after-healthy', () => {
 
   it('fails when a service has no container', async () => {
     const stack = fakeStack({ containers: [container('db', { health })] });
-    expect((await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, stack)).message).toBe('the stack has no `app` container');
+    expect(await runStack(composeStartedAfterHealthy, { service: 'app', after: 'db' }, stack)).toMatchObject({ status: 'fail', message: 'the stack has no `app` container' });
   });
 });

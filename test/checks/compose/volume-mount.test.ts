@@ -15,16 +15,17 @@ describe('compose.volume-mount', () => {
   });
 
   it('fails a bind mount, an anonymous volume, another volume, or nothing at the path', async () => {
-    expect((await runCompose(composeVolumeMount, params, db('    - /workspace/pgdata:/var/lib/postgresql/data'))).message).toContain('a bind mount of /workspace/pgdata');
-    expect((await runCompose(composeVolumeMount, params, db('    - /var/lib/postgresql/data'))).message).toContain('anonymous volume');
-    expect((await runCompose(composeVolumeMount, params, db('    - other:/var/lib/postgresql/data', 'volumes:\n  other: {}\n'))).message).toContain('holds volume `other`, expected `dbdata`');
-    expect((await runCompose(composeVolumeMount, params, db('    - dbdata:/data'))).message).toContain('nothing is mounted at /var/lib/postgresql/data');
+    expect(await runCompose(composeVolumeMount, params, db('    - /workspace/pgdata:/var/lib/postgresql/data'))).toMatchObject({ status: 'fail', message: expect.stringContaining('a bind mount of /workspace/pgdata') });
+    expect(await runCompose(composeVolumeMount, params, db('    - /var/lib/postgresql/data'))).toMatchObject({ status: 'fail', message: expect.stringContaining('anonymous volume') });
+    expect(await runCompose(composeVolumeMount, params, db('    - other:/var/lib/postgresql/data', 'volumes:\n  other: {}\n'))).toMatchObject({ status: 'fail', message: expect.stringContaining('holds volume `other`, expected `dbdata`') });
+    expect(await runCompose(composeVolumeMount, params, db('    - dbdata:/data'))).toMatchObject({ status: 'fail', message: expect.stringContaining('nothing is mounted at /var/lib/postgresql/data') });
   });
 
   it('fails an undeclared or external volume, and checks read-only when asked', async () => {
-    expect((await runCompose(composeVolumeMount, params, db('    - dbdata:/var/lib/postgresql/data', ''))).message).toContain('not declared');
-    expect((await runCompose(composeVolumeMount, params, db('    - dbdata:/var/lib/postgresql/data', 'volumes:\n  dbdata: {external: true}\n'))).message).toContain('external');
+    expect(await runCompose(composeVolumeMount, params, db('    - dbdata:/var/lib/postgresql/data', ''))).toMatchObject({ status: 'fail', message: expect.stringContaining('not declared') });
+    expect(await runCompose(composeVolumeMount, params, db('    - dbdata:/var/lib/postgresql/data', 'volumes:\n  dbdata: {external: true}\n'))).toMatchObject({ status: 'fail', message: expect.stringContaining('external') });
     const ro = await runCompose(composeVolumeMount, { ...params, readOnly: false }, db('    - dbdata:/var/lib/postgresql/data:ro'));
+    expect(ro.status).toBe('fail');
     expect(ro.message).toContain('mounted read-only');
   });
 });
@@ -36,6 +37,7 @@ describe('compose.volume-mount without a target', () => {
     expect(result.status, result.message).toBe('pass');
     expect(result.message).toBe('volume `dbdata` is mounted at /var/lib/postgresql/data in `backup` (read-only)');
     const missing = await runCompose(composeVolumeMount, { service: 'backup', volume: 'other' }, config);
+    expect(missing.status).toBe('fail');
     expect(missing.message).toContain('volume `other` is not mounted in `backup`');
     expect(() => composeVolumeMount.params.parse({ service: 'backup' })).toThrow(/give `target`, `volume` or both/);
   });

@@ -1,88 +1,77 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { commandOnlyInBuildStages } from '../../../src/checks/dockerfile/command-only-in-build-stages.js';
-import { copyFromStage } from '../../../src/checks/dockerfile/copy-from-stage.js';
-import { finalStageFrom } from '../../../src/checks/dockerfile/final-stage-from.js';
-import { healthcheck } from '../../../src/checks/dockerfile/healthcheck.js';
-import { namedStage } from '../../../src/checks/dockerfile/named-stage.js';
-import { noCopyOf } from '../../../src/checks/dockerfile/no-copy-of.js';
-import { stageCount } from '../../../src/checks/dockerfile/stage-count.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
 import type { CheckKind, Verdict } from '../../../src/checks/kind.js';
-import { staticContext } from './helpers.js';
+import { findCheckKind, isStaticKindName, loadCheckKinds } from '../../../src/checks/registry.js';
+import { loadPack, type ChallengePack } from '../../../src/course/packs.js';
+import { ROOT } from '../../support/cli.js';
 
-const STARTER = `FROM php:8.2-fpm-alpine
-RUN apk add --no-cache git unzip $PHPIZE_DEPS postgresql-dev
-COPY --from=composer:2 /usr/bin/composer /usr/bin/composer
-WORKDIR /app
-COPY composer.json composer.lock ./
-RUN composer install --no-dev --no-interaction --prefer-dist --optimize-autoloader
-COPY . .
-CMD ["php-fpm"]
-`;
+// The seed challenge's own pack: its manifest's static checks on its real starter and solution
+// Dockerfiles (comments and all), so a change to either file is graded here too.
+const PACK = path.join(ROOT, 'challenges', 'docker-missing-multistage');
 
-const SOLUTION = `FROM composer:2 AS builder
-WORKDIR /app
-COPY composer.json composer.lock ./
-RUN composer install --no-dev --no-interaction --prefer-dist --optimize-autoloader --no-scripts
-COPY src ./src
-RUN composer dump-autoload --optimize --no-dev
+let pack: ChallengePack;
+const sources: Record<'starter' | 'solution', string> = { starter: '', solution: '' };
 
-FROM php:8.2-fpm-alpine
-WORKDIR /app
-COPY --from=builder /app/vendor /app/vendor
-COPY . .
-HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD ["php", "/app/healthcheck.php"]
-CMD ["php-fpm"]
-`;
+beforeAll(async () => {
+  pack = await loadPack(PACK);
+  await loadCheckKinds(pack.manifest.checks.map((check) => check.kind));
+  for (const side of ['starter', 'solution'] as const) {
+    sources[side] = await readFile(path.join(PACK, pack.manifest[side], pack.manifest.dockerfile!), 'utf8');
+  }
+});
 
-const CHECKS: Array<{ kind: CheckKind; with: unknown; starterMessage: RegExp }> = [
-  { kind: stageCount as unknown as CheckKind, with: { min: 2 }, starterMessage: /only 1 stage \(FROM at line 1\)/ },
-  { kind: namedStage as unknown as CheckKind, with: { name: 'builder', from: 'composer:2' }, starterMessage: /no stage is named "builder"/ },
-  {
-    kind: commandOnlyInBuildStages as unknown as CheckKind,
-    with: { pattern: '\\bcomposer\\s+install\\b', description: 'composer install' },
-    starterMessage: /`composer install` runs in the final stage at line 6/,
-  },
-  { kind: finalStageFrom as unknown as CheckKind, with: { image: 'php:*-fpm*' }, starterMessage: /./ },
-  { kind: copyFromStage as unknown as CheckKind, with: { stage: 'builder', source: '/app/vendor' }, starterMessage: /no stage is named "builder"/ },
-  {
-    kind: noCopyOf as unknown as CheckKind,
-    with: { pattern: '(^|/)composer(\\.phar)?$', description: 'the Composer binary' },
-    starterMessage: /line 3 copies \/usr\/bin\/composer from the image composer:2/,
-  },
-  { kind: healthcheck as unknown as CheckKind, with: {}, starterMessage: /no HEALTHCHECK in the final stage/ },
-];
+const staticChecks = () => pack.manifest.checks.filter((check) => isStaticKindName(check.kind));
 
-async function verdict(kind: CheckKind, params: unknown, source: string): Promise<Verdict> {
-  return kind.run(kind.params.parse(params), staticContext(source));
+async function verdict(id: string, side: 'starter' | 'solution'): Promise<Verdict> {
+  const check = pack.manifest.checks.find((candidate) => candidate.id === id)!;
+  const kind = findCheckKind(check.kind) as CheckKind;
+  const dir = path.join(PACK, pack.manifest[side]);
+  return kind.run(kind.params.parse(check.with ?? {}), { dockerfile: DockerfileModel.parse(path.join(dir, pack.manifest.dockerfile!), sources[side]), workspaceDir: dir });
 }
 
-describe('seed challenge: the starter fails and the solution passes', () => {
-  it('the inline Dockerfiles are the fixture files', () => {
-    const fixture = (name: string) => readFileSync(new URL(`../../fixtures/dockerfiles/${name}`, import.meta.url), 'utf8');
-    expect(fixture('starter.Dockerfile')).toBe(STARTER);
-    expect(fixture('solution.Dockerfile')).toBe(SOLUTION);
+/** 1-based line of the first line of the starter that starts with `prefix`. */
+const starterLine = (prefix: string) => sources.starter.split('\n').findIndex((line) => line.startsWith(prefix)) + 1;
+
+describe('seed challenge: the real starter fails and the real solution passes the static checks', () => {
+  it('the manifest has the static checks this test knows, and names them as expected starter failures', () => {
+    expect(staticChecks().map((check) => check.id)).toEqual([
+      'multi-stage',
+      'builder-stage',
+      'composer-install-in-builder',
+      'final-from-php-fpm',
+      'vendor-copied-from-builder',
+      'no-composer-copied',
+      'healthcheck-declared',
+    ]);
+    // The starter already starts from php:8.2-fpm-alpine: that one check passes on it; all others are expected to fail.
+    expect(staticChecks().filter((check) => !pack.manifest.starterFails.includes(check.id)).map((check) => check.id)).toEqual(['final-from-php-fpm']);
   });
 
-  for (const check of CHECKS) {
-    it(`${check.kind.kind} passes the solution`, async () => {
-      const result = await verdict(check.kind, check.with, SOLUTION);
-      expect(result.status, result.message).toBe('pass');
-    });
-  }
+  it('every static check passes the solution', async () => {
+    for (const check of staticChecks()) {
+      const result = await verdict(check.id, 'solution');
+      expect(result.status, `${check.id}: ${result.message}`).toBe('pass');
+    }
+  });
 
-  for (const check of CHECKS.filter((candidate) => candidate.kind.kind !== 'dockerfile.final-stage-from')) {
-    it(`${check.kind.kind} fails the starter`, async () => {
-      const result = await verdict(check.kind, check.with, STARTER);
-      expect(result.status, result.message).toBe('fail');
-      expect(result.message).toMatch(check.starterMessage);
-    });
-  }
-
-  it('the starter as a whole fails (every check but the base image one)', async () => {
-    const results = await Promise.all(CHECKS.map((check) => verdict(check.kind, check.with, STARTER)));
-    expect(results.filter((result) => result.status === 'fail')).toHaveLength(CHECKS.length - 1);
-    // The starter's only stage already starts from php:8.2-fpm-alpine, so this one check passes on it.
-    expect(results[CHECKS.findIndex((check) => check.kind.kind === 'dockerfile.final-stage-from')]!.status).toBe('pass');
+  it('each static check the manifest expects to fail on the starter fails it, saying where', async () => {
+    const expected: Record<string, string | RegExp> = {
+      'multi-stage': `only 1 stage (FROM at line ${starterLine('FROM ')})`,
+      'builder-stage': 'no stage is named "builder"',
+      'composer-install-in-builder': `\`composer install\` runs in the final stage at line ${starterLine('RUN composer install')}`,
+      'vendor-copied-from-builder': 'no stage is named "builder"',
+      'no-composer-copied': `line ${starterLine('COPY --from=composer:2')} copies /usr/bin/composer from the image composer:2`,
+      'healthcheck-declared': 'no HEALTHCHECK in the final stage',
+    };
+    const failing = staticChecks().filter((check) => pack.manifest.starterFails.includes(check.id));
+    expect(failing.map((check) => check.id).sort()).toEqual(Object.keys(expected).sort());
+    for (const check of failing) {
+      const result = await verdict(check.id, 'starter');
+      expect(result.status, `${check.id}: ${result.message}`).toBe('fail');
+      expect(result.message, check.id).toContain(expected[check.id]);
+    }
+    expect(await verdict('final-from-php-fpm', 'starter')).toMatchObject({ status: 'pass' });
   });
 });

@@ -67,7 +67,7 @@ export class FakeInspector implements ImageInspector {
     return (this.answers.paths?.[imageId] ?? []).includes(path);
   }
   async starterBaseline() {
-    return { bytes: 0, source: 'built' as const };
+    return { bytes: 0, source: 'built' as const, layers: 0, buildMs: 0 };
   }
 }
 

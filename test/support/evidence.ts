@@ -1,0 +1,119 @@
+import { expect } from 'vitest';
+import type { ChallengePack } from '../../src/course/packs.js';
+import type { CheckResult, VerifyResult } from '../../src/grading/result.js';
+
+type Params = Record<string, unknown>;
+const text = (value: unknown) => (Array.isArray(value) ? value.join('\n') : String(value ?? ''));
+const unanchored = (pattern: string) => pattern.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+
+/**
+ * What a passing check saw, held against what its manifest asked for: the HTTP answer and body, the
+ * command's exit code and output, the health events' order, the image's size and paths. A check that
+ * passed on a status alone (evidence missing or not matching) fails here. Returns whether the kind
+ * carries evidence of the running stack, image or container (static and compose-model kinds do not).
+ */
+function expectEvidence(kind: string, params: Params, check: CheckResult, result: VerifyResult): boolean {
+  const evidence = check.evidence ?? {};
+  const where = `${check.id} (${kind}): ${JSON.stringify(evidence).slice(0, 600)}`;
+  switch (kind) {
+    case 'compose.http':
+      expect(evidence.status, where).toBe(params.status ?? 200);
+      if (params.body) expect(text(evidence.body), where).toMatch(new RegExp(String(params.body)));
+      expect(String(evidence.url), where).toMatch(/^https?:\/\/[^/]+\//);
+      return true;
+    case 'compose.exec': {
+      const code = evidence.exitCode as number;
+      if (params.exitCode === 'nonzero') expect(code, where).toBeGreaterThan(0);
+      else expect(code, where).toBe(params.exitCode ?? 0);
+      expect(evidence.timedOut, where).toBe(false);
+      // The evidence keeps the output with its line breaks folded into spaces: a pattern anchored to a
+      // line (`^4$`) is held to the snippet without its anchors.
+      if (params.output) expect(text(evidence.output), where).toMatch(new RegExp(unanchored(String(params.output)), 'm'));
+      return true;
+    }
+    case 'compose.started-after-healthy': {
+      const service = String(params.service);
+      const after = String(params.after);
+      // Health-event timing: the dependency reported healthy, and the dependent started no earlier.
+      const healthyAt = Date.parse(String(evidence[`${after}HealthyAt`]));
+      const startedAt = Date.parse(String(evidence[`${service}StartedAt`]));
+      expect(Number.isFinite(healthyAt) && Number.isFinite(startedAt), where).toBe(true);
+      expect(startedAt, where).toBeGreaterThanOrEqual(healthyAt);
+      expect((evidence[`${after}Health`] as { status?: string } | null)?.status, where).toBe('healthy');
+      expect(evidence[`${service}State`], where).toMatchObject({ status: 'running' });
+      return true;
+    }
+    case 'compose.run-service':
+      expect(evidence, where).toMatchObject({ exitCode: 0, timedOut: false });
+      if (params.output) expect(text(evidence.output), where).toMatch(new RegExp(String(params.output)));
+      return true;
+    case 'compose.postgres-on-volume':
+      expect(evidence.exitCode, where).toBe(0);
+      expect(text(evidence.output), where).toMatch(new RegExp(String(params.output), 'm'));
+      return true;
+    case 'image.command':
+    case 'runtime.command': {
+      expect(evidence.timedOut, where).toBe(false);
+      expect(evidence.exitCode, where).toBe(params.exitCode ?? 0);
+      if (params.stdout) expect(text(evidence.stdout), where).toMatch(new RegExp(String(params.stdout), 'm'));
+      return true;
+    }
+    case 'runtime.healthy': {
+      expect(evidence.status, where).toBe('healthy');
+      const log = evidence.healthLog as Array<{ exitCode: number }>;
+      expect(log.at(-1)?.exitCode, where).toBe(0);
+      expect(evidence.elapsedMs as number, where).toBeLessThanOrEqual(Number(params.timeoutSeconds ?? 60) * 1000);
+      return true;
+    }
+    case 'image.size-under':
+      // The size is the built image's, as the build reported it.
+      expect(evidence.imageBytes, where).toBe(result.comparison?.image.bytes ?? evidence.imageBytes);
+      expect(evidence.imageBytes as number, where).toBeGreaterThan(0);
+      expect(evidence.imageBytes as number, where).toBeLessThanOrEqual(evidence.limitBytes as number);
+      expect(evidence.limitBytes, where).toBe(Math.round(Number(params.maxMegabytes) * 1_000_000));
+      return true;
+    case 'image.path':
+      expect(evidence, where).toMatchObject({ path: params.path, found: params.exists ?? true });
+      return true;
+    case 'build.target':
+      expect(evidence.target, where).toBe(params.target);
+      expect(evidence.steps as number, where).toBeGreaterThan(0);
+      return true;
+    case 'build.cached-after-change': {
+      // Steps read "7: RUN npm ci (cached)": the matching step came from the cache, and the changed file was rebuilt.
+      const steps = (evidence.steps as string[]).map((step) => /^\d+: (.*?)( \(cached\))?$/.exec(step)!);
+      const matching = steps.filter((step) => new RegExp(String(params.step), 'i').test(step[1]!));
+      expect(matching.length, where).toBeGreaterThan(0);
+      expect(matching.every((step) => step[2] !== undefined), where).toBe(true);
+      expect(steps.some((step) => step[2] === undefined), where).toBe(true);
+      return true;
+    }
+    case 'build.succeeds':
+      expect(evidence.imageId, where).toBe(result.build?.imageId);
+      expect(String(evidence.imageId), where).toMatch(/^sha256:[0-9a-f]{64}$/);
+      return true;
+    case 'context.excludes':
+      expect(evidence.stillSent, where).toEqual({});
+      expect(evidence.files, where).toBe(result.build?.context.files ?? evidence.files);
+      return false;
+    case 'context.size-under':
+      expect(evidence.bytes as number, where).toBeLessThanOrEqual(evidence.limitBytes as number);
+      return false;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Holds every passing check of a solution's verify to its evidence (see expectEvidence) and returns the
+ * ids whose evidence came from the engine, so a proof can require that it looked at some.
+ */
+export function expectSolutionEvidence(pack: ChallengePack, result: VerifyResult): string[] {
+  const looked: string[] = [];
+  for (const check of pack.manifest.checks) {
+    const got = result.checks.find((candidate) => candidate.id === check.id);
+    expect(got?.status, `${pack.manifest.id}: ${check.id}`).toBe('pass');
+    if (expectEvidence(check.kind, (check.with ?? {}) as Params, got!, result)) looked.push(check.id);
+  }
+  return looked;
+}
