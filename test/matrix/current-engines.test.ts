@@ -7,6 +7,7 @@ import type { ProveResult } from '../../src/grading/prove.js';
 import type { CheckResult, VerifyResult } from '../../src/grading/result.js';
 import { ROOT, shipshape } from '../support/cli.js';
 import { engineUp } from '../support/engine.js';
+import { describeNeeding, needs } from '../support/needs.js';
 
 /**
  * The supported engines beside the suite's own (Docker 20.10 + Compose v1 at the default socket):
@@ -36,8 +37,6 @@ function answers(leg: Leg): boolean {
 }
 
 const up = CURRENT.filter(answers);
-const run = up.length === CURRENT.length || Boolean(process.env.CI);
-if (!run) console.warn(`Docker 28 engines not running: the matrix tests are SKIPPED. Run \`bash scripts/prepare-test.sh\`.`);
 
 function requireLegs(): void {
   const missing = CURRENT.filter((leg) => !up.includes(leg)).map((leg) => `${leg.name} (${leg.env.DOCKER_HOST})`);
@@ -83,7 +82,7 @@ function check(result: VerifyResult, id: string): CheckResult {
   return found;
 }
 
-describe.runIf(run)('the supported engines: Docker 28.5 overlay2 and containerd store with Compose v2, beside 20.10', { timeout: 3_600_000 }, () => {
+describeNeeding(needs.engine, needs.currentEngines)('the supported engines: Docker 28.5 overlay2 and containerd store with Compose v2, beside 20.10', { timeout: 3_600_000 }, () => {
   beforeAll(async () => {
     requireLegs();
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-matrix-'));

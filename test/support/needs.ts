@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, it, type SuiteOptions, type TestOptions } from 'vitest';
@@ -42,6 +43,15 @@ declare module 'vitest' {
 
 const uid = process.getuid?.() ?? -1;
 
+function answersAt(host: string): boolean {
+  try {
+    execFileSync('/usr/bin/docker', ['-H', host, 'version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const needs = {
   engine: {
     what: 'a Docker engine',
@@ -62,6 +72,16 @@ export const needs = {
     what: 'a second dockerd',
     met: existsSync('/usr/sbin/dockerd') && existsSync(path.join(ROOT, 'scripts', 'second-engine.sh')),
     reason: 'a second engine needs /usr/sbin/dockerd and scripts/second-engine.sh',
+  },
+  browser: {
+    what: 'a browser',
+    met: existsSync(process.env.SHIPSHAPE_CHROMIUM ?? '/usr/bin/chromium'),
+    reason: `no browser at ${process.env.SHIPSHAPE_CHROMIUM ?? '/usr/bin/chromium'}: \`bash scripts/prepare-test.sh\` installs Debian's chromium (as root, with apt-get)`,
+  },
+  currentEngines: {
+    what: 'the Docker 28 engines of the matrix',
+    met: ['overlay2', 'containerd'].every((store) => answersAt(`unix:///run/shipshape-d28-${store}/docker.sock`)),
+    reason: 'Docker 28 (overlay2 and containerd store) does not answer at /run/shipshape-d28-*/docker.sock: `bash scripts/prepare-test.sh` starts both (as root, on Debian/Ubuntu)',
   },
   gitCheckout: {
     what: 'a git checkout',

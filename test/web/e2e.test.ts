@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packRoots } from '../../src/course/packs.js';
 import { connectEngine } from '../../src/engine/connect.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
-import { dockerTestsEnabled, labelledObjects, requireEngine, requireImages } from '../support/engine.js';
+import { labelledObjects, requireEngine, requireImages } from '../support/engine.js';
 import { ROOT } from '../support/cli.js';
-import { artifactPath, browserTestsEnabled, CHROMIUM, requireBrowser } from './browser.js';
+import { describeNeeding, needs } from '../support/needs.js';
+import { artifactPath, CHROMIUM, requireBrowser } from './browser.js';
 
 const SEED = 'docker-missing-multistage';
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -37,7 +38,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: await artifactPath(`${name}.png`), fullPage: true });
 }
 
-describe.runIf(dockerTestsEnabled && browserTestsEnabled)('serve in a real Chromium, end to end on the engine', () => {
+describeNeeding(needs.engine, needs.browser)('serve in a real Chromium, end to end on the engine', () => {
   let course: string;
   let server: WebServer;
   let browser: Browser;
