@@ -9,6 +9,11 @@ function stepText(step: BuildStep): string {
   return `${step.index}: ${step.instruction}${step.cached ? ' (cached)' : ''}`;
 }
 
+/** `RUN --mount=type=cache,target=/root/.npm npm ci` is still the npm install: patterns see the command. */
+function withoutRunFlags(instruction: string): string {
+  return instruction.replace(/^RUN\s+(?:--\S+\s+)*/i, 'RUN ');
+}
+
 export const cachedAfterChange = defineCheck({
   kind: 'build.cached-after-change',
   phase: 'image',
@@ -38,7 +43,7 @@ export const cachedAfterChange = defineCheck({
       return fail(`the rebuild after changing ${changed} failed: ${variant.outcome.failure?.message ?? 'no image'}`, evidence);
     }
     const pattern = new RegExp(step, 'i');
-    const matching = steps.filter((candidate) => pattern.test(candidate.instruction));
+    const matching = steps.filter((candidate) => pattern.test(withoutRunFlags(candidate.instruction)));
     if (matching.length === 0) return fail(`no build step is ${description} (no instruction matches /${step}/i)`, evidence);
     // FROM never reports a cache hit; only the steps that make layers count.
     const layerSteps = steps.filter((candidate) => !/^FROM\b/i.test(candidate.instruction));
