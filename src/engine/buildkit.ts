@@ -281,7 +281,7 @@ export class PlainProgress {
       this.errorLine ??= { vertex: id, message: error[1]! };
       if (known.label) this.currentStep = known.label;
       const frontend = /^resolve image config for (\S+)/.exec(known.name);
-      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker\.io\//, '');
+      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker-image:\/\//, '').replace(/^docker\.io\//, '');
       return;
     }
     const written = /^writing image (sha256:[0-9a-f]{64})/.exec(rest);

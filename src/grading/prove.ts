@@ -6,6 +6,7 @@ import type { Engine } from '../engine/connect.js';
 import { startChallenge } from '../workspace/workspace.js';
 import type { CheckStatus } from './result.js';
 import { verifyWorkspace } from './verify.js';
+import type { BuilderPreference } from '../engine/buildkit/choose.js';
 
 export interface ProveRow {
   id: string;
@@ -34,7 +35,7 @@ export interface ProveResult {
 export async function proveChallenge(
   pack: ChallengePack,
   engine: Engine,
-  options: { signal?: AbortSignal; onStage?: (stage: 'starter' | 'solution') => void } = {},
+  options: { signal?: AbortSignal; builder?: BuilderPreference; onStage?: (stage: 'starter' | 'solution') => void } = {},
 ): Promise<ProveResult> {
   const { manifest } = pack;
   const scratch = await mkdtemp(path.join(os.tmpdir(), `shipshape-prove-${manifest.id}-`));
@@ -42,10 +43,10 @@ export async function proveChallenge(
     const workspace = path.join(scratch, manifest.id);
     await startChallenge(pack, workspace);
     options.onStage?.('starter');
-    const starter = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    const starter = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal, builder: options.builder });
     await cp(path.join(pack.dir, manifest.solution), workspace, { recursive: true, force: true });
     options.onStage?.('solution');
-    const solution = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    const solution = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal, builder: options.builder });
 
     const rows = manifest.checks.map((check): ProveRow => {
       const got = starter.checks.find((result) => result.id === check.id);

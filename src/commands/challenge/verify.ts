@@ -10,7 +10,8 @@ import { createPlainRenderer } from '../../ui/plain.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderPreference } from '../../engine/buildkit/choose.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
 
@@ -20,6 +21,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...engineFlags,
+    ...builderFlags,
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
@@ -35,12 +37,13 @@ export default class ChallengeVerify extends ShipshapeCommand {
     if (flags.watch && this.jsonEnabled()) {
       throw new UserError('--watch shows live progress and cannot be combined with --json.', 2, 'Drop one of the two flags.');
     }
+    const builder = builderPreference(flags.builder);
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
       const { connectEngine } = await import('../../engine/connect.js');
-      const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], ...limits };
+      const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], builder, ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
       );
@@ -67,7 +70,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
         const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose });
         try {
-          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
+          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], builder, ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
           await recordVerifyOrWarn(workspace, result, warn);
           process.exitCode = result.passed ? 0 : 1;
@@ -90,6 +93,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         workspaceDir: workspace.root,
         engine,
         keepImage: flags['keep-image'],
+        builder,
         ...limits,
         signal: cancel.signal,
         onEvent: renderer?.onEvent,

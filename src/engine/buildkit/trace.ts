@@ -146,7 +146,7 @@ export class TraceProgress {
       this.errorVertex = { digest: vertex.digest, message: this.mask(vertex.error) };
       if (state.label) this.currentStep = state.label;
       const frontend = /^resolve image config for (\S+)/.exec(vertex.name);
-      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker\.io\//, '');
+      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker-image:\/\//, '').replace(/^docker\.io\//, '');
     }
   }
 
