@@ -65,8 +65,9 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the Eng
     const report = JSON.parse(result.stdout) as VerifyResult;
     const leak = report.checks.find((check) => check.id === 'token-not-in-image')!;
     expect(leak.status).toBe('fail');
+    // 20.10's BuildKit records the argument on the RUN; newer ones also record the ARG line itself.
     expect(leak.message).toMatch(
-      /^the value of secret "api_token" is readable by anyone with the image: 1 place, first layer \d+ of \d+ \(docker history\): RUN \|1 API_TOKEN=\*\*\* \/bin\/sh -c API_TOKEN="\$API_TOKEN" sh \.\/fetch-catalog\.sh$/,
+      /^the value of secret "api_token" is readable by anyone with the image: (?:1 place, first layer \d+ of \d+ \(docker history\): RUN \|1 API_TOKEN=\*\*\* \/bin\/sh -c API_TOKEN="\$API_TOKEN" sh \.\/fetch-catalog\.sh|2 places, first layer \d+ of \d+ \(docker history\): ARG API_TOKEN=\*\*\*)$/,
     );
     expect(result.stdout).not.toMatch(/shipshape-apitoken-[0-9a-f]{32}/);
     expect(report.build).toMatchObject({ builder: 'buildkit', buildkit: { cli: null, secrets: ['api_token'] } });
@@ -111,6 +112,7 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the Eng
     const value = `value-${randomBytes(8).toString('hex')}`;
     const scope = new RunScope(engine.docker, 'buildkit-test');
     const steps: string[] = [];
+    let attributed = -1;
     try {
       const build = await buildImage(engine, scope, {
         contextDir: dir,
@@ -145,14 +147,15 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the Eng
       expect(inspected.Config.Labels).toMatchObject(scope.labels);
       expect(JSON.stringify(await imageHistory(engine, ok.imageId!))).not.toContain(value);
       expect(JSON.stringify(inspected)).not.toContain(value);
-      // Its RUN, and the context transfer with its copy.
-      expect(ok.buildCache!.attributed).toBe(3);
+      // Its RUN and the context transfer (20.10 also records the context's copy).
+      expect(ok.buildCache!.attributed).toBe(/^20\./.test(engine.info.serverVersion) ? 3 : 2);
+      attributed = build.buildCache!.attributed + ok.buildCache!.attributed;
       expect((await cacheDescriptions()).filter((description) => description.includes(marker))).toHaveLength(1);
       expect(await buildkitTemps()).toEqual(before);
     } finally {
       const report = await scope.dispose();
-      // The RUN that finished (the failing one leaves none) and each build's context transfer and copy.
-      expect(report.buildCache).toBe(5);
+      // The RUN that finished (the failing one leaves none) and each build's context transfer (and copy).
+      expect(report.buildCache).toBe(attributed);
       expect(report.errors).toEqual([]);
     }
     expect((await cacheDescriptions()).filter((description) => description.includes(marker))).toEqual([]);

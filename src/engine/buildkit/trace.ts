@@ -136,7 +136,9 @@ export class TraceProgress {
       const entry: BuildStep = { index: this.stepLog.length + 1, instruction, cached: false };
       this.stepLog.push(entry);
       state.step = entry;
-      state.label = `Step ${index}/${total}${stage ? ` (stage ${stage})` : ''} : ${instruction}`;
+      // Newer BuildKit names an unnamed stage `stage-0`; 20.10 names none: the label is the same on both.
+      const named = stage && !/^stage-\d+$/.test(stage) ? stage : null;
+      state.label = `Step ${index}/${total}${named ? ` (stage ${named})` : ''} : ${instruction}`;
       this.currentStep = state.label;
       this.onEvent?.({ type: 'step', index: entry.index, total: Math.max(this.announcedSteps, entry.index), instruction });
     }
