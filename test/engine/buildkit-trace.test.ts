@@ -42,8 +42,8 @@ describe.each(['20.10', '28.5'] as const)('TraceProgress on Docker %s streams', 
     expect(progress.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
     const steps = events.filter((event) => event.type === 'step');
     expect(steps.map((event) => [event.index, event.instruction])).toEqual([
-      // Docker 28 names the resolved digest too.
-      [1, expect.stringMatching(/^FROM docker\.io\/library\/alpine:3\.20(@sha256:[0-9a-f]{64})?$/)],
+      // As written in the Dockerfile: BuildKit's docker.io/library/ prefix and Docker 28's resolved digest dropped.
+      [1, 'FROM alpine:3.20'],
       [2, 'RUN echo one && echo two >&2'],
       [3, 'COPY a.txt /a.txt'],
       [4, 'RUN cat /a.txt'],
@@ -58,7 +58,7 @@ describe.each(['20.10', '28.5'] as const)('TraceProgress on Docker %s streams', 
     const { progress, failure } = replay(engine, 'ok-cached');
     expect(failure).toBeNull();
     expect(progress.stepLog.map((step) => [step.instruction, step.cached])).toEqual([
-      [expect.stringMatching(/^FROM docker\.io\/library\/alpine:3\.20/), expect.any(Boolean)],
+      ['FROM alpine:3.20', expect.any(Boolean)],
       ['RUN echo one && echo two >&2', true],
       ['COPY a.txt /a.txt', true],
       ['RUN cat /a.txt', true],
@@ -93,7 +93,7 @@ describe('TraceProgress', () => {
   it('after a source change the dependency step comes from the cache and the COPY of the changed file does not (20.10)', () => {
     const { progress } = replay('20.10', 'ok-changed');
     expect(progress.stepLog.map((step) => [step.instruction, step.cached])).toEqual([
-      ['FROM docker.io/library/alpine:3.20', expect.any(Boolean)],
+      ['FROM alpine:3.20', expect.any(Boolean)],
       ['RUN echo one && echo two >&2', true],
       ['COPY a.txt /a.txt', false],
       ['RUN cat /a.txt', false],

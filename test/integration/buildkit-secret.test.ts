@@ -160,7 +160,7 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the Eng
     }
     expect((await cacheDescriptions()).filter((description) => description.includes(marker))).toEqual([]);
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
-    expect(steps).toEqual(['FROM docker.io/library/debian:bookworm-slim', expect.stringMatching(/^RUN --mount=type=secret,id=tok /)]);
+    expect(steps).toEqual(['FROM debian:bookworm-slim', expect.stringMatching(/^RUN --mount=type=secret,id=tok /)]);
   });
 
   it('the time limit and Ctrl-C (AbortSignal) stop the BuildKit build within seconds', async () => {

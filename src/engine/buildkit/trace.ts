@@ -132,7 +132,8 @@ export class TraceProgress {
     }
     const step = STEP.exec(vertex.name);
     if (step && !state.step && (vertex.started !== null || vertex.cached || vertex.completed !== null || vertex.error)) {
-      const [, stage, index, total, instruction] = step as unknown as [string, string | undefined, string, string, string];
+      const [, stage, index, total, raw] = step as unknown as [string, string | undefined, string, string, string];
+      const instruction = asWritten(raw, stage);
       const entry: BuildStep = { index: this.stepLog.length + 1, instruction, cached: false };
       this.stepLog.push(entry);
       state.step = entry;
@@ -194,3 +195,18 @@ export class TraceProgress {
 }
 
 const STEP = /^\[(?:(\S+) )?(\d+)\/(\d+)\] ([\s\S]*)$/;
+
+/**
+ * BuildKit names a FROM by the reference it resolved (`FROM docker.io/library/composer:2@sha256:...`,
+ * without its `AS`): shown, and matched by checks, as the Dockerfile says it, like the classic builder.
+ */
+function asWritten(instruction: string, stage: string | undefined): string {
+  const from = /^FROM (\S+)$/.exec(instruction);
+  if (!from) return instruction;
+  const image = from[1]!
+    // Newer engines append the digest they resolved a tag to; a digest the learner pinned (no tag) stays.
+    .replace(/(:[^/@:]+)@sha256:[0-9a-f]{64}$/, '$1')
+    .replace(/^docker\.io\/library\//, '')
+    .replace(/^docker\.io\//, '');
+  return `FROM ${image}${stage && !/^stage-\d+$/.test(stage) ? ` AS ${stage}` : ''}`;
+}
