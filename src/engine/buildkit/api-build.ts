@@ -45,10 +45,13 @@ export async function buildWithBuildKit(
   const mask = (line: string) => masked.reduce((text, value) => text.split(value).join(MASK), line);
   const progress = new TraceProgress(mask, request.onEvent);
 
+  // The cache is read before the build (to tell this build's records apart) while the session opens.
+  const cacheReading = buildCacheIds(engine);
   let session: BuildSession;
   try {
     session = await openSession(engine, secrets);
   } catch (error) {
+    await cacheReading;
     throw new BuildKitUnavailable(`could not open a BuildKit session on the engine: ${errorMessage(error)}`, false);
   }
 
@@ -71,7 +74,7 @@ export async function buildWithBuildKit(
   if (request.signal?.aborted) onCancel();
   request.signal?.addEventListener('abort', onCancel, { once: true });
 
-  const cacheBefore = await buildCacheIds(engine);
+  const cacheBefore = await cacheReading;
   let failure: BuildFailure | null = null;
   let engineLost = false;
   let refused: string | null = null;
