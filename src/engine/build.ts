@@ -40,6 +40,11 @@ export interface BuildRequest {
   /** RUN commands that mount a build secret: their BuildKit cache records go with the run. */
   runCommands?: string[];
   /**
+   * The context holds files Shipshape changed (a variant): with BuildKit every cache record the build
+   * makes goes with the run, or the next run's identical change would come from the cache.
+   */
+  ownChanges?: boolean;
+  /**
    * Build without the layer cache. Concurrent runs on one engine must not share layers: each run
    * removes the layers it made, which breaks a build that took one of them from the cache.
    */

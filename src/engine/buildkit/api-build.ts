@@ -132,7 +132,7 @@ export async function buildWithBuildKit(
     imageId = inspected.Id;
   }
   // After a cancel the engine may still be writing cache: what it left is accounted for all the same.
-  const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? []);
+  const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? [], request.ownChanges ?? false);
   return {
     imageId,
     failure,

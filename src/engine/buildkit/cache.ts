@@ -39,7 +39,8 @@ export async function buildCacheIds(engine: Engine): Promise<Set<string> | null>
 export const CACHE_NOTE =
   "BuildKit's build cache stays warm between verifies, as with `docker build` (`docker builder prune` clears it). " +
   'Removed with the run: the transfer of this build context (only when no other BuildKit build ran at the same time) and the results of ' +
-  'RUN steps that saw a build secret (a secret mount, or a secret also passed as a build argument), which must never serve a later run from the cache';
+  'RUN steps that saw a build secret (a secret mount, or a secret also passed as a build argument), which must never serve a later run from the cache; ' +
+  'and whatever the rebuilds with files Shipshape changed made (build.cached-after-change), so the next run finds that change new again';
 
 const normalise = (command: string) => command.replace(/\s+/g, ' ').trim();
 
@@ -57,6 +58,8 @@ export async function attributeBuildCache(
   before: Set<string> | null,
   started: number,
   secretRunCommands: string[],
+  /** A build of Shipshape's own making (files it changed): every record it made goes with the run. */
+  everything = false,
 ): Promise<BuildCacheAccount> {
   if (!before) return { attributed: 0, note: `${CACHE_NOTE}; the cache could not be read before the build, so nothing was attributed` };
   try {
@@ -64,6 +67,10 @@ export async function attributeBuildCache(
     const fresh = (await cacheRecords(engine)).filter(
       (record) => !before.has(record.ID) && !(record.CreatedAt && Date.parse(record.CreatedAt) < started - 1000),
     );
+    if (everything) {
+      scope.trackBuildCache(fresh.map((record) => record.ID));
+      return { attributed: fresh.length, note: CACHE_NOTE };
+    }
     const ours = fresh.filter((record) => {
       const described = /^mount \/ from exec (?:\/bin\/sh -c )?([\s\S]*)$/.exec(record.Description ?? '');
       return described !== null && commands.has(normalise(described[1]!));

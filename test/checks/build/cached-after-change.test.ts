@@ -36,7 +36,10 @@ describe('build.cached-after-change', () => {
     const { verdict, inspector } = await check(
       variant([['FROM node:20-alpine', false], ['WORKDIR /app', true], ['COPY package.json package-lock.json ./', true], ['RUN npm ci --omit=dev', true], ['COPY . .', false], ['CMD ["node", "server.js"]', false]]),
     );
-    expect(inspector.variants).toEqual([{ changes: { 'server.js': 'console.log(1);\n\n// changed\n' } }]);
+    // The author's text, then 20 lines (empty or one space) that make this run's change unlike any earlier one.
+    expect(inspector.variants).toEqual([{ changes: { 'server.js': expect.stringMatching(/^console\.log\(1\);\n\n\/\/ changed\n(?: ?\n){20}$/) } }]);
+    const again = await check(variant([['FROM node:20-alpine', false], ['RUN npm ci', true], ['COPY . .', false]]));
+    expect(again.inspector.variants[0]!.changes).not.toEqual(inspector.variants[0]!.changes);
     expect(verdict.status).toBe('pass');
     expect(verdict.message).toContain('the npm install came from the cache (step 4)');
     expect(verdict.evidence!.steps).toContain('4: RUN npm ci --omit=dev (cached)');
