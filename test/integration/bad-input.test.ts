@@ -37,9 +37,9 @@ describe.runIf(dockerTestsEnabled)('bad input catalogue', { timeout: 300_000 }, 
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  async function verifyWith(dockerfile: string | Buffer): Promise<Record<string, CheckResult> & { result: VerifyResult }> {
+  async function verifyWith(dockerfile: string | Buffer, builder?: 'classic' | 'buildkit'): Promise<Record<string, CheckResult> & { result: VerifyResult }> {
     await writeFile(path.join(workspace, 'Dockerfile'), dockerfile);
-    const result = await verifyWorkspace({ pack: await findPack(ID), workspaceDir: workspace, engine });
+    const result = await verifyWorkspace({ pack: await findPack(ID), workspaceDir: workspace, engine, builder });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
     return Object.assign(Object.fromEntries(result.checks.map((check) => [check.id, check])), { result });
   }
@@ -136,8 +136,9 @@ describe.runIf(dockerTestsEnabled)('bad input catalogue', { timeout: 300_000 }, 
   });
 
   it('a `# syntax=` directive is ignored by the classic builder, so the build does not try to fetch a frontend', async () => {
-    const checks = await verifyWith(`# syntax=docker/dockerfile:1\n${solution}`);
+    const checks = await verifyWith(`# syntax=docker/dockerfile:1\n${solution}`, 'classic');
     expect(checks.build!.status).toBe('pass');
     expect(checks.result.passed).toBe(true);
+    expect(checks.result.build!.builder).toBe('classic');
   });
 });
