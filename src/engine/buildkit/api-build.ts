@@ -52,7 +52,9 @@ export async function buildWithBuildKit(
     session = await openSession(engine, secrets);
   } catch (error) {
     await cacheReading;
-    throw new BuildKitUnavailable(`could not open a BuildKit session on the engine: ${errorMessage(error)}`, false);
+    // An HTTP answer (404: no /session endpoint) is the engine saying no: no CLI can do better there.
+    const answered = typeof (error as { statusCode?: unknown }).statusCode === 'number';
+    throw new BuildKitUnavailable(`could not open a BuildKit session on the engine: ${errorMessage(error)}`, answered);
   }
 
   const buildId = `shipshape-${randomBytes(8).toString('hex')}`;
