@@ -73,8 +73,10 @@ describe.runIf(dockerTestsEnabled)('BuildKit builds with secrets through the Eng
     expect(report.build).toMatchObject({ builder: 'buildkit', buildkit: { cli: null, secrets: ['api_token'] } });
     expect(report.build!.buildkit!.note).toContain('Built with BuildKit through the Engine API.');
     // The starter's one RUN saw the token (a build argument): its record goes, with the context transfer and its copy.
-    expect(report.build!.buildkit!.cacheRecords).toBe(3);
-    expect(report.cleanup!.buildCache).toBe(3);
+    // 20.10 also records the context's copy; newer engines do not.
+    const records = /^20\./.test(engine.info.serverVersion) ? 3 : 2;
+    expect(report.build!.buildkit!.cacheRecords).toBe(records);
+    expect(report.cleanup!.buildCache).toBe(records);
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 
