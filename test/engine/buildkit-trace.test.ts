@@ -112,4 +112,19 @@ describe('TraceProgress', () => {
     expect(progress.failure()).toBeNull();
     expect(progress.stepLog).toEqual([]);
   });
+
+  it('strips escape sequences from learner output and bounds a huge line', () => {
+    const events: BuildEvent[] = [];
+    const progress = new TraceProgress(undefined, (event) => events.push(event));
+    progress.trace({
+      vertexes: [{ digest: 'sha256:a', inputs: [], name: '[1/1] RUN printf x', cached: false, started: 1, completed: null, error: '' }],
+      logs: [{ vertex: 'sha256:a', stream: 1, msg: Buffer.from(`\u001b]0;pwned\u0007\u001b[2Jhello\u001b[0m\n${'y'.repeat(5000)}\n`) }],
+      statuses: [],
+      warnings: [],
+    });
+    const lines = events.flatMap((event) => (event.type === 'output' ? [event.line] : []));
+    expect(lines[0]).toBe('hello');
+    expect(lines[1]!.length).toBeLessThan(1100);
+    expect(lines.join('')).not.toMatch(/\u001b/);
+  });
 });

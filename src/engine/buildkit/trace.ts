@@ -1,5 +1,6 @@
 import type { BuildFailure, BuildStep } from '../../checks/kind.js';
 import type { BuildEvent } from '../build.js';
+import { bounded, oneLine, safeText } from '../../text/safe.js';
 import { decodeTrace, type Trace, type TraceVertex } from './status.js';
 
 const TAIL_LINES = 15;
@@ -101,7 +102,7 @@ export class TraceProgress {
       return;
     }
     const error = message.errorDetail?.message ?? message.error;
-    if (error && !this.streamError) this.streamError = this.mask(error.trim());
+    if (error && !this.streamError) this.streamError = safeText(this.mask(error.trim()));
   }
 
   trace(trace: Trace): void {
@@ -110,7 +111,8 @@ export class TraceProgress {
       const state = this.vertices.get(log.vertex);
       if (!state) continue;
       for (const rawLine of log.msg.toString('utf8').split('\n')) {
-        const text = this.mask(rawLine.replace(ANSI, '').replace(/\r/g, '')).trimEnd();
+        // Build output is the learner's: no escape sequences reach a terminal, and no line is unbounded.
+        const text = bounded(oneLine(this.mask(rawLine.replace(ANSI, '').replace(/\r/g, ''))).trimEnd(), 1000);
         if (!text.trim()) continue;
         state.lines.push(text);
         if (state.lines.length > KEPT_LINES) state.lines.splice(0, state.lines.length - KEPT_LINES);
@@ -126,11 +128,12 @@ export class TraceProgress {
   private vertex(vertex: TraceVertex): void {
     let state = this.vertices.get(vertex.digest);
     if (!state) {
-      state = { name: vertex.name, step: null, label: null, started: false, lines: [] };
+      // The vertex name is the learner's instruction.
+      state = { name: oneLine(this.mask(vertex.name)), step: null, label: null, started: false, lines: [] };
       this.vertices.set(vertex.digest, state);
       if (STEP.test(vertex.name)) this.announcedSteps++;
     }
-    const step = STEP.exec(vertex.name);
+    const step = STEP.exec(state.name);
     if (step && !state.step && (vertex.started !== null || vertex.cached || vertex.completed !== null || vertex.error)) {
       const [, stage, index, total, raw] = step as unknown as [string, string | undefined, string, string, string];
       const instruction = asWritten(raw, stage);
@@ -146,7 +149,7 @@ export class TraceProgress {
     if (vertex.started !== null) state.started = true;
     if (vertex.cached && state.step) state.step.cached = true;
     if (vertex.error && !this.errorVertex) {
-      this.errorVertex = { digest: vertex.digest, message: this.mask(vertex.error) };
+      this.errorVertex = { digest: vertex.digest, message: safeText(this.mask(vertex.error)) };
       if (state.label) this.currentStep = state.label;
       const frontend = /^resolve image config for (\S+)/.exec(vertex.name);
       if (frontend) this.frontendImage = frontend[1]!.replace(/^docker-image:\/\//, '').replace(/^docker\.io\//, '');
