@@ -45,8 +45,11 @@ export interface BuildOutcome {
   durationMs: number;
   steps: number;
   stepLog: BuildStep[];
-  /** Which builder made the image: the classic builder through the Engine API, or BuildKit through the docker CLI. */
-  builder?: 'classic' | 'buildkit-cli';
+  /**
+   * Which builder made the image: the classic builder or BuildKit, both through the Engine API, or
+   * BuildKit through the docker CLI (a fallback when the engine opens no session).
+   */
+  builder?: 'classic' | 'buildkit' | 'buildkit-cli';
 }
 
 export interface BuildContext extends StaticContext {

@@ -8,6 +8,14 @@ export const engineFlags = {
   }),
 };
 
+/** The builder of a verify: BuildKit where the engine has it (auto), or one chosen. */
+export const builderFlags = {
+  builder: Flags.string({
+    description: 'Builder for the image: buildkit (through the Engine API, as `docker build` since Docker 23), classic, or auto (BuildKit where the engine has it). Default: SHIPSHAPE_BUILDER, else auto',
+    options: ['auto', 'buildkit', 'classic'],
+  }),
+};
+
 /** Which challenges' images an images:* command works on. */
 export const imageSelectionFlags = {
   challenge: Flags.string({ description: 'Only the images of this challenge (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all'] }),

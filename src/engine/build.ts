@@ -6,7 +6,8 @@ import { type Engine, engineAnswers, engineStopsAnswering } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
-import { type BuildSecret, buildWithCli } from './buildkit.js';
+import { type BuildSecret, buildWithCli, findDockerCli } from './buildkit.js';
+import { BuildKitUnavailable, buildWithBuildKit } from './buildkit/api-build.js';
 
 export type BuildEvent =
   | { type: 'context'; fileCount: number; totalBytes: number; ignoredCount: number }
@@ -27,14 +28,22 @@ export interface BuildRequest {
   /** Stage to stop at (`docker build --target`). */
   target?: string;
   buildArgs?: Record<string, string>;
-  /** Build with BuildKit through the docker CLI (needed for secrets). */
+  /**
+   * Build with BuildKit through the Engine API (the run's builder choice, src/engine/buildkit/choose.ts);
+   * false or absent: the classic builder. The docker CLI is only a fallback when no session can be opened.
+   */
   buildkit?: boolean;
-  /** BuildKit secrets, each given to the CLI as a 0600 file removed after the build. */
+  /** BuildKit secrets, served to the build by our API session (`RUN --mount=type=secret,id=...`). */
   secrets?: BuildSecret[];
   /** Values never shown in build output (secret values passed as build args too). */
   maskValues?: Record<string, string>;
-  /** The Dockerfile's RUN commands, to recognise BuildKit cache records this build made. */
+  /** RUN commands that mount a build secret: their BuildKit cache records go with the run. */
   runCommands?: string[];
+  /**
+   * The context holds files Shipshape changed (a variant): with BuildKit every cache record the build
+   * makes goes with the run, or the next run's identical change would come from the cache.
+   */
+  ownChanges?: boolean;
   /**
    * Build without the layer cache. Concurrent runs on one engine must not share layers: each run
    * removes the layers it made, which breaks a build that took one of them from the cache.
@@ -48,9 +57,13 @@ export interface BuildResult extends BuildOutcome {
   missingBaseImage: string | null;
   /** The engine went away during the build (stopped, crashed, connection lost): not the learner's fault. */
   engineLost: boolean;
-  builder: 'classic' | 'buildkit-cli';
-  /** The docker CLI used for a BuildKit build. */
+  builder: 'classic' | 'buildkit' | 'buildkit-cli';
+  /** The docker CLI used for a BuildKit build (the fallback path only). */
   cli?: string;
+  /** Why this build used another builder than the one asked for (BuildKit refused, no session). */
+  fallback?: string;
+  /** Secret ids the build asked our session for (BuildKit through the API). */
+  secretsRequested?: string[];
   /** What was done about BuildKit's (unlabelled) build cache. */
   buildCache?: { attributed: number; note: string };
   /** A `# syntax=` frontend image BuildKit could not fetch. */
@@ -71,7 +84,8 @@ const PULL_FAILURE =
  */
 export async function buildImage(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
   const first = await buildOnce(engine, scope, request);
-  if (request.buildkit || request.noCache || request.signal?.aborted || !first.failure || !CACHE_RACE.test(first.failure.message)) {
+  if (request.buildkit) return blameEngineIfItLeft(engine, request, first);
+  if (request.noCache || request.signal?.aborted || !first.failure || !CACHE_RACE.test(first.failure.message)) {
     return blameEngineIfItLeft(engine, request, first);
   }
   // Another run on this engine removed a layer this build had taken from the cache (each run removes
@@ -123,11 +137,18 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
       context,
       missingBaseImage: null,
       engineLost: false,
-      builder: request.buildkit ? 'buildkit-cli' : 'classic',
+      builder: request.buildkit ? 'buildkit' : 'classic',
       stoppedBy: 'context-limit',
     };
   }
-  if (request.buildkit) return buildWithCli(engine, scope, request, context, started);
+  if (request.buildkit) {
+    try {
+      return await buildWithBuildKit(engine, scope, request, context, started);
+    } catch (error) {
+      if (!(error instanceof BuildKitUnavailable)) throw error;
+      return buildKitFallback(engine, scope, request, error, started);
+    }
+  }
 
   const abort = new AbortController();
   let timedOut = false;
@@ -202,6 +223,41 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
     builder: 'classic',
     ...(timedOut ? { stoppedBy: 'timeout' as const } : abort.signal.aborted ? { stoppedBy: 'cancel' as const } : {}),
   };
+}
+
+/**
+ * BuildKit through the API could not start. Without a session, the docker CLI (which opens its own)
+ * builds instead when there is one; an engine that refuses BuildKit builds classic, unless the build
+ * needs BuildKit (secrets), which then fails with the engine's reason.
+ */
+async function buildKitFallback(engine: Engine, scope: RunScope, request: BuildRequest, error: BuildKitUnavailable, started: number): Promise<BuildResult> {
+  const needsBuildKit = (request.secrets?.length ?? 0) > 0;
+  if (!error.refused) {
+    const cli = await findDockerCli().catch(() => null);
+    if (cli) {
+      request.onEvent?.({ type: 'output', line: `(${error.message}; building with BuildKit through ${cli} instead)` });
+      const context = await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile');
+      return { ...(await buildWithCli(engine, scope, request, context, started)), fallback: error.message };
+    }
+  }
+  if (needsBuildKit) {
+    const context = await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile');
+    return {
+      imageId: null,
+      failure: { step: null, message: `this build needs BuildKit (build secrets), and ${error.message}`, lastLines: [] },
+      durationMs: Date.now() - started,
+      steps: 0,
+      stepLog: [],
+      context,
+      missingBaseImage: null,
+      engineLost: false,
+      builder: 'buildkit',
+      fallback: error.message,
+    };
+  }
+  request.onEvent?.({ type: 'output', line: `(${error.message}; building with the classic builder instead)` });
+  const classic = await buildOnce(engine, scope, { ...request, buildkit: false });
+  return { ...classic, fallback: error.message };
 }
 
 /**

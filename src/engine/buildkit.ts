@@ -8,6 +8,7 @@ import { type Engine, engineAnswers } from './connect.js';
 import { type BuildContextPlan, packBuildContext } from './context.js';
 import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
+import { attributeBuildCache, buildCacheIds } from './buildkit/cache.js';
 
 /** A build secret: the build reads it at /run/secrets/<id> through `RUN --mount=type=secret,id=<id>`. */
 export interface BuildSecret {
@@ -53,8 +54,8 @@ function dockerHostFor(engine: Engine): string | undefined {
 }
 
 /**
- * Builds with BuildKit through `DOCKER_BUILDKIT=1 docker build`: BuildKit secrets cannot be fed through
- * the Engine API without a BuildKit session, which the CLI provides. The context is the same tar the
+ * Builds with BuildKit through `DOCKER_BUILDKIT=1 docker build`: the fallback of src/engine/buildkit/api-build.ts
+ * for an engine on which our own session cannot be opened (the CLI opens its own). The context is the same tar the
  * classic path sends (our .dockerignore handling, `.shipshape/` left out), piped on stdin. Every run
  * label is passed with `--label`, the image id comes from `--iidfile`, secret files are 0600 in a
  * private temporary directory removed afterwards, and secret values are masked in every line kept.
@@ -135,7 +136,7 @@ export async function buildWithCli(
     if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
     imageId = inspected.Id;
   }
-  const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? []);
+  const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? [], request.ownChanges ?? false);
   return {
     imageId,
     failure,
@@ -151,72 +152,6 @@ export async function buildWithCli(
     engineLost,
     ...(stoppedBy ? { stoppedBy } : {}),
   };
-}
-
-interface CacheRecord {
-  ID: string;
-  Type?: string;
-  Description?: string;
-  InUse?: boolean;
-  CreatedAt?: string;
-}
-
-async function buildCacheIds(engine: Engine): Promise<Set<string> | null> {
-  try {
-    const df = (await engine.docker.df()) as { BuildCache?: CacheRecord[] | null };
-    return new Set((df.BuildCache ?? []).map((record) => record.ID));
-  } catch {
-    return null;
-  }
-}
-
-const CACHE_NOTE =
-  "BuildKit's build cache carries no labels: the records made by this build's own RUN steps and its context transfer are removed with the run " +
-  "(the context transfer only when no other BuildKit build ran at the same time); anything else stays in the engine's build cache (`docker builder prune` clears it)";
-
-/**
- * BuildKit keeps build cache that carries no labels. We take only records we can attribute to this
- * build: absent before it, created after it started, and made by running one of this Dockerfile's own
- * RUN commands (BuildKit's description "mount / from exec <command>"). They are pruned by id when the
- * run ends, after its images (an image still holds them until then). Never a global prune.
- */
-async function attributeBuildCache(
-  engine: Engine,
-  scope: RunScope,
-  before: Set<string> | null,
-  started: number,
-  runCommands: string[],
-): Promise<{ attributed: number; note: string }> {
-  if (!before || runCommands.length === 0) return { attributed: 0, note: CACHE_NOTE };
-  try {
-    const df = (await engine.docker.df()) as { BuildCache?: CacheRecord[] | null };
-    const commands = new Set(runCommands.map((command) => command.replace(/\s+/g, ' ').trim()));
-    const fresh = (df.BuildCache ?? []).filter(
-      (record) => !before.has(record.ID) && !(record.CreatedAt && Date.parse(record.CreatedAt) < started - 1000),
-    );
-    const ours = fresh.filter((record) => {
-      const described = /^mount \/ from exec (?:\/bin\/sh -c )?([\s\S]*)$/.exec(record.Description ?? '');
-      return described !== null && commands.has(described[1]!.replace(/\s+/g, ' ').trim());
-    });
-    // The context we piped in becomes an "http url http://build-context-<random>" record and its
-    // "fileop target" copy. They name no command, so they are ours only when exactly one context
-    // record appeared during this build; with another BuildKit build at the same time, both are left alone.
-    const contextRecords = fresh.filter((record) => /^http url http:\/\/build-context-/.test(record.Description ?? ''));
-    if (contextRecords.length === 1) {
-      const context = contextRecords[0]!;
-      const at = Date.parse(context.CreatedAt ?? '');
-      // Its copy ("copy /context /") follows within milliseconds, before any step of the Dockerfile runs.
-      const copy = fresh
-        .filter((record) => record.Description === 'fileop target' && Date.parse(record.CreatedAt ?? '') >= at)
-        .sort((a, b) => Date.parse(a.CreatedAt ?? '') - Date.parse(b.CreatedAt ?? ''))[0];
-      ours.push(context);
-      if (copy && Date.parse(copy.CreatedAt ?? '') - at < 1000) ours.push(copy);
-    }
-    scope.trackBuildCache(ours.map((record) => record.ID));
-    return { attributed: ours.length, note: CACHE_NOTE };
-  } catch (error) {
-    return { attributed: 0, note: `${CACHE_NOTE}; reading the build cache failed: ${errorMessage(error)}` };
-  }
 }
 
 /** Reads `--progress=plain` output into the same step events and failure shape as the classic builder. */
@@ -281,7 +216,7 @@ export class PlainProgress {
       this.errorLine ??= { vertex: id, message: error[1]! };
       if (known.label) this.currentStep = known.label;
       const frontend = /^resolve image config for (\S+)/.exec(known.name);
-      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker\.io\//, '');
+      if (frontend) this.frontendImage = frontend[1]!.replace(/^docker-image:\/\//, '').replace(/^docker\.io\//, '');
       return;
     }
     const written = /^writing image (sha256:[0-9a-f]{64})/.exec(rest);

@@ -57,6 +57,7 @@ export async function buildVariant(
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       ...request.build,
+      ownChanges: changes.length > 0,
       target: variant.target,
       ...(variant.buildArgs || request.build?.buildArgs ? { buildArgs: { ...request.build?.buildArgs, ...variant.buildArgs } } : {}),
     });

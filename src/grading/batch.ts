@@ -16,6 +16,7 @@ import { STATE_DIR } from '../workspace/workspace.js';
 import { starterBaseline } from './baseline.js';
 import type { CheckResult, VerifyResult } from './result.js';
 import { score } from './result.js';
+import type { BuilderPreference } from '../engine/buildkit/choose.js';
 import { CancelledError, type VerifyEvent, skipped, verifyWorkspace } from './verify.js';
 
 export type SubmissionStatus = 'pass' | 'fail' | 'timeout' | 'error';
@@ -85,6 +86,8 @@ export interface BatchOptions {
   stateFile: string | null;
   /** Only these submissions (folder names); all when absent. */
   only?: string[];
+  /** The builder of every submission's verify (`--builder`); absent: SHIPSHAPE_BUILDER, else auto. */
+  builder?: BuilderPreference;
   signal?: AbortSignal;
   onEvent?: (event: BatchEvent) => void;
 }
@@ -426,6 +429,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         // Gradings run side by side on an engine: a layer one of them takes from the cache may be
         // removed by the other's cleanup mid-build. Each builds its own layers.
         noCache: true,
+        builder: options.builder,
         signal: abort.signal,
         onEvent,
       });

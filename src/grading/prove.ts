@@ -6,6 +6,7 @@ import type { Engine } from '../engine/connect.js';
 import { startChallenge } from '../workspace/workspace.js';
 import type { CheckStatus, VerifyResult } from './result.js';
 import { verifyWorkspace } from './verify.js';
+import type { BuilderPreference } from '../engine/buildkit/choose.js';
 
 export interface ProveRow {
   id: string;
@@ -36,6 +37,7 @@ export async function proveChallenge(
   engine: Engine,
   options: {
     signal?: AbortSignal;
+    builder?: BuilderPreference;
     onStage?: (stage: 'starter' | 'solution') => void;
     /** Each verify's full result (checks with their evidence), for callers that look past the statuses. */
     onVerified?: (stage: 'starter' | 'solution', result: VerifyResult) => void;
@@ -47,11 +49,11 @@ export async function proveChallenge(
     const workspace = path.join(scratch, manifest.id);
     await startChallenge(pack, workspace);
     options.onStage?.('starter');
-    const starter = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    const starter = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal, builder: options.builder });
     options.onVerified?.('starter', starter);
     await cp(path.join(pack.dir, manifest.solution), workspace, { recursive: true, force: true });
     options.onStage?.('solution');
-    const solution = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal });
+    const solution = await verifyWorkspace({ pack, workspaceDir: workspace, engine, signal: options.signal, builder: options.builder });
     options.onVerified?.('solution', solution);
 
     const rows = manifest.checks.map((check): ProveRow => {

@@ -43,8 +43,13 @@ export interface VerifyResult {
     durationMs: number;
     context: { files: number; bytes: number; ignored: number };
     keptAs: string | null;
-    /** classic: the Engine API's classic builder; buildkit-cli: BuildKit through `DOCKER_BUILDKIT=1 docker build`. */
-    builder: 'classic' | 'buildkit-cli';
+    /**
+     * classic: the Engine API's classic builder; buildkit: BuildKit through the Engine API (the default where
+     * the engine has it); buildkit-cli: BuildKit through `docker build`, a fallback when no API session opens.
+     */
+    builder: 'classic' | 'buildkit' | 'buildkit-cli';
+    /** Why this builder: the choice (--builder, SHIPSHAPE_BUILDER, what the engine supports) and any fallback. */
+    builderReason?: string;
     /** cacheRecords: BuildKit cache records attributed to this build, pruned with the run (see cleanup.buildCache). */
     buildkit?: { cli: string | null; secrets: string[]; cacheRecords: number; note: string };
   } | null;

@@ -24,6 +24,7 @@ import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
 import { runCommand } from '../checks/dockerfile/operands.js';
 import type { BuildSecret } from '../engine/buildkit.js';
+import { type BuilderChoice, type BuilderPreference, builderPreference } from '../engine/buildkit/choose.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import type { BuildEvent, BuildResult } from '../engine/build.js';
@@ -61,6 +62,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Build without the layer cache (batch grading: concurrent runs must not share layers). */
   noCache?: boolean;
+  /** classic | buildkit | auto (`--builder`); absent: SHIPSHAPE_BUILDER, else auto (BuildKit where the engine has it). */
+  builder?: BuilderPreference;
   onEvent?: (event: VerifyEvent) => void;
   /** Also emit an `image` event with the largest layers the Dockerfile added (one history read more). */
   describeImage?: boolean;
@@ -235,11 +238,18 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     engineSide = await import('./engine-side.js');
     const scope = new engineSide.RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
-    if (manifest.build.buildkit) {
-      emit({
-        type: 'note',
-        message: `This challenge builds with BuildKit through the docker CLI (DOCKER_BUILDKIT=1 docker build)${buildPlan.secrets.length ? `, with ${buildPlan.secrets.length === 1 ? 'a new random value for the build secret' : 'new random values for the build secrets'} ${buildPlan.secrets.map((secret) => secret.id).join(', ')}` : ''}.`,
-      });
+    // One builder for every build of this verify (the learner's, variants, the starter baseline).
+    let builderChoice: BuilderChoice | null = null;
+    if (manifest.dockerfile) {
+      const { buildKitSupport, chooseBuilder, engineBuildSupport } = await import('../engine/buildkit/choose.js');
+      builderChoice = chooseBuilder(options.builder ?? builderPreference(undefined), buildKitSupport(await engineBuildSupport(engine)), manifest.build.buildkit);
+      buildPlan.request.buildkit = builderChoice.builder === 'buildkit';
+      if (buildPlan.secrets.length > 0) {
+        emit({
+          type: 'note',
+          message: `This challenge builds with BuildKit and ${buildPlan.secrets.length === 1 ? 'a new random value for the build secret' : 'new random values for the build secrets'} ${buildPlan.secrets.map((secret) => secret.id).join(', ')}, served to the build through the Engine API session.`,
+        });
+      }
     }
     const limits = options.limits ?? engineSide.DEFAULT_LIMITS;
     let build = null as BuildResult | null;
@@ -308,13 +318,14 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             context: { files: build.context.fileCount, bytes: build.context.totalBytes, ignored: build.context.ignoredCount },
             keptAs,
             builder: build.builder,
-            ...(build.builder === 'buildkit-cli'
+            builderReason: build.fallback ? `${builderChoice?.reason ?? ''}; fell back: ${build.fallback}`.replace(/^; /, '') : (builderChoice?.reason ?? ''),
+            ...(build.builder !== 'classic'
               ? {
                   buildkit: {
                     cli: build.cli ?? null,
                     secrets: buildPlan.secrets.map((secret) => secret.id),
                     cacheRecords: build.buildCache?.attributed ?? 0,
-                    note: `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build). ${build.buildCache?.note ?? ''}`.trim(),
+                    note: `${build.builder === 'buildkit-cli' ? `Built with BuildKit through the docker CLI (${build.cli ?? 'docker'} build).` : 'Built with BuildKit through the Engine API.'} ${build.buildCache?.note ?? ''}`.trim(),
                   },
                 }
               : {}),
@@ -346,6 +357,8 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         onEvent: (event) => emit({ type: 'build', event }),
         ...buildPlan.request,
       });
+      // An engine that refused BuildKit built classic: the variants and the starter follow.
+      if (build.builder === 'classic') buildPlan.request.buildkit = false;
       if (options.signal?.aborted) throw new CancelledError();
       if (build.engineLost) {
         throw new EngineUnavailableError(
@@ -517,10 +530,13 @@ export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel |
   }));
   const secretArgs = Object.fromEntries(secrets.filter((secret) => secret.buildArg).map((secret) => [secret.buildArg!, secret.value]));
   const buildArgs = { ...settings.args, ...secretArgs };
-  // A compose-only challenge has no Dockerfile of its own to mask RUN commands from.
+  // RUN steps that saw a secret value (a secret mount; any RUN when a secret is also a build arg): their
+  // BuildKit cache goes with the run, so no later run takes a step that ran with an old value from the cache.
+  const secretSeen = (instruction: { getTextContent(): string }) =>
+    Object.keys(secretArgs).length > 0 || /--mount=\S*type=secret/i.test(instruction.getTextContent());
   const runCommands = (dockerfile?.stages ?? []).flatMap((stage) =>
     stage.instructions
-      .filter((instruction) => instruction.getKeyword() === 'RUN')
+      .filter((instruction) => instruction.getKeyword() === 'RUN' && secretSeen(instruction))
       .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim()),
   );
   return {
@@ -529,7 +545,7 @@ export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel |
       buildkit: settings.buildkit,
       ...(Object.keys(buildArgs).length ? { buildArgs } : {}),
       ...(secrets.length ? { secrets: secrets.map(({ id, value }) => ({ id, value })), maskValues: secretArgs } : {}),
-      ...(settings.buildkit ? { runCommands } : {}),
+      ...(runCommands.length ? { runCommands } : {}),
     },
   };
 }

@@ -40,9 +40,9 @@ describeNeeding(needs.engine)('bad input in the verify core', { timeout: 300_000
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  async function verifyWith(dockerfile: string | Buffer): Promise<Record<string, CheckResult> & { result: VerifyResult }> {
+  async function verifyWith(dockerfile: string | Buffer, builder?: 'classic' | 'buildkit'): Promise<Record<string, CheckResult> & { result: VerifyResult }> {
     await writeFile(path.join(workspace, 'Dockerfile'), dockerfile);
-    const result = await verifyWorkspace({ pack: await findPack(ID), workspaceDir: workspace, engine });
+    const result = await verifyWorkspace({ pack: await findPack(ID), workspaceDir: workspace, engine, builder });
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
     return Object.assign(Object.fromEntries(result.checks.map((check) => [check.id, check])), { result });
   }

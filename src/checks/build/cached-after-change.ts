@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -7,6 +8,23 @@ import { defineCheck, fail, pass, type BuildStep } from '../kind.js';
 
 function stepText(step: BuildStep): string {
   return `${step.index}: ${step.instruction}${step.cached ? ' (cached)' : ''}`;
+}
+
+/**
+ * BuildKit's cache outlives the run (as with `docker build`): a change identical to an earlier run's
+ * would come from that run's cache and prove nothing. After the author's text, 20 lines each empty or a
+ * single space spell a random number, so every run's change is new; blank lines change no program.
+ */
+function runSalt(): string {
+  const bits = randomBytes(3).readUIntBE(0, 3) & 0xfffff;
+  let salt = '';
+  for (let bit = 0; bit < 20; bit++) salt += (bits >> bit) & 1 ? ' \n' : '\n';
+  return salt;
+}
+
+/** `RUN --mount=type=cache,target=/root/.npm npm ci` is still the npm install: patterns see the command. */
+function withoutRunFlags(instruction: string): string {
+  return instruction.replace(/^RUN\s+(?:--\S+\s+)*/i, 'RUN ');
 }
 
 export const cachedAfterChange = defineCheck({
@@ -25,10 +43,11 @@ export const cachedAfterChange = defineCheck({
   example: { append: { 'server.js': '\n// changed\n' }, step: '^RUN\\s+npm\\s+(ci|install)', description: 'the npm install' },
   async run({ append, step, description }, { workspaceDir, inspector }) {
     const changes: Record<string, string> = {};
+    const salt = runSalt();
     for (const [relative, text] of Object.entries(append)) {
       const current = await readFile(path.join(workspaceDir, relative), 'utf8').catch(() => null);
       if (current === null) return fail(`${relative} is not in the workspace, so it cannot be changed for the rebuild`);
-      changes[relative] = current + text;
+      changes[relative] = current + text + salt;
     }
     const changed = Object.keys(changes).join(', ');
     const variant = await inspector.buildVariant({ changes });
@@ -38,7 +57,7 @@ export const cachedAfterChange = defineCheck({
       return fail(`the rebuild after changing ${changed} failed: ${variant.outcome.failure?.message ?? 'no image'}`, evidence);
     }
     const pattern = new RegExp(step, 'i');
-    const matching = steps.filter((candidate) => pattern.test(candidate.instruction));
+    const matching = steps.filter((candidate) => pattern.test(withoutRunFlags(candidate.instruction)));
     if (matching.length === 0) return fail(`no build step is ${description} (no instruction matches /${step}/i)`, evidence);
     // FROM never reports a cache hit; only the steps that make layers count.
     const layerSteps = steps.filter((candidate) => !/^FROM\b/i.test(candidate.instruction));

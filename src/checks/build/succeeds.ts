@@ -29,10 +29,18 @@ function heredocExplanation(dockerfile: DockerfileModel, message: string): strin
   return null;
 }
 
+/** BuildKit could not fetch the `# syntax=` frontend: say on which line of the Dockerfile it is asked for. */
+function nameSyntaxLine(dockerfile: DockerfileModel, message: string): string {
+  if (!message.includes('the `# syntax=` line')) return message;
+  const directive = dockerfile.ast.getDirectives().find((candidate) => candidate.getName().toLowerCase() === 'syntax');
+  if (!directive) return message;
+  return message.replace('the `# syntax=` line', `the \`# syntax=${directive.getValue()}\` line (line ${directive.getRange().start.line + 1} of the Dockerfile)`);
+}
+
 /** A `# syntax=` directive is only honoured by BuildKit; the classic builder ignores it. */
 function syntaxNote(dockerfile: DockerfileModel, build: BuildOutcome): string | null {
   const directive = dockerfile.ast.getDirectives().find((candidate) => candidate.getName().toLowerCase() === 'syntax');
-  if (!directive || build.builder === 'buildkit-cli') return null;
+  if (!directive || (build.builder !== undefined && build.builder !== 'classic')) return null;
   return `the \`# syntax=${directive.getValue()}\` line was ignored: the classic builder always uses its built-in Dockerfile frontend`;
 }
 
@@ -58,7 +66,8 @@ export const buildSucceeds = defineCheck({
     const failure = build.failure ?? { step: null, message: 'no image was produced', lastLines: [] };
     const where = failure.step ? ` at ${failure.step}` : '';
     const heredoc = heredocExplanation(dockerfile, failure.message);
-    return fail(`build failed${where}: ${failure.message}${heredoc ? `; ${heredoc}` : ''}`, {
+    const message = nameSyntaxLine(dockerfile, failure.message);
+    return fail(`build failed${where}: ${message}${heredoc ? `; ${heredoc}` : ''}`, {
       step: failure.step,
       error: failure.message,
       lastLines: failure.lastLines,

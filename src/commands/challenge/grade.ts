@@ -1,6 +1,8 @@
 import path from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
+import { builderFlags } from '../../cli/flags.js';
+import { builderPreference } from '../../engine/buildkit/choose.js';
 import { findPack, packRoots } from '../../course/packs.js';
 import { type Engine, connectEngine } from '../../engine/connect.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../../errors.js';
@@ -40,6 +42,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
     only: Flags.string({ description: 'Grade only this submission folder (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain progress lines even on a terminal' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+    ...builderFlags,
   };
 
   async run() {
@@ -77,6 +80,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
           timeoutSeconds: flags.timeout,
           stateFile: flags.fresh ? null : stateFile,
           only: flags.only,
+          builder: builderPreference(flags.builder),
           signal: cancel.signal,
           onEvent: (event) => progress.onEvent(event),
         },

@@ -5,7 +5,8 @@ import { connectEngine } from '../../engine/connect.js';
 import { type ProveResult, proveChallenge, proveTable } from '../../grading/prove.js';
 import { UserError } from '../../errors.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderPreference } from '../../engine/buildkit/choose.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 
 export default class ChallengeTest extends ShipshapeCommand {
@@ -19,6 +20,7 @@ export default class ChallengeTest extends ShipshapeCommand {
   };
   static override flags = {
     ...engineFlags,
+    ...builderFlags,
     all: Flags.boolean({ description: 'Prove every challenge' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
@@ -26,6 +28,7 @@ export default class ChallengeTest extends ShipshapeCommand {
   async run() {
     const { argv, flags } = await this.parse(ChallengeTest);
     const ids = argv as string[];
+    const builder = builderPreference(flags.builder);
     const roots = packRoots(flags.pack ?? []);
     if (ids.length === 0 && !flags.all) throw new UserError('Name the challenges to prove, or pass --all.', 2, 'e.g. shipshape challenge:test --all');
     const packs = flags.all ? await listPacks(roots) : await Promise.all(ids.map((id) => findPack(id, roots)));
@@ -38,6 +41,7 @@ export default class ChallengeTest extends ShipshapeCommand {
       for (const pack of packs) {
         const result = await proveChallenge(pack, engine, {
           signal: cancel.signal,
+          builder,
           onStage: (stage) => {
             if (!json) this.log(`${pack.manifest.id}: verifying the ${stage}...`);
           },

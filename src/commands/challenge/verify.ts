@@ -12,7 +12,8 @@ import { parseReports } from '../../grading/formats/reports.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderPreference } from '../../engine/buildkit/choose.js';
 import { exitSoonAfterCancel, onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
 import { nextCommand } from '../../cli/next-steps.js';
@@ -23,6 +24,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...engineFlags,
+    ...builderFlags,
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
@@ -49,12 +51,13 @@ export default class ChallengeVerify extends ShipshapeCommand {
     const format = reports.length > 0;
     if (format && this.jsonEnabled()) throw new UserError('--json prints the json report; use --format json, or leave out --format.', 2);
     if (format && flags.watch) throw new UserError('--watch cannot be combined with --format: a report is written once per verify.', 2, 'Drop one of the two flags.');
+    const builder = builderPreference(flags.builder);
     const workspace = await findWorkspace(flags.dir);
     const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
     if (flags.watch) {
       const { connectEngine } = await import('../../engine/connect.js');
-      const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], ...limits };
+      const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], builder, ...limits };
       await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
       );
@@ -88,7 +91,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
         const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose, next });
         try {
-          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], ...limits, signal: cancel.signal, onEvent: view.onEvent });
+          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], builder, ...limits, signal: cancel.signal, onEvent: view.onEvent });
           await view.finish(result);
           await recordVerifyOrWarn(workspace, result, warn);
           process.exitCode = result.passed ? 0 : 1;
@@ -111,6 +114,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
         workspaceDir: workspace.root,
         engine,
         keepImage: flags['keep-image'],
+        builder,
         ...limits,
         signal: cancel.signal,
         onEvent: renderer?.onEvent,

@@ -36,10 +36,31 @@ describe('build.cached-after-change', () => {
     const { verdict, inspector } = await check(
       variant([['FROM node:20-alpine', false], ['WORKDIR /app', true], ['COPY package.json package-lock.json ./', true], ['RUN npm ci --omit=dev', true], ['COPY . .', false], ['CMD ["node", "server.js"]', false]]),
     );
-    expect(inspector.variants).toEqual([{ changes: { 'server.js': 'console.log(1);\n\n// changed\n' } }]);
+    // The author's text, then 20 lines (empty or one space) that make this run's change unlike any earlier one.
+    expect(inspector.variants).toEqual([{ changes: { 'server.js': expect.stringMatching(/^console\.log\(1\);\n\n\/\/ changed\n(?: ?\n){20}$/) } }]);
+    const again = await check(variant([['FROM node:20-alpine', false], ['RUN npm ci', true], ['COPY . .', false]]));
+    expect(again.inspector.variants[0]!.changes).not.toEqual(inspector.variants[0]!.changes);
     expect(verdict.status).toBe('pass');
     expect(verdict.message).toContain('the npm install came from the cache (step 4)');
     expect(verdict.evidence!.steps).toContain('4: RUN npm ci --omit=dev (cached)');
+  });
+
+  it('BuildKit: a RUN with --mount=type=cache is still the npm install, and its CACHED mark counts', async () => {
+    const { verdict } = await check(
+      variant([
+        ['FROM docker.io/library/node:20-alpine', false],
+        ['WORKDIR /app', true],
+        ['COPY package.json package-lock.json ./', true],
+        ['RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev', true],
+        ['COPY . .', false],
+      ]),
+    );
+    expect(verdict.status).toBe('pass');
+    expect(verdict.message).toContain('the npm install came from the cache (step 4)');
+    const rebuilt = await check(
+      variant([['FROM docker.io/library/node:20-alpine', true], ['COPY . .', false], ['RUN --mount=type=cache,target=/root/.npm npm ci', false]]),
+    );
+    expect(rebuilt.verdict.message).toBe('after changing server.js, the npm install ran again (step 3); the cache broke at step 2: COPY . .');
   });
 
   it('fails naming the step where the cache broke (FROM never counts as a hit)', async () => {

@@ -71,9 +71,28 @@ describe('build.succeeds messages for input the engine cannot take', () => {
     expect(classic.message).toBe(
       'built in 1.2 s (3 steps); note: the `# syntax=docker/dockerfile:1.4` line was ignored: the classic builder always uses its built-in Dockerfile frontend',
     );
-    const buildkit = await run(source, { imageId: 'sha256:x', builder: 'buildkit-cli' });
-    expect(buildkit.message).toBe('built in 1.2 s (3 steps)');
+    for (const builder of ['buildkit', 'buildkit-cli'] as const) {
+      const buildkit = await run(source, { imageId: 'sha256:x', builder });
+      expect(buildkit.message).toBe('built in 1.2 s (3 steps)');
+    }
     const comment = await run('FROM debian:bookworm-slim\n# syntax=docker/dockerfile:1.4\n', { imageId: 'sha256:x', builder: 'classic' });
     expect(comment.message).toBe('built in 1.2 s (3 steps)');
+  });
+
+  it('names the line of a `# syntax=` frontend BuildKit could not fetch', async () => {
+    const source = '# escape=\\\n# syntax=docker/dockerfile:1.7\nFROM debian:bookworm-slim\n';
+    const failed = await run(source, {
+      imageId: null,
+      builder: 'buildkit',
+      failure: {
+        step: null,
+        message: 'the `# syntax=` line asks BuildKit for the Dockerfile frontend image docker/dockerfile:1.7, which is not on the engine and could not be fetched',
+        lastLines: [],
+      },
+    });
+    expect(failed.status).toBe('fail');
+    expect(failed.message).toBe(
+      'build failed: the `# syntax=docker/dockerfile:1.7` line (line 2 of the Dockerfile) asks BuildKit for the Dockerfile frontend image docker/dockerfile:1.7, which is not on the engine and could not be fetched',
+    );
   });
 });
