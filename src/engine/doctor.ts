@@ -6,6 +6,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { type Engine, MIN_API_VERSION, apiAtLeast, connectEngine, withTimeout } from './connect.js';
 import { resolveEndpoint } from './endpoint.js';
 import { type ImageStore, describeImageStore, imageStoreFromInfo } from './image-store.js';
+import { type Builder, type BuilderPreference, buildKitSupport, builderPreference, chooseBuilder, engineBuildSupport } from './buildkit/choose.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -31,6 +32,8 @@ export interface DoctorReport {
     storageDriver: string | null;
     /** graphdriver (overlay2 ...) or the containerd image store. */
     imageStore: ImageStore | null;
+    /** The builder a verify would use on this engine. */
+    builder?: Builder;
     rootDir: string | null;
     freeBytes: number | null;
   } | null;
@@ -43,7 +46,6 @@ export interface DoctorReport {
 /** Below these the engine's disk is likely to fill during a build. */
 const DISK_FAIL_BYTES = 1_000_000_000;
 const DISK_WARN_BYTES = 5_000_000_000;
-const BUILDKIT_API = '1.39';
 
 export async function runDoctor(options: { dockerHost?: string; images: NeededImage[]; pingTimeoutMs?: number }): Promise<DoctorReport> {
   const findings: Finding[] = [];
@@ -138,13 +140,28 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
       fix: null,
     });
     add(await diskFinding(engine, info, report));
-    const buildkit = apiAtLeast(apiVersion, BUILDKIT_API);
+    // The builder a verify would use here: the same choice verify makes (SHIPSHAPE_BUILDER included).
+    const support = buildKitSupport(await engineBuildSupport(engine));
+    let preference: BuilderPreference = 'auto';
+    try {
+      preference = builderPreference(undefined);
+    } catch {
+      // An invalid SHIPSHAPE_BUILDER is verify's error to report; doctor shows the automatic choice.
+    }
+    let choice: { builder: Builder; reason: string };
+    try {
+      choice = chooseBuilder(preference, support, false);
+    } catch (error) {
+      // SHIPSHAPE_BUILDER=buildkit on an engine without it: what verify would say.
+      choice = { builder: 'classic', reason: errorMessage(error) };
+    }
+    report.engine.builder = choice.builder;
     add({
-      id: 'buildkit',
-      title: 'BuildKit',
-      status: buildkit ? 'ok' : 'warn',
-      detail: buildkit ? `supported (API ${apiVersion} ≥ ${BUILDKIT_API})` : `not supported (API ${apiVersion} < ${BUILDKIT_API})`,
-      fix: buildkit ? null : 'Upgrade Docker to 18.09 or newer for BuildKit builds.',
+      id: 'builder',
+      title: 'Builder',
+      status: choice.builder === 'buildkit' ? 'ok' : 'warn',
+      detail: `${choice.builder === 'buildkit' ? 'BuildKit through the Engine API' : 'the classic builder'}: ${choice.reason}`,
+      fix: choice.builder === 'buildkit' ? null : support.supported ? 'Unset SHIPSHAPE_BUILDER (or set it to auto) to build with BuildKit, as `docker build` does.' : 'Upgrade Docker (23 or newer builds with BuildKit, as learners\' engines do); challenges with build secrets or `RUN --mount` need it.',
     });
     add(await composeFinding(report));
 

@@ -71,7 +71,10 @@ describeNeeding(needs.engine)('doctor', { timeout: 120_000 }, () => {
     expect(report.engine!.apiVersion).toMatch(/^1\.\d+$/);
     expect(byId.version!.detail).toContain(`API ${report.engine!.apiVersion}`);
     expect(byId.storage!.detail).toBe(report.engine!.storageDriver);
-    expect(byId.buildkit!.status).toBe('ok');
+    expect(byId.builder).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^BuildKit through the Engine API: /) });
+    expect(report.engine!.builder).toBe('buildkit');
+    expect(byId['image-store']!.detail).toBe('overlay2 (graph driver)');
+    expect(report.engine!.imageStore).toBe('graphdriver');
     // The challenges' base images, found by parsing FROM and COPY --from (and compose image:), each once.
     const refs = report.images.map((image) => image.ref);
     expect(refs).toEqual(expect.arrayContaining(['composer:2', 'php:8.2-fpm-alpine', 'golang:1.22-alpine', 'postgres:16-alpine', 'nginx:alpine']));
@@ -80,6 +83,13 @@ describeNeeding(needs.engine)('doctor', { timeout: 120_000 }, () => {
     expect(report.images.every((image) => image.present && image.id?.startsWith('sha256:'))).toBe(true);
     expect(byId['image:composer:2']!.status).toBe('ok');
     expect(report.counts.fail).toBe(0);
+  });
+
+  it('SHIPSHAPE_BUILDER=classic: the builder finding says the classic builder was asked for, as a warning', async () => {
+    const result = await shipshape(['doctor', '--json'], { env: { ...env, SHIPSHAPE_BUILDER: 'classic' } });
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(findings(report).builder).toMatchObject({ status: 'warn', detail: expect.stringContaining('the classic builder: asked for') });
+    expect(report.engine!.builder).toBe('classic');
   });
 
   it('engine unreachable (--docker-host to a missing socket): one failed finding with the fix, exit 1, no stack trace', async () => {
