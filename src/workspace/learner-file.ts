@@ -74,7 +74,7 @@ export async function readLearnerFile(workspace: string, file: string, options: 
 
   const link = await lstat(absolute).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-      return refuse('missing', shown === path.basename(absolute) ? `No ${options.what} in ${workspace}.` : `No ${options.what} at ${shown} in ${workspace}.`, `Create ${shown} in the workspace, or run \`shipshape challenge:reset\` to get the starter back.`);
+      return refuse('missing', shown === options.what ? `No ${options.what} in ${workspace}.` : `No ${options.what} at ${shown} in ${workspace}.`, `Create ${shown} in the workspace, or run \`shipshape challenge:reset\` to get the starter back.`);
     }
     throw error;
   });

@@ -200,7 +200,7 @@ describeNeeding(needs.engine)('loading a learner compose file through compose co
   });
 
   it('a missing file and host access are refused before anything runs', async () => {
-    expect((await loadComposeModel(dir, 'nope.yaml').catch((error: UserError) => error)).message).toBe('No compose file at nope.yaml.');
+    expect((await loadComposeModel(dir, 'nope.yaml').catch((error: UserError) => error)).message).toBe(`No compose file at nope.yaml in ${dir}.`);
     const error = await load('services:\n  web:\n    image: nginx\n    privileged: true\n    volumes: ["/:/host"]\n');
     expect(error.message).toBe(
       'compose.yaml asks for more than a graded stack may have:\n' +

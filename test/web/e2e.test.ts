@@ -38,7 +38,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: await artifactPath(`${name}.png`), fullPage: true });
 }
 
-describeNeeding(needs.engine, needs.browser)('serve in a real Chromium, end to end on the engine', () => {
+describeNeeding(needs.engine, needs.browser)('serve in a real Chromium, end to end on the engine', { timeout: 600_000 }, () => {
   let course: string;
   let server: WebServer;
   let browser: Browser;
