@@ -135,9 +135,9 @@ describe.runIf(dockerTestsEnabled)('stand-in base images', { timeout: 300_000 },
         ].join('\n'),
       );
       expect(kept.failure, kept.failure?.message).toBeNull();
-      const works = await sh(kept.imageId!, 'php -r \'echo extension_loaded("pdo_pgsql") ? "loaded" : "missing";\' 2>&1; test -e /usr/include/postgresql/libpq-fe.h && echo headers-left || echo headers-gone');
+      const works = await sh(kept.imageId!, 'php -r \'echo extension_loaded("pdo_pgsql") ? "loaded" : "missing", PHP_EOL;\' 2>&1; test -e /usr/include/postgresql/libpq-fe.h && echo headers-left || echo headers-gone');
       expect(works.stdout.trim().split('\n')).toEqual(['loaded', 'headers-gone']);
-    });
+    }, 600_000);
 
     it("php:8.2-fpm-alpine has the official image's config: entrypoint, www-data 82, PHP_INI_DIR, the same extensions", async () => {
       const facts = await inspectImage(engine, 'php:8.2-fpm-alpine');
