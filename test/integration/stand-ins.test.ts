@@ -145,6 +145,11 @@ describe.runIf(dockerTestsEnabled)('stand-in base images', { timeout: 300_000 },
       expect(facts!.env).toContain('PHP_INI_DIR=/usr/local/etc/php');
       const run = await sh('php:8.2-fpm-alpine', 'id -u www-data; php -m | grep -c -x -i -E "calendar|exif|sockets|xsl|pdo_pgsql|Zend OPcache"; ls "$PHP_INI_DIR"');
       expect(run.stdout.trim().split('\n')).toEqual(['82', '0', 'conf.d', 'php.ini-development', 'php.ini-production']);
+      // Extensions the official image has built in: docker-php-ext-install warns and goes on, as there.
+      const builtIn = await sh('php:8.2-fpm-alpine', 'docker-php-ext-install pdo session 2>&1; echo "rc=$?"');
+      expect(builtIn.stdout).toContain('warning: pdo (pdo.so) is already loaded!');
+      expect(builtIn.stdout).toContain('warning: session (session.so) is already loaded!');
+      expect(builtIn.stdout.trim().split('\n').at(-1)).toBe('rc=0');
     });
 
     it('alpine:3.20 refuses a package name that is not Alpine\'s, and apk add without --no-cache needs an index', async () => {
