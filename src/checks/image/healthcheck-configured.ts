@@ -21,14 +21,14 @@ export const healthcheckConfigured = defineCheck({
   kind: 'image.healthcheck-configured',
   phase: 'image',
   summary:
-    "The built image's config carries a health check (declared or inherited), not NONE; by default its test must be meaningful: not trivially true, and failing in a container of the image where the application was not started.",
+    "The built image's config carries a health check (declared or inherited), not NONE; by default its test must be meaningful: not trivially true, and it should fail in a container of the image where the application was not started (one that passes there gets an advice).",
   params: z
     .object({
       requireMeaningful: z
         .boolean()
         .default(true)
         .describe(
-          'Fail a test that always succeeds (`true`, `exit 0`, a lone `echo`, `|| true`) or that still exits 0 when run in a container of the image whose application was never started',
+          'Fail a test that always succeeds (`true`, `exit 0`, a lone `echo`, `|| true`), and probe the test in a container of the image whose application was never started (see appDownPasses)',
         ),
       probeTimeoutSeconds: z.number().min(1).max(60).default(10).describe('Longest the test may run in the app-down probe'),
       appDownPasses: z
