@@ -89,7 +89,7 @@ describe.runIf(dockerTestsEnabled)('compose challenges on the engine', { timeout
     expect((await shipshape(['challenge:start', 'docker-missing-healthcheck', '--dir', workspace])).exitCode).toBe(0);
     const dockerfile = path.join(workspace, 'app', 'Dockerfile');
     const marker = `shipshape-broken-step-${process.pid}`;
-    await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace(/^RUN apk add --no-cache libpq[^]*?apk del .build-deps$/m, `RUN echo ${marker} && false`));
+    await writeFile(dockerfile, (await readFile(dockerfile, 'utf8')).replace(/^RUN apk add --no-cache postgresql-dev[^]*?docker-php-ext-install pdo_pgsql$/m, `RUN echo ${marker} && false`));
     const result = await shipshape(['challenge:verify', '--dir', workspace, '--json']);
     expect(result.exitCode, result.all).toBe(1);
     const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; message: string }>; stack: { ok: boolean; message: string } };
