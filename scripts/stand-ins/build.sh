@@ -6,7 +6,7 @@
 #   composer:2             Debian's composer packed as a self-contained phar
 #   alpine:3.20            Debian + an apk shim and BusyBox's adduser/addgroup/wget/nc
 #   busybox:1.36           Debian's busybox-static alone on scratch (about 2 MB)
-#   golang:1.22-alpine     Debian's Go toolchain on the alpine stand-in (offline, CGO off)
+#   golang:1.22-alpine     Debian's Go toolchain on the alpine stand-in (offline, no C compiler)
 #   node:20-alpine         Debian's nodejs + npm on the alpine stand-in, user node (1000)
 #   python:3.12-slim       Debian's python3 + pip (`python`, `pip`; local wheels install)
 #   postgres:16-alpine     Debian's PostgreSQL 15 with an entrypoint like the official image's

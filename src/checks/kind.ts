@@ -11,10 +11,18 @@ import type { SourceLocation } from './location.js';
 export const PHASES = ['static', 'compose', 'build', 'image', 'runtime', 'stack'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** What a check function decides. `evidence` is what it saw (sizes, paths, health log), shown and put in --json. */
+/**
+ * What a check function decides. `evidence` is what it saw (sizes, paths, health log), shown and put in --json.
+ * `advice`: it works, but there is a better way; full points, never blocks a pass (the kind says when in `advises`).
+ */
 export interface Verdict {
-  status: 'pass' | 'fail';
+  status: 'pass' | 'fail' | 'advice';
   message: string;
+  /**
+   * What to do about this verdict's own reason: for a fail, a hint about what failed (the manifest's hint
+   * is the fallback when absent); for an advice, the better way.
+   */
+  hint?: string;
   evidence?: Record<string, unknown>;
   /** The line in the learner's Dockerfile or compose file that caused it (see src/checks/location.ts). */
   location?: SourceLocation;
@@ -336,6 +344,8 @@ export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase
   params: Params;
   /** A valid `with:` block, used in docs and tests. */
   example: z.input<Params>;
+  /** When this kind grades `advice` instead of fail (working but weaker practice), for docs/checks.md. */
+  advises?: string;
   /** Its `with.secret` names a secret under the manifest's build.secrets (checked when the manifest is read). */
   usesBuildSecret?: boolean;
   run(params: z.output<Params>, context: ContextByPhase[P]): Promise<Verdict> | Verdict;
@@ -351,4 +361,17 @@ export function defineCheck<Params extends z.ZodType, P extends Phase>(kind: Che
 }
 
 export const pass = (message: string, evidence?: Record<string, unknown>): Verdict => ({ status: 'pass', message, evidence });
-export const fail = (message: string, evidence?: Record<string, unknown>): Verdict => ({ status: 'fail', message, evidence });
+/** A failure; `hint` is about this reason and is shown instead of the manifest's hint. */
+export const fail = (message: string, evidence?: Record<string, unknown>, hint?: string): Verdict => ({
+  status: 'fail',
+  message,
+  evidence,
+  ...(hint ? { hint } : {}),
+});
+/** Works, but weaker than it should be: `message` says why, `better` the better way. No points lost. */
+export const advice = (message: string, better: string, evidence?: Record<string, unknown>): Verdict => ({
+  status: 'advice',
+  message,
+  hint: better,
+  evidence,
+});

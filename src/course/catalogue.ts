@@ -43,9 +43,19 @@ export function checkCatalogueMarkdown(): string {
     'Each entry of a manifest\'s `checks:` names one of these kinds and gives its parameters under `with:`.',
     `Checks run by phase, in this order: ${PHASES.map((phase) => `\`${phase}\``).join(', ')}.`,
     '',
+    'A check grades `pass`, `fail`, `skip` (it could not run: a phase it needs failed) or `advice`: the',
+    'submission works and earns the points, but there is a better way, shown with the reason. An advice',
+    'never blocks a pass. Only the kinds marked *advice* below give one, and each says when.',
+    '',
+    'The hint shown with a failure is about what failed: a kind gives its own hint for a reason it',
+    "knows how to fix (say, `HEALTHCHECK NONE`), and the manifest's `hint` is the fallback for the rest.",
+    'The scorecard, `--json` and `challenge:hint` show the same hint.',
+    '',
     '| kind | phase | summary |',
     '| --- | --- | --- |',
-    ...CHECK_KINDS.map((kind) => `| [\`${kind.kind}\`](#${kind.kind.replace(/\./g, '')}) | ${kind.phase} | ${cell(kind.summary)} |`),
+    ...CHECK_KINDS.map(
+      (kind) => `| [\`${kind.kind}\`](#${kind.kind.replace(/\./g, '')}) | ${kind.phase}${kind.advises ? ', *advice*' : ''} | ${cell(kind.summary)} |`,
+    ),
     '',
   ];
   for (const kind of CHECK_KINDS) {
@@ -54,6 +64,7 @@ export function checkCatalogueMarkdown(): string {
       required?: string[];
     };
     out.push(`## ${kind.kind}`, '', `Phase: \`${kind.phase}\`.`, '', kind.summary, '');
+    if (kind.advises) out.push(`Advice: ${kind.advises}`, '');
     const properties = Object.entries(schema.properties ?? {});
     if (properties.length === 0) out.push('No parameters.', '');
     else {

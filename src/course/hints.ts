@@ -9,7 +9,7 @@ export interface HintChoice {
   levels: number[];
   /** Every level had already been seen: the last one is shown again. */
   exhausted: boolean;
-  /** The manifest hint of the first check the last verify failed, shown before the hint files. */
+  /** The hint the last verify showed for the first check it failed (as on its scorecard), shown before the hint files. */
   failingCheck: { id: string; title: string; hint: string } | null;
 }
 
@@ -33,7 +33,9 @@ export function chooseHints(pack: ChallengePack, entry: ChallengeProgress, optio
   const last = entry.lastVerify;
   const failingId = last && !last.passed ? last.failing[0] : undefined;
   const check = failingId ? pack.manifest.checks.find((candidate) => candidate.id === failingId) : undefined;
-  return { levels, exhausted, failingCheck: check ? { id: check.id, title: check.title, hint: check.hint } : null };
+  // The hint that verify showed for that failure's reason; the manifest's when none was recorded.
+  const hint = check ? (last?.hints?.[check.id] ?? check.hint) : '';
+  return { levels, exhausted, failingCheck: check ? { id: check.id, title: check.title, hint } : null };
 }
 
 export async function readHint(pack: ChallengePack, level: number): Promise<{ level: number; file: string; text: string }> {

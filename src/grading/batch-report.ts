@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BatchResult, SubmissionOutcome } from './batch.js';
-import type { CheckResult } from './result.js';
+import { earned, type CheckResult } from './result.js';
 
 import path from 'node:path';
 import { classroom50Result, Classroom50ResultSchema } from './formats/classroom50.js';
@@ -17,7 +17,8 @@ const CheckResultSchema = z.object({
   title: z.string(),
   kind: z.string(),
   phase: z.enum(['static', 'build', 'image', 'runtime']),
-  status: z.enum(['pass', 'fail', 'skip']),
+  /** advice: passed (full points) with a better way in `hint`. */
+  status: z.enum(['pass', 'fail', 'skip', 'advice']),
   required: z.boolean(),
   points: z.number().nonnegative(),
   maxPoints: z.number().nonnegative(),
@@ -30,7 +31,7 @@ const CheckResultSchema = z.object({
   durationMs: z.number().nonnegative(),
 });
 
-const CountsSchema = z.object({ pass: z.number().int(), fail: z.number().int(), skip: z.number().int() });
+const CountsSchema = z.object({ pass: z.number().int(), fail: z.number().int(), skip: z.number().int(), advice: z.number().int().default(0) });
 const ScoreSchema = z.object({ points: z.number(), maxPoints: z.number(), percent: z.number().min(0).max(100) });
 
 export const SubmissionOutcomeSchema = z.object({
@@ -182,10 +183,16 @@ export function classroomResult(outcome: SubmissionOutcome): ClassroomResult {
     max_score: maxScore,
     tests: outcome.checks.map((check) => ({
       name: `${check.id}: ${check.title}`,
-      status: check.status === 'pass' ? 'pass' : check.status === 'fail' ? 'fail' : 'error',
+      // An advice passed (full points); its message carries the better way.
+      status: earned(check.status) ? 'pass' : check.status === 'fail' ? 'fail' : 'error',
       score: check.points,
       max_score: check.maxPoints,
-      message: check.status === 'pass' ? null : [check.message, check.hint ? `Hint: ${check.hint}` : ''].filter(Boolean).join('\n'),
+      message:
+        check.status === 'pass'
+          ? null
+          : [check.status === 'advice' ? `Advice: ${check.message}` : check.message, check.hint ? `${check.status === 'advice' ? 'Better' : 'Hint'}: ${check.hint}` : '']
+              .filter(Boolean)
+              .join('\n'),
       test_code: check.kind,
       duration: check.durationMs,
     })),
@@ -260,6 +267,10 @@ function junitCase(submission: string, check: CheckResult): string {
   const where = check.location ? ` file="${attr(check.location.file)}" line="${check.location.line}"` : '';
   const open = `    <testcase name="${attr(`${check.id}: ${check.title}`)}" classname="${attr(`${submission}.${check.phase}`)}" time="${seconds(check.durationMs)}"${where}`;
   if (check.status === 'pass') return `${open}/>`;
+  if (check.status === 'advice') {
+    // A pass: JUnit has no advice, so it goes to the case's output.
+    return `${open}>\n      <system-out>${text([`Advice: ${check.message}`, check.hint ? `Better: ${check.hint}` : ''].filter(Boolean).join('\n'))}</system-out>\n    </testcase>`;
+  }
   const body =
     check.status === 'fail'
       ? `      <failure type="${attr(check.kind)}" message="${attr(check.message)}">${text([check.message, check.hint ? `Hint: ${check.hint}` : ''].filter(Boolean).join('\n'))}</failure>`
@@ -312,7 +323,7 @@ export function toCsv(result: BatchResult): string {
     String(outcome.score.points),
     String(outcome.score.maxPoints),
     String(outcome.score.percent),
-    String(outcome.counts.pass),
+    String(outcome.counts.pass + (outcome.counts.advice ?? 0)),
     String(outcome.counts.fail),
     String(outcome.counts.skip),
     outcome.checks.filter((check) => check.status === 'fail').map((check) => check.id).join(' '),

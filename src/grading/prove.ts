@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ChallengePack } from '../course/packs.js';
 import type { Engine } from '../engine/connect.js';
 import { startChallenge } from '../workspace/workspace.js';
-import type { CheckStatus, VerifyResult } from './result.js';
+import { earned, type CheckStatus, type VerifyResult } from './result.js';
 import { verifyWorkspace } from './verify.js';
 import type { BuilderPreference } from '../engine/buildkit/choose.js';
 
@@ -62,13 +62,15 @@ export async function proveChallenge(
       const starterExpected = manifest.starterFails.includes(check.id) ? 'fail' : 'pass';
       const problems: string[] = [];
       const starterStatus = got?.status ?? null;
-      if (starterExpected === 'fail' && starterStatus === 'pass') {
-        problems.push('starter: expected to fail but passed (break the starter or remove it from starterFails)');
-      } else if (starterExpected === 'pass' && starterStatus !== 'pass') {
+      // An advice is a pass with a better way shown: it earns the points and never blocks.
+      const starterEarned = starterStatus !== null && earned(starterStatus);
+      if (starterExpected === 'fail' && starterEarned) {
+        problems.push(`starter: expected to fail but ${starterStatus === 'advice' ? 'passed with an advice' : 'passed'} (break the starter or remove it from starterFails)`);
+      } else if (starterExpected === 'pass' && !starterEarned) {
         problems.push(`starter: expected to pass but got ${starterStatus ?? 'nothing'}${got ? `: ${got.message}` : ''} (add it to starterFails or fix the starter)`);
       }
       if (fixed?.status === 'skip') problems.push(`solution: not exercised (${fixed.message})`);
-      else if (fixed?.status !== 'pass') problems.push(`solution: expected pass, got ${fixed?.status ?? 'nothing'}${fixed ? `: ${fixed.message}` : ''}`);
+      else if (!fixed || !earned(fixed.status)) problems.push(`solution: expected pass, got ${fixed?.status ?? 'nothing'}${fixed ? `: ${fixed.message}` : ''}`);
       return {
         id: check.id,
         starterExpected,

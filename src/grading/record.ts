@@ -7,6 +7,8 @@ import type { VerifyResult } from './result.js';
 export async function recordVerify(workspace: Workspace, result: VerifyResult, options: ProgressOptions = {}): Promise<ChallengeProgress> {
   const courseRoot = await courseRootOfWorkspace(workspace);
   const at = new Date().toISOString();
+  const fails = result.checks.filter((check) => check.status === 'fail');
+  const failed = [...fails.filter((check) => check.required), ...fails.filter((check) => !check.required)];
   return updateChallengeProgress(
     courseRoot,
     result.challenge.id,
@@ -22,7 +24,9 @@ export async function recordVerify(workspace: Workspace, result: VerifyResult, o
         percent: result.score.percent,
         points: result.score.points,
         maxPoints: result.score.maxPoints,
-        failing: result.checks.filter((check) => check.status === 'fail').map((check) => check.id),
+        // Required failures first, as the scorecard's "First to fix" picks them; each with the hint it showed.
+        failing: failed.map((check) => check.id),
+        hints: Object.fromEntries(failed.filter((check) => check.hint).map((check) => [check.id, check.hint!])),
       };
     },
     options,

@@ -4,7 +4,11 @@ import type { ContainerLimits } from '../engine/run.js';
 import type { SourceLocation } from '../checks/location.js';
 import type { Provenance } from '../engine/provenance.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+/** `advice`: the check passed (full points, never blocks a pass) with a better way to do it in `hint`. */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'advice';
+
+/** A check that earned its points: passed outright or with an advice. */
+export const earned = (status: CheckStatus): boolean => status === 'pass' || status === 'advice';
 
 /** One graded check, as shown in the scorecard and printed by --json. */
 export interface CheckResult {
@@ -17,7 +21,10 @@ export interface CheckResult {
   points: number;
   maxPoints: number;
   message: string;
-  /** The manifest's hint, given when the check did not pass. */
+  /**
+   * What to do, given when the check did not pass outright: for a fail or skip, the check kind's hint for
+   * this reason or else the manifest's; for an advice, the better way. Null on a pass.
+   */
   hint: string | null;
   evidence?: Record<string, unknown>;
   /** The learner's line that caused a verdict other than a pass (file relative to the workspace). */
@@ -33,7 +40,8 @@ export interface VerifyResult {
   runId: string;
   passed: boolean;
   score: { points: number; maxPoints: number; percent: number };
-  counts: { pass: number; fail: number; skip: number };
+  /** `advice` counts checks that passed with an advice (not included in `pass`). */
+  counts: { pass: number; fail: number; skip: number; advice: number };
   checks: CheckResult[];
   timings: { totalMs: number; staticMs: number; buildMs: number; imageMs: number; runtimeMs: number; composeMs?: number; stackMs?: number };
   engine: EngineInfo;
@@ -78,15 +86,16 @@ export interface Comparison {
 }
 
 export function score(checks: CheckResult[]): Pick<VerifyResult, 'passed' | 'score' | 'counts'> {
-  const points = checks.reduce((sum, check) => sum + (check.status === 'pass' ? check.points : 0), 0);
+  const points = checks.reduce((sum, check) => sum + (earned(check.status) ? check.points : 0), 0);
   const maxPoints = checks.reduce((sum, check) => sum + check.maxPoints, 0);
   return {
-    passed: checks.every((check) => !check.required || check.status === 'pass'),
+    passed: checks.every((check) => !check.required || earned(check.status)),
     score: { points, maxPoints, percent: maxPoints === 0 ? 100 : Math.round((points / maxPoints) * 100) },
     counts: {
       pass: checks.filter((check) => check.status === 'pass').length,
       fail: checks.filter((check) => check.status === 'fail').length,
       skip: checks.filter((check) => check.status === 'skip').length,
+      advice: checks.filter((check) => check.status === 'advice').length,
     },
   };
 }

@@ -571,11 +571,11 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
     phase,
     status: verdict.status,
     required: check.required,
-    points: verdict.status === 'pass' ? check.points : 0,
+    points: verdict.status === 'fail' ? 0 : check.points,
     maxPoints: check.points,
     // The one place verdicts become results: learner text in messages and evidence is made safe here.
     message: safeText(verdict.message),
-    hint: verdict.status === 'pass' ? null : check.hint,
+    hint: hintFor(verdict, check.hint),
     evidence: verdict.evidence === undefined ? undefined : safeEvidence(verdict.evidence),
     ...(location ? { location } : {}),
     durationMs: Date.now() - started,
@@ -591,6 +591,13 @@ function locateVerdict(kind: NonNullable<ReturnType<typeof findCheckKind>>, para
     // A location is a pointer for reports: failing to find one must never change a verdict.
     return null;
   }
+}
+
+/** The hint shown with a verdict: the kind's for this very reason, else (for a fail) the manifest's; none on a pass. */
+export function hintFor(verdict: Verdict, manifestHint: string): string | null {
+  if (verdict.status === 'pass') return null;
+  if (verdict.hint) return verdict.hint;
+  return verdict.status === 'fail' ? manifestHint : null;
 }
 
 /** A check that did not run, with the reason (a phase it needs failed, a batch time limit, an error). */

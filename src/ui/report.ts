@@ -23,11 +23,13 @@ export function phaseLabel(phase: string): string {
   return TITLES[phase]?.label ?? `${phase.charAt(0).toUpperCase()}${phase.slice(1)}`;
 }
 
-export const STATUS_MARK: Record<CheckResult['status'], string> = { pass: '✔', fail: '✖', skip: '○' };
+export const STATUS_MARK: Record<CheckResult['status'], string> = { pass: '✔', fail: '✖', skip: '○', advice: '◆' };
 
 export function statusText(status: CheckResult['status'], style: Style): string {
   const text = `${STATUS_MARK[status]} ${status.toUpperCase()}`;
-  return status === 'pass' ? style.green(text) : status === 'fail' ? style.red(text) : style.yellow(text);
+  if (status === 'pass') return style.green(text);
+  if (status === 'fail') return style.red(text);
+  return status === 'advice' ? style.cyan(text) : style.yellow(text);
 }
 
 /**
@@ -40,7 +42,8 @@ export function formatCheckLine(result: CheckResult, style: Style, screen?: { wi
   const line = `  ${statusText(result.status, style)}  ${cut(result.title, 20, 1)} ${style.dim(`(${result.id})`)}\n      ${cut(result.message, 6, MESSAGE_ROWS)}`;
   // Where the bytes went and what the probes said are not in the build output above, so they go here.
   const extra = result.status === 'fail' ? evidenceLines(result, { buildOutput: false }) : [];
-  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${cut(evidenceLine, 8, 1)}`))].join('\n');
+  const better = result.status === 'advice' && result.hint ? [`      ${style.cyan('Better:')} ${result.hint}`] : [];
+  return [line, ...extra.map((evidenceLine) => style.dim(`      │ ${cut(evidenceLine, 8, 1)}`)), ...better].join('\n');
 }
 
 /** Rows of a check's message in the live view before it is cut (the rest: --verbose, --json). */
@@ -78,8 +81,21 @@ export function formatScorecard(result: VerifyResult, style: Style, width = 110,
       `${pad(check.id, idWidth)}  ${pad(statusText(check.status, style), 8)}  ${pad(`${check.points}/${check.maxPoints}`, 7)}  ${truncate(check.message, messageWidth)}`,
     );
   }
+  lines.push(...adviceLines(result, style));
   lines.push('', verdictLine(result, style), ...outcomeLines(result, style, options));
   return lines.join('\n');
+}
+
+/** Every advice with its reason and the better way: no points lost, worth knowing. */
+export function adviceLines(result: VerifyResult, style: Style): string[] {
+  const advised = result.checks.filter((check) => check.status === 'advice');
+  if (advised.length === 0) return [];
+  const lines = ['', style.bold(`Advice (no points lost, ${advised.length === 1 ? 'one thing' : `${advised.length} things`} to do better):`)];
+  for (const check of advised) {
+    lines.push(`  ${style.cyan(STATUS_MARK.advice)} ${check.title} (${check.id})`, `    ${check.message}`);
+    if (check.hint) lines.push(`    ${style.cyan('Better:')} ${check.hint}`);
+  }
+  return lines;
 }
 
 /** What watch mode prints after each run: the verdict, the first thing to fix (or the before/after) and the next step. */
@@ -91,7 +107,8 @@ function verdictLine(result: VerifyResult, style: Style): string {
   const verdict = result.passed ? style.green(style.bold('PASSED')) : style.red(style.bold('NOT YET'));
   return (
     `${verdict}  ${result.challenge.id}: ${result.score.points}/${result.score.maxPoints} points (${result.score.percent}%), ` +
-    `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.skip} skipped in ${(result.timings.totalMs / 1000).toFixed(1)} s`
+    `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.skip} skipped` +
+    `${result.counts.advice ? `, ${result.counts.advice} with advice` : ''} in ${(result.timings.totalMs / 1000).toFixed(1)} s`
   );
 }
 

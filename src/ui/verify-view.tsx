@@ -65,6 +65,7 @@ export interface PhaseView {
   pass: number;
   fail: number;
   skip: number;
+  advice: number;
   startedAt: number | null;
   endedAt: number | null;
 }
@@ -106,7 +107,7 @@ function seconds(ms: number): string {
 
 function phaseMark(phase: PhaseView, style: Style): string {
   if (phase.fail > 0) return style.red(STATUS_MARK.fail);
-  if (phase.pass > 0) return style.green(STATUS_MARK.pass);
+  if (phase.pass > 0 || phase.advice > 0) return style.green(STATUS_MARK.pass);
   return style.yellow(STATUS_MARK.skip);
 }
 
@@ -128,7 +129,7 @@ export class VerifyStore {
     private readonly now: () => number = Date.now,
     private readonly columns: () => number = () => DEFAULT_COLUMNS,
   ) {
-    const fresh = (): PhaseView => ({ status: 'pending', pass: 0, fail: 0, skip: 0, startedAt: null, endedAt: null });
+    const fresh = (): PhaseView => ({ status: 'pending', pass: 0, fail: 0, skip: 0, advice: 0, startedAt: null, endedAt: null });
     this.phases = Object.fromEntries(PHASE_ORDER.map((phase) => [phase, fresh()])) as Record<Phase, PhaseView>;
     this.snapshot = { lines: [], phases: this.copyPhases(), active: null, build: null, startedAt: this.now(), done: false };
   }
@@ -226,6 +227,7 @@ export class VerifyStore {
       view.pass > 0 ? `${view.pass} passed` : '',
       view.fail > 0 ? `${view.fail} failed` : '',
       view.skip > 0 ? `${view.skip} skipped` : '',
+      view.advice > 0 ? `${view.advice} with advice` : '',
     ].filter(Boolean);
     if (phase === 'build' && this.build && this.build.steps > 0) counts.unshift(`${this.build.steps} steps`);
     if (counts.length === 0) counts.push('no checks');

@@ -19,8 +19,10 @@ const LastVerifySchema = z.object({
   percent: z.number().min(0).max(100),
   points: z.number().min(0),
   maxPoints: z.number().min(0),
-  /** Ids of the checks that did not pass, in the order the scorecard shows them. */
+  /** Ids of the checks that failed: required ones first, as the scorecard picks the first to fix. */
   failing: z.array(z.string()),
+  /** The hint the scorecard showed for each failed check (the check kind's for that reason, or the manifest's). */
+  hints: z.record(z.string(), z.string()).default({}),
 });
 
 const ChallengeProgressSchema = z.object({

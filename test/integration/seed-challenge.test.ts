@@ -151,6 +151,53 @@ describeNeeding(needs.engine)('seed challenge end to end on the engine', { timeo
   });
 });
 
+describe.runIf(dockerTestsEnabled)("the seed lesson's own answer", { timeout: 600_000 }, () => {
+  let scratch: string;
+  let workspace: string;
+
+  beforeAll(async () => {
+    requireEngine();
+    requireImages('composer:2', 'php:8.2-fpm-alpine');
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-lesson-answer-'));
+    workspace = path.join(scratch, ID);
+    expect((await shipshape(['challenge:start', ID, '--dir', workspace])).exitCode).toBe(0);
+    await cp(path.join(ROOT, 'test', 'fixtures', 'dockerfiles', 'lesson-answer.Dockerfile'), path.join(workspace, 'Dockerfile'));
+  });
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('passes docker-missing-multistage with full points and exactly one advice, about php-fpm -t', async () => {
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env: { XDG_CACHE_HOME: path.join(scratch, 'cache') } });
+    expect(result.exitCode, result.all).toBe(0);
+    const report = JSON.parse(result.stdout) as VerifyResult;
+    expect(report.passed).toBe(true);
+    expect(report.score.points).toBe(report.score.maxPoints);
+    const advised = report.checks.filter((check) => check.status === 'advice');
+    expect(advised.map((check) => check.id)).toEqual(['healthcheck-in-image']);
+    expect(report.checks.filter((check) => check.status !== 'pass' && check.status !== 'advice')).toEqual([]);
+    expect(report.counts).toMatchObject({ advice: 1, fail: 0, skip: 0, pass: report.checks.length - 1 });
+    const [advice] = advised;
+    expect(advice!.message).toMatch(/`php-fpm -t \|\| exit 1` exits 0 even in a container where the application was never started/);
+    // The better way, not the manifest's hint about a HEALTHCHECK left in the builder stage.
+    expect(advice!.hint).toMatch(/^Test the running app itself/);
+    expect(advice!.points).toBe(advice!.maxPoints);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
+  it('shows the advice with its reason and the better way on the plain scorecard, and still says PASSED', async () => {
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--plain'], { env: { XDG_CACHE_HOME: path.join(scratch, 'cache') } });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/healthcheck-in-image\s+◆ ADVICE\s+5\/5/);
+    expect(result.stdout).toMatch(/Advice \(no points lost, one thing to do better\):\n.*healthcheck-in-image[^\n]*\n\s+the image's health check `php-fpm -t \|\| exit 1` exits 0/);
+    expect(result.stdout).toMatch(/Better: Test the running app itself/);
+    expect(result.stdout).toMatch(/PASSED .*100%\), \d+ passed, 0 failed, 0 skipped, 1 with advice/);
+    expect(result.stdout).not.toContain('The HEALTHCHECK must be in the final stage');
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+});
+
 describe('without an engine', () => {
   it('says what it tried and how to start Docker, and exits 2', async () => {
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-noengine-'));

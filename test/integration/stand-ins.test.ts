@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandOptions } from '../../src/checks/kind.js';
+import { buildImage, type BuildResult } from '../../src/engine/build.js';
 import { connectEngine, type Engine } from '../../src/engine/connect.js';
 import { inspectImage, runInImage } from '../../src/engine/inspect.js';
 import { RunScope } from '../../src/engine/scope.js';
@@ -15,7 +19,7 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
 
   beforeAll(async () => {
     requireEngine();
-    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim');
+    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim', 'php:8.2-fpm-alpine');
     engine = await connectEngine();
     scope = new RunScope(engine.docker, 'stand-ins-test');
   });
@@ -24,6 +28,18 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
     if (scope) await scope.dispose();
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
+
+  /** Builds a one-file context on the engine (our labels; removed with the scope). */
+  async function build(dockerfile: string): Promise<BuildResult> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'shipshape-stand-in-'));
+    try {
+      await writeFile(path.join(dir, 'Dockerfile'), dockerfile);
+      return await buildImage(engine, scope, { contextDir: dir, timeoutMs: 280_000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const failureText = (result: BuildResult) => [result.failure?.message ?? '', ...(result.failure?.lastLines ?? [])].join('\n');
 
   it('busybox:1.36 is about 2 MB with all its applets linked, users and groups included', async () => {
     const facts = await inspectImage(engine, 'busybox:1.36');
@@ -86,5 +102,103 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
     );
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe('42');
+  });
+
+  describe('strict where the real images are strict', () => {
+    it('php:8.2-fpm-alpine refuses pdo_pgsql without libpq headers, with the configure error of the real image', async () => {
+      const result = await build('FROM php:8.2-fpm-alpine\nRUN docker-php-ext-install pdo_pgsql\n');
+      expect(result.imageId).toBeNull();
+      expect(failureText(result)).toContain('configure: error: Cannot find libpq-fe.h');
+    });
+
+    it('php:8.2-fpm-alpine refuses a PECL extension as docker-php-ext-install does', async () => {
+      const result = await build('FROM php:8.2-fpm-alpine\nRUN docker-php-ext-install redis\n');
+      expect(result.imageId).toBeNull();
+      expect(failureText(result)).toContain('error: /usr/src/php/ext/redis does not exist');
+    });
+
+    it('php:8.2-fpm-alpine: deleting a --virtual group with postgresql-dev unloads pdo_pgsql unless libpq was kept', async () => {
+      const lost = await build(
+        [
+          'FROM php:8.2-fpm-alpine',
+          'RUN apk add --no-cache --virtual .build-deps postgresql-dev && docker-php-ext-install pdo_pgsql && apk del .build-deps',
+        ].join('\n'),
+      );
+      expect(lost.failure, lost.failure?.message).toBeNull();
+      const broken = await sh(lost.imageId!, 'php -r \'echo extension_loaded("pdo_pgsql") ? "loaded" : "missing";\' 2>&1');
+      expect(broken.stdout).toMatch(/Unable to load dynamic library 'pdo_pgsql.so'.*libpq\.so\.5/);
+      expect(broken.stdout.trim().split('\n').at(-1)).toBe('missing');
+      // The pack's way: libpq added by name stays when the headers' group goes.
+      const kept = await build(
+        [
+          'FROM php:8.2-fpm-alpine',
+          'RUN apk add --no-cache libpq && apk add --no-cache --virtual .build-deps postgresql-dev && docker-php-ext-install pdo_pgsql && apk del .build-deps',
+        ].join('\n'),
+      );
+      expect(kept.failure, kept.failure?.message).toBeNull();
+      const works = await sh(kept.imageId!, 'php -r \'echo extension_loaded("pdo_pgsql") ? "loaded" : "missing", PHP_EOL;\' 2>&1; test -e /usr/include/postgresql/libpq-fe.h && echo headers-left || echo headers-gone');
+      expect(works.stdout.trim().split('\n')).toEqual(['loaded', 'headers-gone']);
+    }, 600_000);
+
+    it("php:8.2-fpm-alpine has the official image's config: entrypoint, www-data 82, PHP_INI_DIR, the same extensions", async () => {
+      const facts = await inspectImage(engine, 'php:8.2-fpm-alpine');
+      expect(facts).toMatchObject({ entrypoint: ['docker-php-entrypoint'], cmd: ['php-fpm'], workingDir: '/var/www/html' });
+      expect(facts!.env).toContain('PHP_INI_DIR=/usr/local/etc/php');
+      const run = await sh('php:8.2-fpm-alpine', 'id -u www-data; php -m | grep -c -x -i -E "calendar|exif|sockets|xsl|pdo_pgsql|Zend OPcache"; ls "$PHP_INI_DIR"');
+      expect(run.stdout.trim().split('\n')).toEqual(['82', '0', 'conf.d', 'php.ini-development', 'php.ini-production']);
+      // Extensions the official image has built in: docker-php-ext-install warns and goes on, as there.
+      const builtIn = await sh('php:8.2-fpm-alpine', 'docker-php-ext-install pdo session 2>&1; echo "rc=$?"');
+      expect(builtIn.stdout).toContain('warning: pdo (pdo.so) is already loaded!');
+      expect(builtIn.stdout).toContain('warning: session (session.so) is already loaded!');
+      expect(builtIn.stdout.trim().split('\n').at(-1)).toBe('rc=0');
+    });
+
+    it('alpine:3.20 refuses a package name that is not Alpine\'s, and apk add without --no-cache needs an index', async () => {
+      const debianName = await build('FROM alpine:3.20\nRUN apk add --no-cache build-essential\n');
+      expect(debianName.imageId).toBeNull();
+      expect(failureText(debianName)).toContain('build-essential (no such package)');
+      const noIndex = await build('FROM alpine:3.20\nRUN apk add jq\n');
+      expect(noIndex.imageId).toBeNull();
+      expect(failureText(noIndex)).toMatch(/unable to select packages[\s\S]*jq \(no such package\)/);
+      // `apk update` fetches the index and keeps it in the layer; --no-cache leaves nothing.
+      const cached = await build('FROM alpine:3.20\nRUN apk update && apk add jq\n');
+      expect(cached.failure, cached.failure?.message).toBeNull();
+      const left = await sh(cached.imageId!, 'du -sk /var/cache/apk | cut -f1; jq -n 6*7');
+      const [kib, answer] = left.stdout.trim().split('\n');
+      expect(Number(kib)).toBeGreaterThan(2000);
+      expect(answer).toBe('42');
+      const clean = await build('FROM alpine:3.20\nRUN apk add --no-cache jq\n');
+      expect(clean.failure, clean.failure?.message).toBeNull();
+      expect((await sh(clean.imageId!, 'ls /var/cache/apk | wc -l')).stdout.trim()).toBe('0');
+    });
+
+    it('golang:1.22-alpine leaves CGO_ENABLED unset: static without gcc, and a gcc-linked binary fails on scratch', async () => {
+      const facts = await inspectImage(engine, 'golang:1.22-alpine');
+      expect(facts!.env.filter((entry) => entry.startsWith('CGO_ENABLED='))).toEqual([]);
+      const program = [
+        'mkdir -p /src && cd /src',
+        "printf 'module example.com/p\\n\\ngo 1.19\\n' > go.mod",
+        "printf 'package main\\nimport (\"fmt\"; \"net/http\")\\nfunc main() { fmt.Println(\"ran\", http.StatusTeapot) }\\n' > main.go",
+      ].join(' && ');
+      const stage = (setup: string) =>
+        ['FROM golang:1.22-alpine AS build', `RUN ${setup}${program} && go env CGO_ENABLED && go build -o /out/p .`, 'FROM scratch', 'COPY --from=build /out/p /p', 'ENTRYPOINT ["/p"]'].join('\n');
+      const plain = await build(stage(''));
+      expect(plain.failure, plain.failure?.message).toBeNull();
+      expect((await runInImage(engine, scope, plain.imageId!, [], { timeoutMs: 30_000 })).stdout.trim()).toBe('ran 418');
+      const withGcc = await build(stage('apk add --no-cache gcc musl-dev && '));
+      expect(withGcc.failure, withGcc.failure?.message).toBeNull();
+      const run = await runInImage(engine, scope, withGcc.imageId!, [], { timeoutMs: 30_000 });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toMatch(/no such file or directory/);
+    });
+
+    it('node:20-alpine runs a script given as the command through node, and sets no NODE_ENV', async () => {
+      const facts = await inspectImage(engine, 'node:20-alpine');
+      expect(facts!.entrypoint).toEqual(['docker-entrypoint.sh']);
+      expect(facts!.env.filter((entry) => entry.startsWith('NODE_ENV='))).toEqual([]);
+      const built = await build('FROM node:20-alpine\nWORKDIR /app\nRUN echo "console.log(6 * 7)" > app.js\nCMD ["app.js"]\n');
+      expect(built.failure, built.failure?.message).toBeNull();
+      expect((await runInImage(engine, scope, built.imageId!, ['app.js'], { timeoutMs: 30_000 })).stdout.trim()).toBe('42');
+    });
   });
 });

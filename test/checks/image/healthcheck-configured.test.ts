@@ -47,12 +47,22 @@ describe('image.healthcheck-configured', () => {
     expect(verdict.message).toBe('health check: sh /app/healthcheck.sh (every 5s); it fails while the app is not running, as it should');
   });
 
-  it('fails a test that exits 0 with the app down, quoting its output', async () => {
+  it('gives an advice, with the better way, for a test that exits 0 with the app down, quoting its output', async () => {
     const calls: Array<{ command: string[]; options: unknown }> = [];
-    const verdict = await check({}, context(image(['CMD', 'test', '-d', '/app']), { exitCode: 0, stdout: '' }, calls));
-    expect(calls[0]!.command).toEqual(['test', '-d', '/app']);
+    const verdict = await check({}, context(image(['CMD-SHELL', 'php-fpm -t || exit 1']), { exitCode: 0, stderr: 'configuration file /etc/php-fpm.conf test is successful\n' }, calls));
+    expect(calls[0]!.command).toEqual(['/bin/sh', '-c', 'php-fpm -t || exit 1']);
+    expect(verdict.status).toBe('advice');
+    expect(verdict.message).toMatch(/^the image's health check `php-fpm -t \|\| exit 1` exits 0 even in a container where the application was never started/);
+    expect(verdict.message).toContain('test is successful');
+    expect(verdict.hint).toMatch(/^Test the running app itself/);
+    expect(verdict.evidence).toMatchObject({ appDownProbe: { exitCode: 0 } });
+  });
+
+  it('fails that test instead when the manifest says appDownPasses: fail, with a hint about that reason', async () => {
+    const verdict = await check({ appDownPasses: 'fail' }, context(image(['CMD', 'test', '-d', '/app']), { exitCode: 0, stdout: '' }, []));
     expect(verdict.status).toBe('fail');
     expect(verdict.message).toMatch(/^the image's health check `test -d \/app` exits 0 even in a container where the application was never started/);
+    expect(verdict.hint).toMatch(/^Test the running app itself/);
   });
 
   it.each([
@@ -64,6 +74,7 @@ describe('image.healthcheck-configured', () => {
     const verdict = await check({}, context(image(test), { exitCode: 0 }, calls));
     expect(verdict.status).toBe('fail');
     expect(verdict.message).toContain(why);
+    expect(verdict.hint).toMatch(/fails when the app is broken/);
     expect(calls).toEqual([]);
   });
 
@@ -74,8 +85,12 @@ describe('image.healthcheck-configured', () => {
     expect(calls).toEqual([]);
   });
 
-  it('fails no health check and HEALTHCHECK NONE', async () => {
-    expect((await check({}, context(image(null), {}, []))).message).toBe('the image has no health check in its config');
-    expect((await check({}, context(image(['NONE']), {}, []))).message).toBe('the image disables its health check (HEALTHCHECK NONE)');
+  it('fails no health check (leaving the hint to the manifest) and HEALTHCHECK NONE (with a hint of its own)', async () => {
+    const missing = await check({}, context(image(null), {}, []));
+    expect(missing).toMatchObject({ status: 'fail', message: 'the image has no health check in its config' });
+    expect(missing.hint).toBeUndefined();
+    const none = await check({}, context(image(['NONE']), {}, []));
+    expect(none).toMatchObject({ status: 'fail', message: 'the image disables its health check (HEALTHCHECK NONE)' });
+    expect(none.hint).toMatch(/Remove `HEALTHCHECK NONE`/);
   });
 });
