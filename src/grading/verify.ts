@@ -534,7 +534,8 @@ export function planBuild(settings: BuildSettings, dockerfile: DockerfileModel |
   // BuildKit cache goes with the run, so no later run takes a step that ran with an old value from the cache.
   const secretSeen = (instruction: { getTextContent(): string }) =>
     Object.keys(secretArgs).length > 0 || /--mount=\S*type=secret/i.test(instruction.getTextContent());
-  const runCommands = (dockerfile?.stages ?? []).flatMap((stage) =>
+  // Without secrets no step saw one (a secret mount of an id the manifest does not give mounts nothing).
+  const runCommands = secrets.length === 0 ? [] : (dockerfile?.stages ?? []).flatMap((stage) =>
     stage.instructions
       .filter((instruction) => instruction.getKeyword() === 'RUN' && secretSeen(instruction))
       .map((instruction) => runCommand(instruction).replace(/^(?:--\S+\s+)*/, '').replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim()),

@@ -56,6 +56,6 @@ describe('image.wasted-bytes', () => {
   it('layers unreadable: an engine connection that cannot read them fails, never passes', async () => {
     const { verdict } = await check(1000, null);
     expect(verdict.status).toBe('fail');
-    expect(verdict.message).toBe('this engine connection cannot read the image layers');
+    expect(verdict.message).toBe('engine problem: this engine connection cannot read the image layers, so the wasted bytes are unknown');
   });
 });
