@@ -151,7 +151,7 @@ describeNeeding(needs.engine)('seed challenge end to end on the engine', { timeo
   });
 });
 
-describe.runIf(dockerTestsEnabled)("the seed lesson's own answer", { timeout: 600_000 }, () => {
+describeNeeding(needs.engine)("the seed lesson's own answer", { timeout: 600_000 }, () => {
   let scratch: string;
   let workspace: string;
 
