@@ -82,7 +82,7 @@ describeNeeding(needs.engine, needs.root, needs.secondEngine)('a bundle carried 
     const started = await shipshape(['challenge:start', ID, '--dir', workspace], { env });
     expect(started.exitCode, started.all).toBe(0);
     await cp(path.join(packs, ID, 'solution'), workspace, { recursive: true });
-    const result = await shipshape(['challenge:verify', '--dir', workspace, '--plain', '--docker-host', HOST, '--builder', builder], { env });
+    const result = await shipshape(['challenge:verify', '--dir', workspace, '--plain', '--docker-host', HOST], { env });
     expect(result.exitCode, result.all).toBe(2);
     expect(result.stderr).toContain(`Base image ${BASE} is not on the engine and could not be pulled: the engine at ${HOST} tried and got:`);
     expect(result.stderr).toContain(`shipshape images:pull --challenge ${ID}`);
