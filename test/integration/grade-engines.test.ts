@@ -50,12 +50,14 @@ describeNeeding(needs.engine, needs.root, needs.secondEngine)('challenge:grade a
     await cp(path.join(PACK, 'solution'), path.join(submissions, 'carol'), { recursive: true });
     const child = execa(
       process.execPath,
-      [path.join(ROOT, 'bin', 'run.js'), 'challenge:grade', submissions, '--challenge', ID, '--docker-host', FIRST, '--docker-host', SECOND, '--concurrency', '2', '--timeout', '300', '--json', '--plain'],
+      [path.join(ROOT, 'bin', 'run.js'), 'challenge:grade', submissions, '--challenge', ID, '--docker-host', FIRST, '--docker-host', SECOND, '--concurrency', '2', '--timeout', '300', '--json', '--plain', '--builder', 'classic'],
       { reject: false, env: { NO_COLOR: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') } },
     );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // bob is the second job: the first engine is busy with alice, so it goes to the second.
+    // The classic builder, whose RUN steps are containers this test can watch for (an engine lost during a
+    // BuildKit build is proven in second-engine.test.ts). bob is the second job: the first engine is busy
+    // with alice, so it goes to the second.
     await waitFor('bob to start on the second engine', async () => stderr.includes(`bob: grading on ${SECOND}`), 300_000);
     await waitFor('a build step of bob to run on the second engine', async () => (await second.listContainers({ all: true })).length > 0, 120_000);
     await execa('bash', [SCRIPT, 'stop', NAME]);

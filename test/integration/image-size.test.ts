@@ -79,15 +79,18 @@ describe.runIf(dockerTestsEnabled)('image sizes are the uncompressed layers on e
     const added = checks.added!;
     expect(added.status, added.message).toBe('pass');
     expect(added.evidence).toMatchObject({ sizeMeasure: 'uncompressed layers' });
-    // The file's bytes and the link's target; the engine's Size of a graph driver counts the same.
-    expect(added.evidence!.addedBytes).toBe(ZEROS + '/zeros'.length);
+    // The file's bytes, plus the link's target where the layer's size counts it (a graph driver counts a
+    // classic build's link, not a BuildKit one's): 3 MB either way, not the few kB of compressed zeros.
+    const addedBytes = added.evidence!.addedBytes as number;
+    expect(addedBytes).toBeGreaterThanOrEqual(ZEROS);
+    expect(addedBytes).toBeLessThanOrEqual(ZEROS + '/zeros'.length);
 
     // The base's size is the same figure overlay2 reports for it, whatever the store says.
     const base = await new Docker().getImage('busybox:1.36').inspect();
     const store = ((await new Docker().info()) as { DriverStatus?: Array<[string, string]> }).DriverStatus ?? [];
     const containerd = store.some(([key, value]) => key === 'driver-type' && value.includes('containerd'));
     if (!containerd) expect(added.evidence!.baseBytes).toBe(base.Size);
-    expect(checks.tiny!.evidence).toMatchObject({ sizeMeasure: 'uncompressed layers', imageBytes: (added.evidence!.baseBytes as number) + ZEROS + 6 });
+    expect(checks.tiny!.evidence).toMatchObject({ sizeMeasure: 'uncompressed layers', imageBytes: (added.evidence!.baseBytes as number) + addedBytes });
 
     const waste = checks['no-waste']!;
     expect(waste.status, waste.message).toBe('pass');
