@@ -37,6 +37,15 @@ const POLL_MS = 250;
  * `probeIntervalMs` (so a 30 s interval still gives a verdict in seconds), and waits for
  * healthy, unhealthy, exit or the deadline, whichever comes first.
  */
+/** One finished health probe, as reported live. */
+export interface HealthProbe {
+  /** 1 for the first probe of the container. */
+  index: number;
+  exitCode: number;
+  output: string;
+  atMs: number;
+}
+
 export async function runUntilHealthy(
   engine: Engine,
   scope: RunScope,
@@ -48,6 +57,8 @@ export async function runUntilHealthy(
     signal?: AbortSignal;
     /** Called once the container is healthy, before it is removed (e.g. to exec into it). */
     onHealthy?: (container: Docker.Container) => Promise<void>;
+    /** Called as each health probe finishes, in order (live progress); `atMs` counts from the container's start. */
+    onProbe?: (probe: HealthProbe) => void;
   },
 ): Promise<HealthOutcome> {
   const started = Date.now();
@@ -82,9 +93,22 @@ export async function runUntilHealthy(
   let outcome: HealthOutcome['status'] = 'timeout';
   let exitCode: number | undefined;
   let log: HealthLogEntry[] = [];
+  // The engine keeps the last few probes; each is reported once, by its start time.
+  const reported = new Set<string>();
+  let probes = 0;
   while (Date.now() - started < options.timeoutMs && !options.signal?.aborted) {
     const state = (await container.inspect()).State;
     log = (state.Health?.Log ?? []).map((entry) => ({ exitCode: entry.ExitCode, output: entry.Output.trim() }));
+    if (options.onProbe) {
+      for (const entry of state.Health?.Log ?? []) {
+        const key = `${entry.Start}|${entry.End}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        probes += 1;
+        const end = Date.parse(entry.End);
+        options.onProbe({ index: probes, exitCode: entry.ExitCode, output: entry.Output.trim().slice(-500), atMs: Number.isNaN(end) ? Date.now() - started : Math.max(0, end - started) });
+      }
+    }
     // Exit first: a stopped container also reports its last health status, which would hide why.
     if (!state.Running && state.Status !== 'created') {
       outcome = 'exited';

@@ -44,7 +44,9 @@ export type VerifyEvent =
   | { type: 'build'; event: BuildEvent }
   | { type: 'note'; message: string }
   /** The built image's largest added layers, when `describeImage` asked for them (the web page draws them). */
-  | { type: 'image'; bytes: number; layers: LayerSummary[] };
+  | { type: 'image'; bytes: number; layers: LayerSummary[] }
+  /** A health probe of a runtime container, as it finishes (its output is the learner's program's: made safe). */
+  | { type: 'probe'; index: number; exitCode: number; output: string; atMs: number };
 
 export interface VerifyOptions {
   pack: ChallengePack;
@@ -416,18 +418,21 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
       }
 
+      const onProbe = (probe: { index: number; exitCode: number; output: string; atMs: number }) =>
+        emit({ type: 'probe', ...probe, output: safeText(probe.output, 500) });
       const runtimeContext: RuntimeContext | null = imageContext
         ? {
             ...imageContext,
             runner: {
               runUntilHealthy: (image, runOptions) =>
-                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal }),
+                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal, onProbe }),
               execWhenHealthy: async (image, command, runOptions) => {
                 let run: CommandRun | null = null;
                 const health = await engineSide.runUntilHealthy(engine, scope, image, {
                   ...runOptions,
                   limits,
                   signal: options.signal,
+                  onProbe,
                   onHealthy: async (container) => {
                     run = await engineSide.execInContainer(engine, container, command, runOptions.commandTimeoutMs);
                   },

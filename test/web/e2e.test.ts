@@ -132,6 +132,10 @@ describeNeeding(needs.engine, needs.browser)('serve in a real Chromium, end to e
     expect(await layers.locator('svg text.chart-label').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^(COPY|RUN|ADD)\b/)]));
     const health = page.locator('figure[data-picture="health"]');
     expect(await health.locator('circle.probe-ok').count()).toBeGreaterThan(0);
+    // The probes also came live, one progress event each (the result alone never fills this list).
+    const live = page.locator('[data-live-probes] li');
+    expect(await live.count()).toBeGreaterThan(0);
+    expect(await live.last().textContent()).toMatch(/^✓ health probe \d+ at \d+\.\d s: exit 0/);
     await screenshot(page, '5-passed');
     expect(await seriousViolations(page, 'challenge-passed')).toEqual([]);
     await page.goto(server.url);

@@ -127,7 +127,9 @@ async function challengePage(id: string): Promise<void> {
     const cancel = button('Cancel', async () => {
       await post(`/api/runs/${runId}/cancel`);
     });
-    live.replaceChildren(h('h2', {}, 'Verifying…'), h('div', { class: 'row' }, stepBar, cancel), step, phases, checks, h('details', { open: true }, h('summary', {}, 'Build output'), output));
+    // Health probes as they finish: the container's way to healthy, live.
+    const probes = h('ol', { class: 'live-probes', 'aria-label': 'Health probes', 'data-live-probes': '' });
+    live.replaceChildren(h('h2', {}, 'Verifying…'), h('div', { class: 'row' }, stepBar, cancel), step, phases, checks, probes, h('details', { open: true }, h('summary', {}, 'Build output'), output));
     const phaseItems = new Map<string, HTMLElement>();
     const lines: string[] = [];
     const source = new EventSource(`/api/runs/${runId}/events`);
@@ -148,6 +150,10 @@ async function challengePage(id: string): Promise<void> {
         checks.append(h('li', { class: `status-${result.status}` }, `${mark(result.status)} ${result.title}`, h('span', { class: 'muted' }, ` — ${result.message}`)));
       } else if (event.type === 'note') {
         checks.append(h('li', { class: 'note-line' }, `ℹ ${event.message}`));
+      } else if (event.type === 'probe') {
+        const ok = event.exitCode === 0;
+        const output = typeof event.output === 'string' && event.output ? ` — ${event.output.slice(0, 200)}` : '';
+        probes.append(h('li', { class: ok ? 'probe-ok' : 'probe-fail', 'data-probe': String(event.index) }, `${ok ? '✓' : '✕'} health probe ${event.index} at ${(Number(event.atMs) / 1000).toFixed(1)} s: exit ${String(event.exitCode)}${output}`));
       } else if (event.type === 'build') {
         const build = event.event as Loose;
         if (build.type === 'step') {
@@ -167,7 +173,7 @@ async function challengePage(id: string): Promise<void> {
     source.addEventListener('result', (message) => {
       const result = JSON.parse((message as MessageEvent).data) as Loose;
       // The scorecard says it all now; the live log folds away (still there to read).
-      live.replaceChildren(h('details', { class: 'log' }, h('summary', {}, `Progress log of this verify (${checks.children.length} lines)`), step, phases, checks, h('pre', { class: 'output' }, lines.join('\n'))));
+      live.replaceChildren(h('details', { class: 'log' }, h('summary', {}, `Progress log of this verify (${checks.children.length} lines)`), step, phases, checks, probes, h('pre', { class: 'output' }, lines.join('\n'))));
       results.replaceChildren(...scorecard(result));
       void refreshHeader();
     });
