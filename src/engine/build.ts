@@ -4,7 +4,6 @@ import { formatBytes } from '../checks/format.js';
 import { errorMessage } from '../errors.js';
 import { type Engine, engineAnswers, engineStopsAnswering } from './connect.js';
 import { type BuildContextPlan, packBuildContext, planBuildContext } from './context.js';
-import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
 import { type BuildSecret, buildWithCli, findDockerCli } from './buildkit.js';
 import { BuildKitUnavailable, buildWithBuildKit } from './buildkit/api-build.js';
@@ -205,12 +204,8 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
       lastLines: state.tail(),
     };
   }
-  if (imageId) {
-    // Only an image carrying this run's label is ours to remove later; never a base image.
-    const inspected = await engine.docker.getImage(imageId).inspect();
-    if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
-    imageId = inspected.Id;
-  }
+  // Only an image carrying this run's label is ours to remove later; never a base image.
+  if (imageId) imageId = await scope.adoptBuiltImage(imageId);
   return {
     imageId,
     failure,

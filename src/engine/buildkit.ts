@@ -6,7 +6,6 @@ import { UserError, errorMessage } from '../errors.js';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.js';
 import { type Engine, engineAnswers } from './connect.js';
 import { type BuildContextPlan, packBuildContext } from './context.js';
-import { LABEL_RUN } from './labels.js';
 import type { RunScope } from './scope.js';
 import { attributeBuildCache, buildCacheIds } from './buildkit/cache.js';
 
@@ -131,11 +130,8 @@ export async function buildWithCli(
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
-  if (imageId) {
-    const inspected = await engine.docker.getImage(imageId).inspect();
-    if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
-    imageId = inspected.Id;
-  }
+  // Only an image carrying this run's label is ours to remove later; never a base image.
+  if (imageId) imageId = await scope.adoptBuiltImage(imageId);
   const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? [], request.ownChanges ?? false);
   return {
     imageId,

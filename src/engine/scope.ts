@@ -36,6 +36,16 @@ export class RunScope {
     if (!this.images.includes(id)) this.images.push(id);
   }
 
+  /**
+   * The image a build reported, by its full id; tracked for removal only when it carries this run's
+   * label, so a build that ended on a base image (every step cached away) never removes the base.
+   */
+  async adoptBuiltImage(imageId: string): Promise<string> {
+    const inspected = await this.docker.getImage(imageId).inspect();
+    if (inspected.Config?.Labels?.[LABEL_RUN] === this.runId) this.trackImage(inspected.Id);
+    return inspected.Id;
+  }
+
   /** Intermediate build containers left by a failed or cancelled step, and containers we create. */
   trackContainer(id: string): void {
     this.containers.add(id);

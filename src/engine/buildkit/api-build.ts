@@ -5,7 +5,6 @@ import { errorMessage } from '../../errors.js';
 import type { BuildRequest, BuildResult } from '../build.js';
 import { type Engine, engineAnswers } from '../connect.js';
 import { type BuildContextPlan, packBuildContext } from '../context.js';
-import { LABEL_RUN } from '../labels.js';
 import type { RunScope } from '../scope.js';
 import { attributeBuildCache, buildCacheIds } from './cache.js';
 import { BUILDKIT_REFUSED } from './choose.js';
@@ -127,12 +126,8 @@ export async function buildWithBuildKit(
       lastLines: progress.tail(),
     };
   }
-  if (imageId) {
-    // Only an image carrying this run's label is ours to remove later; never a base image.
-    const inspected = await engine.docker.getImage(imageId).inspect();
-    if (inspected.Config?.Labels?.[LABEL_RUN] === scope.runId) scope.trackImage(inspected.Id);
-    imageId = inspected.Id;
-  }
+  // Only an image carrying this run's label is ours to remove later; never a base image.
+  if (imageId) imageId = await scope.adoptBuiltImage(imageId);
   // After a cancel the engine may still be writing cache: what it left is accounted for all the same.
   const cache = await attributeBuildCache(engine, scope, cacheBefore, started, request.runCommands ?? [], request.ownChanges ?? false);
   return {
