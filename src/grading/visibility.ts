@@ -32,7 +32,7 @@ export interface HiddenSummary {
 
 export type LearnerVerifyResult = VerifyResult & { hidden?: HiddenSummary };
 
-type Policy = Pick<CheckEntry, 'id'> & { visibility?: CheckVisibility; detail?: CheckDetail };
+type Policy = Pick<CheckEntry, 'id'> & { kind?: string; visibility?: CheckVisibility; detail?: CheckDetail };
 
 function policies(manifest: Pick<Manifest, 'checks'>): Map<string, Policy> {
   return new Map(manifest.checks.map((check) => [check.id, check as Policy]));
@@ -83,10 +83,18 @@ export function learnerView<T extends Pick<VerifyResult, 'passed' | 'counts' | '
  * yet, so an `after-pass` check shows live only when the learner passed before.
  */
 export function learnerEvent(event: VerifyEvent, manifest: Pick<Manifest, 'checks'>, state: LearnerState): VerifyEvent | null {
+  // Health probe output is a runtime check's evidence: held back when a runtime check is hidden or title-only.
+  if (event.type === 'probe') return restrictsRuntime(manifest, state) ? null : event;
   if (event.type !== 'check') return event;
   const policy = policies(manifest).get(event.result.id);
   if (!isShown(policy, state.passedBefore)) return null;
   return { ...event, result: learnerCheck(event.result, policy) };
+}
+
+function restrictsRuntime(manifest: Pick<Manifest, 'checks'>, state: LearnerState): boolean {
+  return (manifest.checks as Policy[]).some(
+    (check) => check.kind?.startsWith('runtime.') && (!isShown(check, state.passedBefore) || (check.detail ?? 'full') !== 'full'),
+  );
 }
 
 /** An onEvent that passes on only what the learner may see. */

@@ -149,6 +149,10 @@ describe('hidden checks in every learner output', () => {
     expect(learnerEvent(event('secret-probe'), manifest, { passedBefore: true })).toBeNull();
     expect(learnerEvent(event('bonus'), manifest, { passedBefore: false })).toBeNull();
     expect(learnerEvent(event('bonus'), manifest, { passedBefore: true })).not.toBeNull();
+    const probe: VerifyEvent = { type: 'probe', index: 1, exitCode: 1, output: 'HIDDEN-PROBE-OUTPUT', atMs: 10 };
+    expect(learnerEvent(probe, manifest, { passedBefore: false })).toBe(probe);
+    const hiddenRuntime = { checks: [{ id: 'healthy', kind: 'runtime.healthy', visibility: 'hidden', detail: 'full' }] } as unknown as Pick<Manifest, 'checks'>;
+    expect(learnerEvent(probe, hiddenRuntime, { passedBefore: true })).toBeNull();
     const note: VerifyEvent = { type: 'note', message: 'hello' };
     expect(learnerEvent(note, manifest, { passedBefore: false })).toBe(note);
   });
