@@ -97,6 +97,31 @@ describe('course:add from a directory, --course and SHIPSHAPE_COURSES', { timeou
     expect(only.map((lesson: { id: string }) => lesson.id)).toEqual([COURSE_LESSON]);
   });
 
+  it('the menu lists the installed course\'s lesson with the built-in ones', async () => {
+    // Bare `shipshape` as on a terminal (test/support/fake-tty.mjs), without CI so ink draws; q quits.
+    const child = execa(process.execPath, [path.join(ROOT, 'test', 'support', 'fake-tty.mjs')], {
+      cwd: scratch,
+      reject: false,
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'CI' && name !== 'CONTINUOUS_INTEGRATION')), ...env, NO_COLOR: '1' },
+      extendEnv: false,
+      all: true,
+      timeout: 60_000,
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.all!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('challenges passed')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`the menu never showed:\n${output}`)));
+    });
+    child.stdin!.write('q');
+    const result = await child;
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(String(result.all)).toContain('Course demo basics');
+    expect(String(result.all)).toContain('Docker Intermediate');
+  });
+
   it('bad input: a name clash, no course manifest, an invalid one, an unreachable git URL, an unknown course', async () => {
     expectOneMessage(await shipshape(['course:add', courseDir], { env }), /A course "dir-course" is already installed \(version 0\.3\.0\)/);
 
