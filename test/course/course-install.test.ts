@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { packRoots } from '../../src/course/packs.js';
+import { connectEngine } from '../../src/engine/connect.js';
+import { startWebServer } from '../../src/web/server.js';
 import { shipshape } from '../support/cli.js';
+import { readEvents, request } from '../web/http.js';
 import { COURSE_CHALLENGE, COURSE_LESSON, HIDDEN_SECRETS, writeCourse } from '../support/course.js';
 import { describeNeeding, needs } from '../support/needs.js';
 
@@ -11,7 +15,7 @@ import { describeNeeding, needs } from '../support/needs.js';
  * Courses as packages, end to end on the engine: a course installed from a local git repository at a
  * tag (pinned by commit) and from an npm pack tarball (pinned by version), listed, its lesson shown,
  * its challenge started and verified. The course's challenge has a hidden and an after-pass check:
- * the learner's --json, every --format report and the plain terminal output never name the hidden one;
+ * the learner's --json, every --format report, the plain terminal output and the web API never name the hidden one;
  * challenge:grade (the instructor) does.
  */
 const FORMATS = ['json', 'junit', 'sarif', 'github', 'gradescope', 'classroom50'];
@@ -90,6 +94,23 @@ describeNeeding(needs.engine)('course:add from git and npm, then start and verif
     // The learner's progress does not name it either.
     const progress = await readFile(path.join(workspace, '.shipshape', 'progress.json'), 'utf8');
     for (const secret of HIDDEN_SECRETS) expect(progress).not.toContain(secret);
+
+    // The web page's API: the live events and the final result of a verify leave it out too.
+    const web = await startWebServer({ courseRoot: workspace, packRoots: await packRoots([], [installed]), connectEngine: () => connectEngine({}) });
+    try {
+      const headers = { 'x-shipshape-token': web.token, 'content-type': 'application/json' };
+      const posted = await request(web.port, { method: 'POST', path: `/api/challenges/${COURSE_CHALLENGE}/verify`, headers });
+      expect(posted.status, posted.body).toBe(202);
+      const stream = await readEvents(web.port, JSON.parse(posted.body).events, headers);
+      const final = stream.messages.find((message) => message.event === 'result');
+      expect(final, stream.messages.map((message) => message.data).join('\n')).toBeDefined();
+      expect(JSON.parse(final!.data)).toMatchObject({ passed: false, hidden: { checks: 2 } });
+      const everything = stream.messages.map((message) => message.data).join('\n');
+      expect(everything).toContain('exec-form');
+      for (const secret of HIDDEN_SECRETS) expect(everything).not.toContain(secret);
+    } finally {
+      await web.close();
+    }
 
     // The instructor grading the same answer sees the hidden check whole.
     const submissions = path.join(scratch, 'submissions');
