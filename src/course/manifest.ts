@@ -23,6 +23,14 @@ export const CheckEntrySchema = z
     points: z.number().int().min(0).max(100).default(10),
     required: z.boolean().default(true).describe('A required check must pass for the challenge to pass'),
     hint: z.string().min(3).max(600).describe('Shown when this check fails'),
+    visibility: z
+      .enum(['visible', 'hidden', 'after-pass'])
+      .default('visible')
+      .describe('Who sees this check in learner output (terminal, web, --json, CI formats): everyone (visible), no learner (hidden: graded and counted in the score, shown only by challenge:grade and challenge:test), or a learner who has passed the challenge (after-pass)'),
+    detail: z
+      .enum(['full', 'title'])
+      .default('full')
+      .describe('How much of a shown check a learner sees: full (message, hint, evidence) or title (title and status only)'),
   })
   .strict()
   .superRefine((check, context) => {

@@ -5,7 +5,7 @@ import { connectEngine } from '../../engine/connect.js';
 import { type ProveResult, proveChallenge, proveTable } from '../../grading/prove.js';
 import { UserError } from '../../errors.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags, courseFlags } from '../../cli/flags.js';
 import { builderPreference } from '../../engine/buildkit/choose.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 
@@ -22,6 +22,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     ...engineFlags,
     ...builderFlags,
     all: Flags.boolean({ description: 'Prove every challenge' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -29,7 +30,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     const { argv, flags } = await this.parse(ChallengeTest);
     const ids = argv as string[];
     const builder = builderPreference(flags.builder);
-    const roots = packRoots(flags.pack ?? []);
+    const roots = await packRoots(flags.pack ?? [], flags.course);
     if (ids.length === 0 && !flags.all) throw new UserError('Name the challenges to prove, or pass --all.', 2, 'e.g. shipshape challenge:test --all');
     const packs = flags.all ? await listPacks(roots) : await Promise.all(ids.map((id) => findPack(id, roots)));
     const engine = await connectEngine({ dockerHost: flags['docker-host'] });
