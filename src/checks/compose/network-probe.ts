@@ -12,17 +12,14 @@ import errno, json, socket, sys
 target, port, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 out = {}
 try:
-    if target == '--outside':
-        rows = [line.split() for line in open('/proc/net/route').read().splitlines()[1:]]
-        out['defaultRoute'] = any(len(row) > 1 and row[1] == '00000000' for row in rows)
-        addresses = ['192.0.2.1']
-    else:
-        try:
-            addresses = sorted({info[4][0] for info in socket.getaddrinfo(target, port, socket.AF_INET, socket.SOCK_STREAM)})
-        except socket.gaierror as error:
-            addresses = []
-            out['result'] = 'no-name'
-            out['detail'] = str(error)
+    rows = [line.split() for line in open('/proc/net/route').read().splitlines()[1:]]
+    out['defaultRoute'] = any(len(row) > 1 and row[1] == '00000000' for row in rows)
+    try:
+        addresses = sorted({info[4][0] for info in socket.getaddrinfo(target, port, socket.AF_INET, socket.SOCK_STREAM)})
+    except socket.gaierror as error:
+        addresses = []
+        out['result'] = 'no-name'
+        out['detail'] = str(error)
     out['addresses'] = addresses
     if addresses:
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -75,10 +72,15 @@ export const composeNetworkProbe = defineCheck({
     to: z.union([Endpoint.extend({ port: z.number().int().min(1).max(65535) }).strict(), z.literal('outside')]).describe('{ service: db, port: 5432 }, or outside (any address beyond the stack)'),
     expect: z.enum(['reach', 'blocked']),
     probeImageOf: z.string().min(1).describe('Service whose image has python3; the probe container runs that image'),
+    outsideAddress: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)
+      .default('deb.debian.org:80')
+      .describe('With `to: outside`: a host:port beyond the engine; a probe from the engine\'s default network must reach it first, or nothing can be told'),
     timeoutSeconds: z.number().int().min(5).max(300).default(30),
   }),
   example: { from: { service: 'web' }, to: { service: 'db', port: 5432 }, expect: 'blocked', probeImageOf: 'app' },
-  async run({ from, to, expect, probeImageOf, timeoutSeconds }, context) {
+  async run({ from, to, expect, probeImageOf, outsideAddress, timeoutSeconds }, context) {
     const { stack } = context;
     const deadline = Date.now() + timeoutSeconds * 1000;
     const left = () => Math.max(1000, deadline - Date.now());
@@ -96,19 +98,44 @@ export const composeNetworkProbe = defineCheck({
     const [imageOwner] = await stack.containers(probeImageOf);
     const image = imageOwner?.settings?.imageId;
     if (!image) return fail(`the stack has no \`${probeImageOf}\` container whose image the probe could run`);
-    const args = to === 'outside' ? ['--outside', '80', '2'] : [to.service, String(to.port), '3'];
+    const probeOnce = async (networksOf: string | null, host: string, port: number) => {
+      const outcome = await stack.probe({ networksOf, image, command: ['python3', '-c', PROBE_SCRIPT, host, String(port), '3'], timeoutMs: Math.min(left(), 20_000) });
+      const output = outcome.result ? `${outcome.result.stdout}${outcome.result.stderr}` : '';
+      const answer = outcome.ran && outcome.result ? readProbeAnswer(output) : null;
+      const problem = answer && answer.result !== 'probe-error'
+        ? null
+        : (outcome.problem ?? (answer?.detail ? `it failed: ${answer.detail}` : `it printed no answer (exit code ${outcome.result?.exitCode ?? 'none'}): ${output.replace(/\s+/g, ' ').trim().slice(0, 160)}`));
+      return { answer, problem, networks: outcome.networks };
+    };
+    let args: [string, number];
+    let control: ProbeAnswer | null = null;
+    if (to === 'outside') {
+      // The outside must be reachable from outside the stack first: a machine without a way out
+      // would make every network look isolated without anything being tried.
+      const [host, port] = [outsideAddress.slice(0, outsideAddress.lastIndexOf(':')), Number(outsideAddress.slice(outsideAddress.lastIndexOf(':') + 1))];
+      const checked = await probeOnce(null, host, port);
+      control = checked.answer;
+      if (checked.problem || control?.result !== 'connected' || !control.addresses?.length) {
+        return fail(
+          `cannot tell whether ${fromName}'s networks have a route out: ${outsideAddress} is not reachable from the engine's default network either (${checked.problem ?? control?.result ?? 'no answer'})`,
+          { control, outsideAddress },
+          'The engine needs a way out to show that your network has none; run the check where containers reach the internet.',
+        );
+      }
+      args = [control.addresses[0]!, port];
+    } else {
+      args = [to.service, to.port];
+    }
     let evidence: Record<string, unknown> = {};
     let answer: ProbeAnswer | null = null;
     // A connection expected to work may race the target's start-up (refused, timeout): try again until the time is up.
     for (;;) {
-      const outcome = await stack.probe({ networksOf: from.service, image, command: ['python3', '-c', PROBE_SCRIPT, ...args], timeoutMs: Math.min(left(), 20_000) });
-      const output = outcome.result ? `${outcome.result.stdout}${outcome.result.stderr}` : '';
-      answer = outcome.ran && outcome.result ? readProbeAnswer(output) : null;
-      evidence = { from: fromName, to: toName, networks: outcome.networks, answer, ...(answer ? {} : { problem: outcome.problem ?? output.replace(/\s+/g, ' ').trim().slice(0, 300) }) };
-      if (!answer || answer.result === 'probe-error') {
+      const checked = await probeOnce(from.service, ...args);
+      answer = checked.answer;
+      evidence = { from: fromName, to: toName, networks: checked.networks, answer, ...(control ? { control, outsideAddress } : {}), ...(checked.problem ? { problem: checked.problem } : {}) };
+      if (checked.problem || !answer) {
         // Could not look: never counts as blocked.
-        const why = outcome.problem ?? (answer?.detail ? `it failed: ${answer.detail}` : `it printed no answer (exit code ${outcome.result?.exitCode ?? 'none'}): ${output.replace(/\s+/g, ' ').trim().slice(0, 160)}`);
-        return fail(`the network probe from ${fromName} to ${toName} could not run, so nothing was learnt: ${why}`, evidence, `The probe runs python3 from the \`${probeImageOf}\` service's image; keep python3 in that image.`);
+        return fail(`the network probe from ${fromName} to ${toName} could not run, so nothing was learnt: ${checked.problem}`, evidence, `The probe runs python3 from the \`${probeImageOf}\` service's image; keep python3 in that image.`);
       }
       if (expect === 'blocked' || answer.result === 'connected' || Date.now() + 2000 > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -119,10 +146,13 @@ export const composeNetworkProbe = defineCheck({
 
 function judge(answer: ProbeAnswer, expect: 'reach' | 'blocked', fromName: string, toName: string, evidence: Record<string, unknown>): Verdict {
   if (toName === 'the outside') {
-    const routeOut = answer.defaultRoute === true || answer.result !== 'no-route';
-    const seen = answer.defaultRoute ? 'a default route' : `no default route, and a connection attempt gave ${answer.result}`;
-    if (routeOut === (expect === 'reach')) return pass(`from ${fromName}'s networks there is ${expect === 'reach' ? 'a route out' : 'no route out'} (${seen})`, evidence);
-    return fail(expect === 'blocked' ? `${fromName}'s networks have a route out of the stack (${seen})` : `${fromName}'s networks have no route out (${seen})`, evidence);
+    const outside = String(evidence.outsideAddress);
+    // Connected or refused: packets left the stack and came back. A default route alone proves nothing
+    // (engine 20.10 gives internal networks one and drops their traffic in the firewall).
+    const out = answer.result === 'connected' || answer.result === 'refused';
+    const seen = `${outside} from there: ${answer.result}${answer.defaultRoute === false ? ', no default route' : ''}; from the engine's default network: connected`;
+    if (out === (expect === 'reach')) return pass(`${fromName}'s networks ${out ? 'have' : 'have no'} route out of the stack (${seen})`, evidence);
+    return fail(`${fromName}'s networks ${out ? 'have a' : 'have no'} route out of the stack (${seen})`, evidence);
   }
   const via = answer.addresses?.length ? ` (${answer.addresses.join(', ')})` : '';
   const said: Record<ProbeAnswer['result'], string> = {
