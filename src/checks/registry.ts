@@ -45,6 +45,8 @@ const LOADERS = {
   'compose.capabilities': () => import('./compose/capabilities.js').then((module) => module.composeCapabilities),
   'compose.network-probe': () => import('./compose/network-probe.js').then((module) => module.composeNetworkProbe),
   'compose.resource-limits': () => import('./compose/resource-limits.js').then((module) => module.composeResourceLimits),
+  'compose.restart-policy': () => import('./compose/restart-policy.js').then((module) => module.composeRestartPolicy),
+  'compose.no-bind-mount': () => import('./compose/no-bind-mount.js').then((module) => module.composeNoBindMount),
   'compose.stopped-by-own-limit': () => import('./compose/stopped-by-own-limit.js').then((module) => module.composeStoppedByOwnLimit),
 } as const;
 

@@ -40,9 +40,9 @@ function refusal(composeFile: string, problems: string[], intro = 'asks for more
  * `compose config` (every profile) and the containment rules on that model. Paths are taken from the
  * workspace, never from the current directory.
  */
-export async function loadComposeModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+export async function loadComposeModel(workspaceDir: string, composeFile: string, overrides: readonly string[] = []): Promise<ComposeModel> {
   try {
-    return await readModel(workspaceDir, composeFile);
+    return await readModel(workspaceDir, composeFile, overrides);
   } catch (error) {
     // Service names, keys and paths in these messages are the learner's text: no escapes reach a terminal.
     if (error instanceof UserError) throw new UserError(safeText(error.message, 8000), error.exitCode, error.suggestion && safeText(error.suggestion));
@@ -50,7 +50,7 @@ export async function loadComposeModel(workspaceDir: string, composeFile: string
   }
 }
 
-async function readModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+async function readModel(workspaceDir: string, composeFile: string, overrides: readonly string[]): Promise<ComposeModel> {
   const workspace = path.resolve(workspaceDir);
   const file = path.join(workspace, composeFile);
   const source = await readComposeSource(workspace, composeFile);
@@ -71,9 +71,19 @@ async function readModel(workspaceDir: string, composeFile: string): Promise<Com
   const dotEnv = await dotEnvProblem(workspace);
   if (dotEnv) references.push(dotEnv);
   if (references.length > 0) throw refusal(composeFile, references, 'names files that cannot be read');
+  // Override files are partial (a service may have neither image nor build there): the same file,
+  // containment and reference checks, without the structure check of a whole file.
+  for (const override of overrides) {
+    const overrideSource = await readComposeSource(workspace, override);
+    const overrideWritten = modelProblems(overrideSource.value as Record<string, unknown>, { root, base: workspace }, (...keys) => locate(overrideSource, ...keys));
+    if (overrideWritten.length > 0) throw refusal(override, overrideWritten);
+    const overrideReferences = await referenceProblems(overrideSource, { workspaceDir: workspace, root, seen: new Set() });
+    if (overrideReferences.length > 0) throw refusal(override, overrideReferences, 'names files that cannot be read');
+  }
 
   const cli = await detectCompose();
-  const args = [...cli.prefix, ...allProfiles(cli), '-f', file, '--project-directory', workspace, 'config'];
+  const files = [file, ...overrides.map((override) => path.join(workspace, override))].flatMap((each) => ['-f', each]);
+  const args = [...cli.prefix, ...allProfiles(cli), ...files, '--project-directory', workspace, 'config'];
   const result = await (await loadExeca())(cli.file, args, {
     cwd: workspace,
     reject: false,

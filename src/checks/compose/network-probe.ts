@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
-import type { StackContext, Verdict } from '../kind.js';
+import type { Verdict } from '../kind.js';
 
 /**
  * The probe run inside a throwaway container: Python's own resolver and socket, so its verdict does
@@ -66,7 +66,7 @@ export const composeNetworkProbe = defineCheck({
   kind: 'compose.network-probe',
   phase: 'stack',
   summary:
-    "On the running stack: a throwaway container of the grader's, attached to exactly the networks a service's container is on, tries a TCP connection to another service by its name (or, with `to: outside`, looks for a route out of those networks); `from: host` asks whether the target publishes any port on the host. `reach` passes only on a connection made; `blocked` only on a name that does not resolve, no route, or no answer, never on a probe that could not run.",
+    "On the running stack: a throwaway container of the grader's, attached to exactly the networks a service's container is on, tries a TCP connection to another service by its name (or, with `to: outside`, looks for a route out of those networks); `from: host` asks the engine whether the target's port is published on the host. With `to: outside`, a control probe from the engine's default network must first reach `outsideAddress`, and the probe then tries that address. `reach` passes only on a connection made; `blocked` only on a name that does not resolve, no route, or no answer, never on a probe that could not run.",
   params: z.object({
     from: z.union([Endpoint, z.literal('host')]).describe('{ service: web }: from that service\'s networks; host: from the machine the engine runs on'),
     to: z.union([Endpoint.extend({ port: z.number().int().min(1).max(65535) }).strict(), z.literal('outside')]).describe('{ service: db, port: 5432 }, or outside (any address beyond the stack)'),
@@ -89,7 +89,7 @@ export const composeNetworkProbe = defineCheck({
     if (to !== 'outside') {
       const target = await stack.waitReady(to.service, left());
       if (!target) return fail(`the stack has no \`${to.service}\` container`);
-      if (from === 'host') return fromHost(to.service, expect, context, target.ports);
+      if (from === 'host') return fromHost(to.service, to.port, expect, target.ports);
     } else if (from === 'host') {
       return fail('`from: host` with `to: outside` asks nothing of the stack');
     }
@@ -173,15 +173,15 @@ function judge(answer: ProbeAnswer, expect: 'reach' | 'blocked', fromName: strin
   return fail(expect === 'reach' ? `${fromName} cannot reach ${toName}: ${said[answer.result]}` : `${fromName} can reach ${toName}: ${said[answer.result]}`, evidence);
 }
 
-function fromHost(service: string, expect: 'reach' | 'blocked', _context: StackContext, ports: Record<string, { hostIp: string; hostPort: number }[]>): Verdict {
-  const published = Object.entries(ports).flatMap(([port, bindings]) => bindings.filter((binding) => binding.hostPort > 0).map((binding) => `${port} on ${binding.hostIp || '0.0.0.0'}:${binding.hostPort}`));
-  const evidence = { from: 'the host', to: service, published };
+function fromHost(service: string, port: number, expect: 'reach' | 'blocked', ports: Record<string, { hostIp: string; hostPort: number }[]>): Verdict {
+  const published = (ports[`${port}/tcp`] ?? []).filter((binding) => binding.hostPort > 0).map((binding) => `${binding.hostIp || '0.0.0.0'}:${binding.hostPort}`);
+  const evidence = { from: 'the host', to: `${service}:${port}`, published };
   if (published.length === 0) {
     return expect === 'blocked'
-      ? pass(`\`${service}\` publishes no port on the host: nothing outside the stack can reach it`, evidence)
-      : fail(`\`${service}\` publishes no port on the host`, evidence);
+      ? pass(`\`${service}\` publishes nothing for port ${port}: nothing outside the stack reaches it there`, evidence)
+      : fail(`\`${service}\` publishes no host port for port ${port}`, evidence);
   }
   return expect === 'reach'
-    ? pass(`\`${service}\` is reachable from the host through ${published.join(', ')}`, evidence)
-    : fail(`\`${service}\` is reachable from outside the stack: it publishes ${published.join(', ')}`, evidence, `Remove \`ports:\` from \`${service}\`; services of the stack reach it over their shared network without it.`);
+    ? pass(`\`${service}:${port}\` is reachable from the host through ${published.join(', ')}`, evidence)
+    : fail(`\`${service}:${port}\` is reachable from outside the stack: the engine publishes it on ${published.join(', ')}`, evidence, `Remove port ${port} from the \`ports:\` of \`${service}\`; services of the stack reach it over a shared network without it.`);
 }
