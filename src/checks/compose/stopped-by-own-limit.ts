@@ -10,7 +10,7 @@ export const composeStoppedByOwnLimit = defineCheck({
     "On the running stack: a service that keeps taking memory is stopped by the kernel at its own memory limit (State.OOMKilled with a HostConfig memory limit below Shipshape's cap for graded containers, which stands in for the host), within the time given.",
   params: z.object({
     service: z.string().min(1).describe('The service that leaks memory'),
-    timeoutSeconds: z.number().int().min(5).max(300).default(30).describe('Longest wait for it to be stopped'),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30).describe('Longest wait for it to be stopped'),
   }),
   example: { service: 'worker', timeoutSeconds: 30 },
   async run({ service, timeoutSeconds }, { stack }) {
