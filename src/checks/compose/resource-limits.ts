@@ -16,9 +16,9 @@ function judgeLimit(
   shown: (value: number) => string,
   key: string,
 ): { ok: boolean; note: string } {
-  if (applied <= 0) return { ok: false, note: `no ${name} limit (set \`${key}\`)` };
+  if (applied <= 0) return { ok: false, note: `no ${name} limit (\`${key}\`)` };
   // Shipshape caps every graded container; a value at that cap is ours, not a limit the service sets.
-  if (applied >= cap) return { ok: false, note: `no ${name} limit of its own (${shown(applied)} is Shipshape's cap for graded containers; set \`${key}\`)` };
+  if (applied >= cap) return { ok: false, note: `no ${name} limit of its own (\`${key}\`; ${shown(applied)} is Shipshape's cap)` };
   if (applied > max) return { ok: false, note: `${name} limit ${shown(applied)} is above ${shown(max)}` };
   return { ok: true, note: `${name} ${shown(applied)}` };
 }
@@ -49,15 +49,21 @@ export const composeResourceLimits = defineCheck({
       }
       found[service] = { memoryBytes: settings.memoryBytes, nanoCpus: settings.nanoCpus, pidsLimit: settings.pidsLimit };
       const limits = [
-        judgeLimit('memory', settings.memoryBytes, cap.memoryBytes, maxMemoryMiB * MIB, mib, 'deploy.resources.limits.memory'),
-        judgeLimit('CPU', settings.nanoCpus, cap.nanoCpus, maxCpus * 1e9, cpus, 'deploy.resources.limits.cpus'),
-        judgeLimit('process', settings.pidsLimit, cap.pidsLimit, maxPids, String, 'deploy.resources.limits.pids'),
+        judgeLimit('memory', settings.memoryBytes, cap.memoryBytes, maxMemoryMiB * MIB, mib, 'mem_limit'),
+        judgeLimit('CPU', settings.nanoCpus, cap.nanoCpus, maxCpus * 1e9, cpus, 'cpus'),
+        judgeLimit('process', settings.pidsLimit, cap.pidsLimit, maxPids, String, 'pids_limit'),
       ];
       const bad = limits.filter((limit) => !limit.ok);
       if (bad.length > 0) problems.push(`\`${service}\`: ${bad.map((limit) => limit.note).join('; ')}`);
     }
     const evidence = { limits: found, bounds: { maxMemoryMiB, maxCpus, maxPids }, shipshapeCap: cap };
-    if (problems.length > 0) return fail(problems.join(' · '), evidence);
+    if (problems.length > 0) {
+      return fail(
+        problems.join(' · '),
+        evidence,
+        `Set \`mem_limit\`, \`cpus\` and \`pids_limit\` on each service (Compose v2 also reads \`deploy.resources.limits\`), within ${maxMemoryMiB} MiB, ${maxCpus} CPU and ${maxPids} processes; Shipshape's own caps for graded containers (${mib(cap.memoryBytes)}, ${cpus(cap.nanoCpus)}, ${cap.pidsLimit} processes) stand in for the host.`,
+      );
+    }
     const summary = Object.entries(found)
       .map(([service, value]) => {
         const limits = value as { memoryBytes: number; nanoCpus: number; pidsLimit: number };

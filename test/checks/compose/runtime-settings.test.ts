@@ -34,8 +34,9 @@ describe('compose.resource-limits', () => {
     ] });
     const result = await runStack(composeResourceLimits, params, stack);
     expect(result.status).toBe('fail');
-    expect(result.message).toContain("`api`: no memory limit of its own (512 MiB is Shipshape's cap for graded containers");
-    expect(result.message).toContain('`worker`: memory limit 300 MiB is above 256 MiB; no process limit');
+    expect(result.message).toContain("`api`: no memory limit of its own (`mem_limit`; 512 MiB is Shipshape's cap); no CPU limit of its own (`cpus`; 1 CPU is Shipshape's cap)");
+    expect(result.message).toContain('`worker`: memory limit 300 MiB is above 256 MiB; no process limit (`pids_limit`)');
+    expect(result.hint).toContain('within 256 MiB, 0.5 CPU and 128 processes');
   });
 });
 
