@@ -303,8 +303,6 @@ export interface ContainerSettings {
   mounts: { type: string; source: string; destination: string; readOnly: boolean }[];
   /** Networks the container is attached to, by their engine names. */
   networks: string[];
-  /** Config.Env as the engine has it. */
-  env: string[];
   /** The id of the image the container runs. */
   imageId: string;
 }

@@ -613,7 +613,6 @@ function settingsOf(info: Inspected): ContainerSettings {
     securityOpt: host.SecurityOpt ?? [],
     mounts: (info.Mounts ?? []).map((mount) => ({ type: String(mount.Type ?? ''), source: mount.Source ?? '', destination: mount.Destination, readOnly: !mount.RW })),
     networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
-    env: info.Config.Env ?? [],
     imageId: info.Image,
   };
 }

@@ -6,7 +6,7 @@ import { container, fakeStack, runStack } from './helpers.js';
 
 const settings = (networks: string[]): ContainerSettings => ({
   memoryBytes: 0, nanoCpus: 0, pidsLimit: 0, oomKilled: false, restartPolicy: { name: 'no', maximumRetryCount: 0 }, readOnlyRootfs: false,
-  capAdd: [], capDrop: [], securityOpt: [], mounts: [], networks, env: [], imageId: 'sha256:python',
+  capAdd: [], capDrop: [], securityOpt: [], mounts: [], networks, imageId: 'sha256:python',
 });
 const stackContainers = [
   container('web', { settings: settings(['p_frontend']) }),

@@ -11,7 +11,7 @@ const MIB = 1024 * 1024;
 const CAP = { memoryBytes: 512 * MIB, nanoCpus: 1e9, pidsLimit: 256 };
 const settings = (overrides: Partial<ContainerSettings> = {}): ContainerSettings => ({
   ...CAP, oomKilled: false, restartPolicy: { name: 'no', maximumRetryCount: 0 }, readOnlyRootfs: false,
-  capAdd: [], capDrop: [], securityOpt: [], mounts: [], networks: ['p_default'], env: [], imageId: 'sha256:x', ...overrides,
+  capAdd: [], capDrop: [], securityOpt: [], mounts: [], networks: ['p_default'], imageId: 'sha256:x', ...overrides,
 });
 
 describe('compose.resource-limits', () => {
