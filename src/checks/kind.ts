@@ -281,6 +281,30 @@ export interface StackContainer {
   health: { status: string; log: StackHealthEntry[] } | null;
   /** Container port ("80/tcp") -> host address and port it is published on. */
   ports: Record<string, { hostIp: string; hostPort: number }[]>;
+  /** What the engine applied to the container (its HostConfig and State), for runtime-settings checks. */
+  settings?: ContainerSettings;
+}
+
+/** A container's runtime settings as the engine reports them (inspect: HostConfig, State, NetworkSettings). */
+export interface ContainerSettings {
+  /** Memory limit in bytes (0: none). */
+  memoryBytes: number;
+  /** CPU limit in billionths of a CPU (0: none); a CpuQuota/CpuPeriod pair is converted. */
+  nanoCpus: number;
+  /** Process limit (0 or -1: none). */
+  pidsLimit: number;
+  oomKilled: boolean;
+  restartPolicy: { name: string; maximumRetryCount: number };
+  readOnlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  /** Mounts as the engine lists them. */
+  mounts: { type: string; source: string; destination: string; readOnly: boolean }[];
+  /** Networks the container is attached to, by their engine names. */
+  networks: string[];
+  /** The id of the image the container runs. */
+  imageId: string;
 }
 
 export interface ExecOutcome {
@@ -322,6 +346,25 @@ export interface RunningStack {
     volume: string,
     options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
   ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }>;
+  /**
+   * Runs `command` in a throwaway container of ours (labels, limits, no ports, removed after) from
+   * `image`, attached to every network the service's container is attached to (and nothing else), or
+   * to the engine's default bridge when `networksOf` is null (outside the stack).
+   */
+  probe(options: { networksOf: string | null; image: string; command: string[]; timeoutMs: number }): Promise<ProbeOutcome>;
+  /** The caps Shipshape puts on every graded container (a learner's own limits may only be lower). */
+  containmentLimits: { memoryBytes: number; pidsLimit: number; nanoCpus: number };
+}
+
+/** What a throwaway probe container of the grader's saw (see RunningStack.probe). */
+export interface ProbeOutcome {
+  /** False when the probe container could not be created or started: it then saw nothing. */
+  ran: boolean;
+  result: ExecOutcome | null;
+  /** Why it did not run, or the engine's words about its exit. */
+  problem?: string;
+  /** Engine names of the networks it was attached to. */
+  networks: string[];
 }
 
 export interface StackContext extends ComposeContext {

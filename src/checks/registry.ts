@@ -41,6 +41,13 @@ const LOADERS = {
   'compose.exec': () => import('./compose/exec.js').then((module) => module.composeExec),
   'compose.run-service': () => import('./compose/run-service.js').then((module) => module.composeRunService),
   'compose.postgres-on-volume': () => import('./compose/postgres-on-volume.js').then((module) => module.composePostgresOnVolume),
+  'compose.healthy': () => import('./compose/healthy.js').then((module) => module.composeHealthy),
+  'compose.capabilities': () => import('./compose/capabilities.js').then((module) => module.composeCapabilities),
+  'compose.network-probe': () => import('./compose/network-probe.js').then((module) => module.composeNetworkProbe),
+  'compose.resource-limits': () => import('./compose/resource-limits.js').then((module) => module.composeResourceLimits),
+  'compose.restart-policy': () => import('./compose/restart-policy.js').then((module) => module.composeRestartPolicy),
+  'compose.no-bind-mount': () => import('./compose/no-bind-mount.js').then((module) => module.composeNoBindMount),
+  'compose.stopped-by-own-limit': () => import('./compose/stopped-by-own-limit.js').then((module) => module.composeStoppedByOwnLimit),
 } as const;
 
 export type CheckKindName = keyof typeof LOADERS;

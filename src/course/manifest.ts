@@ -116,6 +116,12 @@ export const ManifestSchema = z
     compose: packPath
       .optional()
       .describe('The compose file graded (compose and stack checks), relative to the workspace, e.g. compose.yaml'),
+    composeOverrides: z
+      .array(packPath)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('Files merged over `compose`, in order, as `-f compose.yaml -f compose.prod.yaml` does; the checks grade the merged model and run it'),
     starter: packPath.default('starter'),
     solution: packPath.default('solution'),
     task: packPath.default('task.md'),
@@ -145,6 +151,9 @@ export const ManifestSchema = z
       const phase = findCheckKind(check.kind)?.phase;
       if (!phase) return;
       const needsCompose = phase === 'compose' || phase === 'stack';
+      if (manifest.composeOverrides && !manifest.compose && index === 0) {
+        context.addIssue({ code: 'custom', path: ['composeOverrides'], message: '`composeOverrides` are merged over a compose file: add `compose: compose.yaml` to the manifest' });
+      }
       if (needsCompose && !manifest.compose) {
         context.addIssue({ code: 'custom', path: ['checks', index, 'kind'], message: `${check.kind} grades a compose file: add \`compose: compose.yaml\` (the file graded) to the manifest` });
       }

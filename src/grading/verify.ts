@@ -222,7 +222,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       // Loaded only for compose challenges: the YAML toolkit is not needed before the first verdict otherwise.
       const loadStart = Date.now();
       const { loadComposeModel } = await import('../engine/compose.js');
-      const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
+      const compose = await loadComposeModel(options.workspaceDir, manifest.compose, manifest.composeOverrides);
       // composeMs counts reading the file and `compose config` too, not only the checks on the model.
       timings.composeMs = (timings.composeMs ?? 0) + Date.now() - loadStart;
       composeContext = { compose, workspaceDir: options.workspaceDir };
@@ -267,7 +267,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       if (composeContext && checksOf('stack').length > 0) {
         if (options.signal?.aborted) throw new CancelledError();
         emit({ type: 'phase', phase: 'stack', state: 'start' });
-        emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
+        emit({ type: 'note', message: `Bringing the compose stack up (${[manifest.compose, ...(manifest.composeOverrides ?? [])].join(' + ')})…` });
         const { ComposeStack } = await import('../engine/compose.js');
         stack = new ComposeStack({
           engine,

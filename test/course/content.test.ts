@@ -14,7 +14,7 @@ describe('course content', () => {
     expect(packs.map((pack) => pack.manifest.id)).toContain('docker-missing-multistage');
     for (const { manifest, dir } of packs) {
       // The graded files: the Dockerfile, the compose file, or both.
-      const graded = [manifest.dockerfile, manifest.compose].filter((file): file is string => Boolean(file));
+      const graded = [manifest.dockerfile, manifest.compose, ...(manifest.composeOverrides ?? [])].filter((file): file is string => Boolean(file));
       expect(graded.length, manifest.id).toBeGreaterThan(0);
       const files = [manifest.task, ...manifest.hints, ...graded.flatMap((file) => [path.join(manifest.starter, file), path.join(manifest.solution, file)])];
       for (const file of files) {

@@ -110,7 +110,7 @@ describeNeeding(needs.engine, needs.currentEngines)('the supported engines: Dock
     for (const { leg, outcome, report } of proofs) {
       const mismatches = report.challenges.flatMap((proof) => proof.mismatches.map((mismatch) => `${proof.id}: ${JSON.stringify(mismatch)}`));
       expect(mismatches, `${leg.name}`).toEqual([]);
-      expect(report.challenges.length, leg.name).toBeGreaterThanOrEqual(13);
+      expect(report.challenges.length, leg.name).toBeGreaterThanOrEqual(17);
       for (const proof of report.challenges) {
         expect(proof.rows.every((row) => row.ok && row.exercised && row.solution === 'pass'), `${leg.name} ${proof.id}`).toBe(true);
       }
