@@ -133,6 +133,8 @@ export interface BuildVariant {
   buildArgs?: Record<string, string>;
   /** Files replaced in a copy of the workspace before building: relative path → new content. */
   changes?: Record<string, string>;
+  /** Another Dockerfile of the workspace (relative path), built with the workspace as its context. */
+  dockerfile?: string;
 }
 
 export interface VariantBuild {
@@ -193,6 +195,36 @@ export interface TextSearch {
   searchedLayers: number;
 }
 
+/** A manifest (or image index) as a registry serves it, with the labels of its image config. */
+export interface RegistryManifest {
+  /** The content digest the registry names it by (`Docker-Content-Digest`). */
+  digest: string;
+  mediaType: string;
+  /** The image config's labels (empty for an index). */
+  labels: Record<string, string>;
+  layers: number;
+  os?: string;
+  architecture?: string;
+  /** An image index: one entry per platform. */
+  platforms?: Array<{ digest: string; os: string; architecture: string }>;
+}
+
+/** A registry started for this run on the engine's 127.0.0.1 (src/engine/registry.ts), removed with the run. */
+export interface LocalRegistry {
+  /** host:port, e.g. 127.0.0.1:41234 */
+  address: string;
+  /** Tags the image as ADDRESS/repository:tag and pushes it through the engine; the digest the registry gives it. */
+  push(imageId: string, repository: string, tag: string): Promise<{ digest: string; reference: string }>;
+  /** The manifest a reference (tag or digest) resolves to in the registry, read back over HTTP; null when absent. */
+  manifest(repository: string, reference: string): Promise<RegistryManifest | null>;
+  tags(repository: string): Promise<string[]>;
+  /**
+   * Another image of ours with the same content and a new random value of the label `dev.shipshape.marker`,
+   * which images built on it inherit: tells which of two look-alike images a build started from.
+   */
+  markedCopy(imageId: string): Promise<{ imageId: string; marker: string }>;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -213,6 +245,8 @@ export interface ImageInspector {
    * Throws EngineProblemError when the layers could not all be read.
    */
   findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<TextSearch>;
+  /** The run's registry on 127.0.0.1, started on first use and removed with the run. */
+  registry?(): Promise<LocalRegistry>;
 }
 
 export interface HealthLogEntry {

@@ -29,6 +29,8 @@ const LOADERS = {
   'image.config': () => import('./image/config.js').then((module) => module.imageConfig),
   'image.size-under': () => import('./image/size-under.js').then((module) => module.sizeUnder),
   'image.history-no': () => import('./image/history-no.js').then((module) => module.historyNo),
+  'image.registry-push': () => import('./image/registry-push.js').then((module) => module.registryPush),
+  'image.pinned-downstream': () => import('./image/pinned-downstream.js').then((module) => module.pinnedDownstream),
   'runtime.command': () => import('./runtime/command.js').then((module) => module.runtimeCommand),
   'compose.service-defined': () => import('./compose/service-defined.js').then((module) => module.composeServiceDefined),
   'compose.healthcheck': () => import('./compose/healthcheck.js').then((module) => module.composeHealthcheck),

@@ -8,3 +8,4 @@ export { buildVariant } from '../engine/variant.js';
 export { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 export { starterBaseline } from './baseline.js';
 export { gatherProvenance } from '../engine/provenance.js';
+export { startRegistry } from '../engine/registry.js';

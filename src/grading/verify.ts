@@ -11,6 +11,7 @@ import type {
   ImageContext,
   ImageFacts,
   ImageInspector,
+  LocalRegistry,
   Phase,
   RuntimeContext,
   StaticContext,
@@ -482,7 +483,9 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope, buildSettings: BuildPlan['request']): ImageInspector {
     // Read once per image and run, whichever checks ask.
     const wasted: Record<string, Promise<WastedBytes>> = {};
+    let registry: Promise<LocalRegistry> | null = null;
     return {
+      registry: () => (registry ??= engineSide.startRegistry(engine, runScope, { signal: verifyOptions.signal })),
       inspect: (ref) => engineSide.inspectImage(engine, ref),
       pathExists: (imageId, probePath) => engineSide.imagePathExists(engine, runScope, imageId, probePath),
       history: (imageId) => engineSide.imageHistory(engine, imageId),
