@@ -16,7 +16,10 @@ export type Phase = (typeof PHASES)[number];
  * `advice`: it works, but there is a better way; full points, never blocks a pass (the kind says when in `advises`).
  */
 export interface Verdict {
-  status: 'pass' | 'fail' | 'advice';
+  /** `skip` only with `skippedFor: 'engine'`: this engine cannot show what the check grades (see `unsupported`). */
+  status: 'pass' | 'fail' | 'advice' | 'skip';
+  /** Why a `skip` verdict: the engine lacks a feature the check needs (the message names it). */
+  skippedFor?: 'engine';
   message: string;
   /**
    * What to do about this verdict's own reason: for a fail, a hint about what failed (the manifest's hint
@@ -225,6 +228,23 @@ export interface LocalRegistry {
   markedCopy(imageId: string): Promise<{ imageId: string; marker: string }>;
 }
 
+/** Whether the engine can build and hold one image for several platforms, and if not, why. */
+export type MultiPlatformSupport = { supported: true; builder: string } | { supported: false; reason: string };
+
+/** One platform's image in an image index. */
+export interface PlatformImage {
+  /** os/architecture[/variant], e.g. linux/arm64 */
+  platform: string;
+  digest: string;
+}
+
+/** An image index built for several platforms (buildx), with the platforms the engine's image store shows in it. */
+export interface PlatformBuild {
+  outcome: BuildOutcome;
+  /** The index's digest and the platforms it holds, read back from the engine; null when the build failed. */
+  index: { digest: string; mediaType: string; platforms: PlatformImage[] } | null;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -247,6 +267,12 @@ export interface ImageInspector {
   findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<TextSearch>;
   /** The run's registry on 127.0.0.1, started on first use and removed with the run. */
   registry?(): Promise<LocalRegistry>;
+  /** Whether multi-platform builds work on this engine (the containerd image store and buildx). */
+  multiPlatform?(): Promise<MultiPlatformSupport>;
+  /** Builds the workspace for several platforms into one image index (removed with the run). */
+  buildPlatforms?(platforms: string[]): Promise<PlatformBuild>;
+  /** The first `bytes` of a file in one platform's image of an index (null when there is no such file); no container is started. */
+  readFileHead?(imageId: string, path: string, options: { platform: string; bytes: number }): Promise<Buffer | null>;
 }
 
 export interface HealthLogEntry {
@@ -401,6 +427,16 @@ export const fail = (message: string, evidence?: Record<string, unknown>, hint?:
   message,
   evidence,
   ...(hint ? { hint } : {}),
+});
+/**
+ * This engine cannot show what the check grades (a feature it lacks, named in `reason`): the check is
+ * skipped, never passed. challenge:test accepts it only with this reason, as not exercised.
+ */
+export const unsupported = (reason: string, evidence?: Record<string, unknown>): Verdict => ({
+  status: 'skip',
+  skippedFor: 'engine',
+  message: reason,
+  evidence,
 });
 /** Works, but weaker than it should be: `message` says why, `better` the better way. No points lost. */
 export const advice = (message: string, better: string, evidence?: Record<string, unknown>): Verdict => ({

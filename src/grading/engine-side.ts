@@ -9,3 +9,4 @@ export { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 export { starterBaseline } from './baseline.js';
 export { gatherProvenance } from '../engine/provenance.js';
 export { startRegistry } from '../engine/registry.js';
+export { indexPlatforms, multiPlatformSupport, readFileHead } from '../engine/platforms.js';

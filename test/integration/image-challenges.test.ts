@@ -20,6 +20,7 @@ const CHALLENGES = [
   'docker-node-nonroot',
   'docker-go-scratch',
   'docker-python-targets',
+  'docker-registry-digest',
 ];
 
 describeNeeding(needs.engine)('image-graded challenges on the engine', { timeout: 600_000 }, () => {
@@ -28,7 +29,7 @@ describeNeeding(needs.engine)('image-graded challenges on the engine', { timeout
 
   beforeAll(async () => {
     requireEngine();
-    requireImages('php:8.2-fpm-alpine', 'busybox:1.36', 'node:20-alpine', 'golang:1.22-alpine', 'python:3.12-slim');
+    requireImages('php:8.2-fpm-alpine', 'busybox:1.36', 'node:20-alpine', 'golang:1.22-alpine', 'python:3.12-slim', 'registry:2');
     engine = await connectEngine();
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-image-challenges-'));
   });
