@@ -245,6 +245,23 @@ export interface PlatformBuild {
   index: { digest: string; mediaType: string; platforms: PlatformImage[] } | null;
 }
 
+export interface CosignRun {
+  /** null: it did not finish (time limit) or could not start. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** cosign (Sigstore) with a key pair, offline, against the run's registry (src/engine/cosign.ts). */
+export interface CosignTool {
+  binary: string;
+  version: string;
+  /** Signs a reference (name@digest) with a private key file; `password` decrypts it. */
+  sign(keyPath: string, reference: string, password: string): Promise<CosignRun>;
+  /** Verifies the signatures of a reference (tag or digest) against a public key file. */
+  verify(publicKeyPath: string, reference: string): Promise<CosignRun>;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -267,6 +284,8 @@ export interface ImageInspector {
   findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<TextSearch>;
   /** The run's registry on 127.0.0.1, started on first use and removed with the run. */
   registry?(): Promise<LocalRegistry>;
+  /** cosign, or why there is none (not installed): a signing check must then fail saying so. */
+  cosign?(): Promise<CosignTool | { missing: string }>;
   /** Whether multi-platform builds work on this engine (the containerd image store and buildx). */
   multiPlatform?(): Promise<MultiPlatformSupport>;
   /** Builds the workspace for several platforms into one image index (removed with the run). */

@@ -31,6 +31,7 @@ const LOADERS = {
   'image.history-no': () => import('./image/history-no.js').then((module) => module.historyNo),
   'image.registry-push': () => import('./image/registry-push.js').then((module) => module.registryPush),
   'image.pinned-downstream': () => import('./image/pinned-downstream.js').then((module) => module.pinnedDownstream),
+  'image.signed': () => import('./image/signed.js').then((module) => module.imageSigned),
   'image.platforms': () => import('./image/platforms.js').then((module) => module.imagePlatforms),
   'runtime.command': () => import('./runtime/command.js').then((module) => module.runtimeCommand),
   'compose.service-defined': () => import('./compose/service-defined.js').then((module) => module.composeServiceDefined),

@@ -10,3 +10,4 @@ export { starterBaseline } from './baseline.js';
 export { gatherProvenance } from '../engine/provenance.js';
 export { startRegistry } from '../engine/registry.js';
 export { indexPlatforms, multiPlatformSupport, readFileHead } from '../engine/platforms.js';
+export { cosignTool } from '../engine/cosign.js';

@@ -489,6 +489,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     return {
       registry: () => (registry ??= engineSide.startRegistry(engine, runScope, { signal: verifyOptions.signal })),
       multiPlatform: () => (multiPlatform ??= engineSide.multiPlatformSupport(engine)),
+      cosign: () => engineSide.cosignTool(),
       buildPlatforms: async (platforms) => {
         const outcome = await engineSide.buildImage(engine, runScope, {
           contextDir: verifyOptions.workspaceDir,

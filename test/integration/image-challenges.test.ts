@@ -54,6 +54,21 @@ describeNeeding(needs.engine)('image-graded challenges on the engine', { timeout
     expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
   });
 
+  it('docker-multi-arch on this engine (one platform per image): the index check is skipped for the engine, with the reason, and never passes', async () => {
+    const pack = await findPack('docker-multi-arch');
+    const results: Partial<Record<'starter' | 'solution', VerifyResult>> = {};
+    const proof = await proveChallenge(pack, engine, { onVerified: (stage, result) => (results[stage] = result) });
+    expect(proof.mismatches).toEqual([]);
+    const row = proof.rows.find((candidate) => candidate.id === 'platform-binaries')!;
+    expect(row).toMatchObject({ ok: true, exercised: false, starter: 'skip', solution: 'skip', engineSkip: expect.stringContaining('keeps one platform per image') });
+    for (const other of proof.rows.filter((candidate) => candidate !== row)) expect(other, other.id).toMatchObject({ ok: true, exercised: true, solution: 'pass' });
+    const skipped = results.solution!.checks.find((check) => check.id === 'platform-binaries')!;
+    expect(skipped).toMatchObject({ status: 'skip', skippedFor: 'engine', points: 0 });
+    // A check the engine could not grade leaves the challenge unpassed: no pass by accident.
+    expect(results.solution!.passed).toBe(false);
+    expect(await labelledObjects()).toEqual({ containers: 0, images: 0 });
+  });
+
   it('go-scratch: the figures behind the verdicts are the real image sizes and outputs', async () => {
     const pack = await findPack('docker-go-scratch');
     const workspace = path.join(scratch, 'go');
