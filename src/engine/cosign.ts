@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { CosignRun, CosignTool } from '../checks/kind.js';
 import { errorMessage } from '../errors.js';
 
-/** Where scripts/tools/cosign.sh puts Debian's cosign when none is on PATH. */
-const TOOLS_COSIGN = '/var/lib/shipshape-tools/cosign/bin/cosign';
+/** Where scripts/tools/cosign.sh puts Debian's cosign when none is on PATH (its SHIPSHAPE_TOOLS_DIR). */
+const toolsCosign = (env: NodeJS.ProcessEnv) => path.join(env.SHIPSHAPE_TOOLS_DIR?.trim() || '/var/lib/shipshape-tools', 'cosign', 'bin', 'cosign');
 const RUN_TIMEOUT_MS = 60_000;
 const OUTPUT_LIMIT = 20_000;
 
@@ -14,7 +14,7 @@ export async function findCosign(env: NodeJS.ProcessEnv = process.env): Promise<
   const candidates = [
     ...(env.SHIPSHAPE_COSIGN?.trim() ? [env.SHIPSHAPE_COSIGN.trim()] : []),
     ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'cosign')),
-    TOOLS_COSIGN,
+    toolsCosign(env),
   ];
   for (const candidate of candidates) {
     try {
@@ -35,8 +35,8 @@ export const COSIGN_MISSING =
  * transparency log and no Sigstore services (offline), plain HTTP to the registry. Each run gets its
  * own HOME (cosign keeps a TUF cache there), removed afterwards.
  */
-export async function cosignTool(): Promise<CosignTool | { missing: string }> {
-  const binary = await findCosign();
+export async function cosignTool(env: NodeJS.ProcessEnv = process.env): Promise<CosignTool | { missing: string }> {
+  const binary = await findCosign(env);
   if (!binary) return { missing: COSIGN_MISSING };
   const { execa } = await import('execa');
   const version = await execa(binary, ['version'], { reject: false, timeout: 15_000 });
