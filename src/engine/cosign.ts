@@ -35,7 +35,7 @@ export const COSIGN_MISSING =
  * transparency log and no Sigstore services (offline), plain HTTP to the registry. Each run gets its
  * own HOME (cosign keeps a TUF cache there), removed afterwards.
  */
-export async function cosignTool(env: NodeJS.ProcessEnv = process.env): Promise<CosignTool | { missing: string }> {
+export async function cosignTool(env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<CosignTool | { missing: string }> {
   const binary = await findCosign(env);
   if (!binary) return { missing: COSIGN_MISSING };
   const { execa } = await import('execa');
@@ -49,6 +49,8 @@ export async function cosignTool(env: NodeJS.ProcessEnv = process.env): Promise<
       const result = await execa(binary!, args, {
         reject: false,
         timeout: RUN_TIMEOUT_MS,
+        // Ctrl-C ends cosign with the run.
+        ...(signal ? { cancelSignal: signal, forceKillAfterDelay: 1000 } : {}),
         stdin: 'ignore',
         // Only what cosign needs: no registry credentials or Sigstore settings of the user's leak in.
         extendEnv: false,

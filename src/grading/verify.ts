@@ -489,7 +489,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
     return {
       registry: () => (registry ??= engineSide.startRegistry(engine, runScope, { signal: verifyOptions.signal })),
       multiPlatform: () => (multiPlatform ??= engineSide.multiPlatformSupport(engine)),
-      cosign: () => engineSide.cosignTool(),
+      cosign: () => engineSide.cosignTool(process.env, verifyOptions.signal),
       buildPlatforms: async (platforms) => {
         const outcome = await engineSide.buildImage(engine, runScope, {
           contextDir: verifyOptions.workspaceDir,
