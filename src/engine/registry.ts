@@ -23,7 +23,9 @@ const MANIFEST_TYPES = [
  * engine treats 127.0.0.0/8 registries as insecure-allowed, so plain HTTP pushes and pulls work.
  */
 export async function startRegistry(engine: Engine, scope: RunScope, options: { signal?: AbortSignal } = {}): Promise<LocalRegistry> {
-  const image = await engine.docker.getImage(REGISTRY_IMAGE).inspect().catch(() => null);
+  let image = await engine.docker.getImage(REGISTRY_IMAGE).inspect().catch(() => null);
+  // Not there yet: pulled once, as a base image is (it stays, like the challenges' base images).
+  if (!image) image = await pullImage(engine, REGISTRY_IMAGE).then(() => engine.docker.getImage(REGISTRY_IMAGE).inspect()).catch(() => null);
   if (!image) {
     throw new EngineProblemError(
       `the registry image ${REGISTRY_IMAGE} is not on the engine, so no registry could be started for this check: pull it once (\`docker pull ${REGISTRY_IMAGE}\`), or offline build the stand-in (\`bash scripts/stand-ins/build.sh registry:2\`)`,
@@ -60,6 +62,11 @@ export async function startRegistry(engine: Engine, scope: RunScope, options: { 
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   return registryClient(engine, scope, address);
+}
+
+async function pullImage(engine: Engine, ref: string): Promise<void> {
+  const stream = (await engine.docker.pull(ref)) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => engine.docker.modem.followProgress(stream, (error: unknown) => (error ? reject(error) : resolve())));
 }
 
 /**
