@@ -212,6 +212,9 @@ export interface RegistryManifest {
   platforms?: Array<{ digest: string; os: string; architecture: string }>;
 }
 
+/** The label a marked copy (LocalRegistry.markedCopy) carries; an image built on it inherits it. */
+export const MARKER_LABEL = 'dev.shipshape.marker';
+
 /** A registry started for this run on the engine's 127.0.0.1 (src/engine/registry.ts), removed with the run. */
 export interface LocalRegistry {
   /** host:port, e.g. 127.0.0.1:41234 */

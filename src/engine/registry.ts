@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LocalRegistry, RegistryManifest } from '../checks/kind.js';
+import { type LocalRegistry, MARKER_LABEL, type RegistryManifest } from '../checks/kind.js';
 import { EngineProblemError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
 import { DEFAULT_LIMITS, hostConfigFor } from './run.js';
@@ -170,6 +170,3 @@ function registryClient(engine: Engine, scope: RunScope, address: string): Local
   };
   return client;
 }
-
-/** The label a marked copy carries: an image built on it inherits it, which is how a check tells which one. */
-export const MARKER_LABEL = 'dev.shipshape.marker';

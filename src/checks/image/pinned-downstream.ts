@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import { defineCheck, fail, pass } from '../kind.js';
+import { argNameParam, repositoryParam, tagParam, workspacePathParam } from './registry-params.js';
+import { MARKER_LABEL, defineCheck, fail, pass } from '../kind.js';
 
-const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const RELATIVE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]{1,300}$/;
-/** Inherited by every image built on a marked copy (src/engine/registry.ts). */
-const MARKER_LABEL = 'dev.shipshape.marker';
 
 export const pinnedDownstream = defineCheck({
   kind: 'image.pinned-downstream',
@@ -13,12 +9,12 @@ export const pinnedDownstream = defineCheck({
   summary:
     'Pushes the built image to a registry the run starts on 127.0.0.1 under a tag, then pushes another image over the same tag (as a moved or hijacked tag would), and builds a downstream Dockerfile of the workspace with build args naming the registry, the tag and the first push\'s digest. Passes only when the downstream image was built on the first push: a FROM that follows the tag gets the other image.',
   params: z.object({
-    dockerfile: z.string().regex(RELATIVE_PATH).describe('The downstream Dockerfile, relative to the workspace (built with the workspace as its context)'),
-    repository: z.string().regex(REPOSITORY).max(200).describe('Repository in the run\'s registry, e.g. shop/api'),
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).describe('The tag pushed, then moved to another image'),
-    registryArg: z.string().regex(ARG_NAME).default('REGISTRY').describe('Build arg given the registry address (127.0.0.1:PORT)'),
-    tagArg: z.string().regex(ARG_NAME).default('APP_VERSION').describe('Build arg given the tag'),
-    digestArg: z.string().regex(ARG_NAME).default('APP_DIGEST').describe('Build arg given the digest of the first push (sha256:...)'),
+    dockerfile: workspacePathParam.describe('The downstream Dockerfile, relative to the workspace (built with the workspace as its context)'),
+    repository: repositoryParam.describe('Repository in the run\'s registry, e.g. shop/api'),
+    tag: tagParam.describe('The tag pushed, then moved to another image'),
+    registryArg: argNameParam.default('REGISTRY').describe('Build arg given the registry address (127.0.0.1:PORT)'),
+    tagArg: argNameParam.default('APP_VERSION').describe('Build arg given the tag'),
+    digestArg: argNameParam.default('APP_DIGEST').describe('Build arg given the digest of the first push (sha256:...)'),
   }),
   example: { dockerfile: 'downstream/Dockerfile', repository: 'shop/api', tag: '1.4.2' },
   async run({ dockerfile, repository, tag, registryArg, tagArg, digestArg }, { inspector, image }) {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { TAG, argNameParam, repositoryParam } from './registry-params.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
-const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `{ARG}` or `{ARG:N}` (the value's first N characters, as a short git revision). */
 const TEMPLATE_PART = /\{([A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,2}))?\}/g;
 
@@ -20,11 +19,11 @@ export const registryPush = defineCheck({
   summary:
     'Builds the Dockerfile again as a CI job would (fixed build args, and a new random 40-hex git revision each verify), pushes that image to a registry the run starts on 127.0.0.1 under tags made from those args, then reads every tag back from the registry: all must name the digest the push gave, and the image config the registry serves must carry each label with its build arg\'s value.',
   params: z.object({
-    repository: z.string().regex(REPOSITORY).max(200).describe('Repository in the run\'s registry, e.g. shop/api'),
-    args: z.record(z.string().regex(ARG_NAME), z.string().max(500)).default({}).describe('Fixed build args (e.g. VERSION, SOURCE)'),
-    revisionArg: z.string().regex(ARG_NAME).default('REVISION').describe('Build arg given a new random 40-hex commit id each verify'),
+    repository: repositoryParam.describe('Repository in the run\'s registry, e.g. shop/api'),
+    args: z.record(argNameParam, z.string().max(500)).default({}).describe('Fixed build args (e.g. VERSION, SOURCE)'),
+    revisionArg: argNameParam.default('REVISION').describe('Build arg given a new random 40-hex commit id each verify'),
     labels: z
-      .record(z.string().min(1).max(200), z.string().regex(ARG_NAME))
+      .record(z.string().min(1).max(200), argNameParam)
       .refine((labels) => Object.keys(labels).length > 0, 'name at least one label')
       .describe('Label → the build arg whose value it must carry in the pushed image'),
     tags: z.array(z.string().min(1).max(128)).min(1).max(5).describe('Tags pushed, from templates: {ARG} or {ARG:7} (first 7 characters)'),
@@ -41,7 +40,7 @@ export const registryPush = defineCheck({
     const buildArgs = { ...args, [revisionArg]: randomBytes(20).toString('hex') };
     const tagNames = tags.map((template) => expandTag(template, buildArgs));
     const evidence: Record<string, unknown> = { buildArgs, tags: tagNames };
-    const invalid = tagNames.find((tag) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag));
+    const invalid = tagNames.find((tag) => !TAG.test(tag));
     if (invalid !== undefined) return fail(`the tag template gives "${invalid}", which is not a valid tag`, evidence);
 
     const variant = await inspector.buildVariant({ buildArgs });

@@ -2,12 +2,11 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { repositoryParam, tagParam, workspacePathParam } from './registry-params.js';
 import { LearnerFileError, readLearnerFile } from '../../workspace/learner-file.js';
 import type { CosignRun } from '../kind.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
-const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-const RELATIVE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]{1,300}$/;
 const KEY_LIMIT = 16 * 1024;
 
 /** cosign's last meaningful line (it repeats the error as "error during command execution: ..."). */
@@ -33,10 +32,10 @@ export const imageSigned = defineCheck({
   summary:
     'Pushes the built image to a registry the run starts on 127.0.0.1, signs it by digest with the workspace\'s cosign private key, and runs `cosign verify` against the workspace\'s public key: the signature must verify for that digest. Then pushes another image over the same tag: verifying the tag must now fail. Offline (no transparency log). Fails, saying so, when cosign is not installed.',
   params: z.object({
-    repository: z.string().regex(REPOSITORY).max(200).describe('Repository in the run\'s registry'),
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).describe('The tag pushed, signed, then moved to another image'),
-    privateKey: z.string().regex(RELATIVE_PATH).default('cosign.key').describe('The private key file in the workspace (cosign generate-key-pair)'),
-    publicKey: z.string().regex(RELATIVE_PATH).default('cosign.pub').describe('The public key file in the workspace'),
+    repository: repositoryParam.describe('Repository in the run\'s registry'),
+    tag: tagParam.describe('The tag pushed, signed, then moved to another image'),
+    privateKey: workspacePathParam.default('cosign.key').describe('The private key file in the workspace (cosign generate-key-pair)'),
+    publicKey: workspacePathParam.default('cosign.pub').describe('The public key file in the workspace'),
     password: z.string().max(200).default('').describe('The private key\'s password (COSIGN_PASSWORD); the challenge says which'),
   }),
   example: { repository: 'shop/api', tag: '1.4.2', privateKey: 'cosign.key', publicKey: 'cosign.pub', password: '' },
