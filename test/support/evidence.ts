@@ -113,6 +113,21 @@ function expectEvidence(kind: string, params: Params, check: CheckResult, result
       expect(evidence.tagNowAt, where).not.toBe(evidence.releasedDigest);
       expect(String(evidence.releasedDigest), where).toMatch(/^sha256:[0-9a-f]{64}$/);
       return true;
+    case 'image.signed': {
+      // cosign verified the pushed digest against the public key, and refused the tag once it was moved.
+      expect((evidence.verify as { exitCode: number; digests: string[] }).exitCode, where).toBe(0);
+      expect((evidence.verify as { digests: string[] }).digests, where).toContain(evidence.digest);
+      expect((evidence.tampered as { exitCode: number | null }).exitCode, where).not.toBe(0);
+      expect((evidence.tampered as { digest: string }).digest, where).not.toBe(evidence.digest);
+      return true;
+    }
+    case 'image.platforms': {
+      const machines = evidence.machines as Record<string, string>;
+      expect(Object.keys(machines).sort(), where).toEqual([...(params.platforms as string[])].sort());
+      if (machines['linux/arm64']) expect(machines['linux/arm64'], where).toBe('AArch64 (0xb7)');
+      if (machines['linux/amd64']) expect(machines['linux/amd64'], where).toBe('x86-64 (0x3e)');
+      return true;
+    }
     case 'context.excludes':
       expect(evidence.stillSent, where).toEqual({});
       expect(evidence.files, where).toBe(result.build?.context.files ?? evidence.files);
