@@ -63,7 +63,8 @@ export async function listLessons(dirs?: string[]): Promise<Lesson[]> {
   const seen = new Map<string, string>();
   for (const dir of dirs) {
     const entries = await readdir(dir).catch(() => [] as string[]);
-    for (const entry of entries.filter((name) => name.endsWith('.md')).sort()) {
+    // Hidden files (an editor's backup, a section waiting to be spliced into a lesson) are not lessons.
+    for (const entry of entries.filter((name) => name.endsWith('.md') && !name.startsWith('.')).sort()) {
       const file = path.join(dir, entry);
       const lesson = parseLesson(file, await readFile(file, 'utf8'));
       const earlier = seen.get(lesson.id);

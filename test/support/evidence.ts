@@ -144,6 +144,42 @@ function expectEvidence(kind: string, params: Params, check: CheckResult, result
       expect(evidence.imageId, where).toBe(result.build?.imageId);
       expect(String(evidence.imageId), where).toMatch(/^sha256:[0-9a-f]{64}$/);
       return true;
+    case 'image.registry-push': {
+      // Every tag read back from the registry names the pushed digest, and the labels carry this build's args.
+      const pushed = evidence.pushed as Record<string, string>;
+      const pulled = evidence.pulled as Record<string, string>;
+      expect(Object.keys(pushed).length, where).toBe((params.tags as string[]).length);
+      for (const [tag, digest] of Object.entries(pushed)) {
+        expect(digest, where).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(pulled[tag], where).toBe(digest);
+      }
+      const args = evidence.buildArgs as Record<string, string>;
+      for (const [label, arg] of Object.entries(params.labels as Record<string, string>)) {
+        expect((evidence.labels as Record<string, string>)[label], where).toBe(args[arg]);
+      }
+      expect(String(evidence.registry), where).toMatch(/^127\.0\.0\.1:\d+$/);
+      return true;
+    }
+    case 'image.pinned-downstream':
+      expect(evidence.builtOn, where).toBe('released digest');
+      expect(evidence.tagNowAt, where).not.toBe(evidence.releasedDigest);
+      expect(String(evidence.releasedDigest), where).toMatch(/^sha256:[0-9a-f]{64}$/);
+      return true;
+    case 'image.signed': {
+      // cosign verified the pushed digest against the public key, and refused the tag once it was moved.
+      expect((evidence.verify as { exitCode: number; digests: string[] }).exitCode, where).toBe(0);
+      expect((evidence.verify as { digests: string[] }).digests, where).toContain(evidence.digest);
+      expect((evidence.tampered as { exitCode: number | null }).exitCode, where).not.toBe(0);
+      expect((evidence.tampered as { digest: string }).digest, where).not.toBe(evidence.digest);
+      return true;
+    }
+    case 'image.platforms': {
+      const machines = evidence.machines as Record<string, string>;
+      expect(Object.keys(machines).sort(), where).toEqual([...(params.platforms as string[])].sort());
+      if (machines['linux/arm64']) expect(machines['linux/arm64'], where).toBe('AArch64 (0xb7)');
+      if (machines['linux/amd64']) expect(machines['linux/amd64'], where).toBe('x86-64 (0x3e)');
+      return true;
+    }
     case 'context.excludes':
       expect(evidence.stillSent, where).toEqual({});
       expect(evidence.files, where).toBe(result.build?.context.files ?? evidence.files);
