@@ -16,6 +16,7 @@ export default class Serve extends ShipshapeCommand {
     open: Flags.boolean({ description: 'Open the page in the default browser' }),
     dir: Flags.string({ description: 'Course directory whose progress and workspaces to use (default: the current one)', default: '.' }),
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+    prefetch: Flags.boolean({ description: 'On a start, measure the starter image in the background (--no-prefetch: do not)', default: true, allowNo: true }),
   };
 
   async run() {
@@ -30,6 +31,14 @@ export default class Serve extends ShipshapeCommand {
         const { connectEngine } = await import('../engine/connect.js');
         return connectEngine({ dockerHost: flags['docker-host'] });
       },
+      prefetch: flags.prefetch
+        ? async (pack) => {
+            const { launchPrefetch } = await import('../grading/prefetch.js');
+            await launchPrefetch(pack, { packs: flags.pack ?? [], dockerHost: flags['docker-host'] }).catch((error: Error) =>
+              process.stderr.write(`⚠ The starter could not be measured in the background: ${error.message}\n`),
+            );
+          }
+        : undefined,
     });
     this.log(`Shipshape is serving the course in ${courseRoot}`);
     this.log(`  ${server.urlWithToken}`);

@@ -144,7 +144,33 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const checksOf = (phase: Phase) =>
     manifest.checks.filter((check) => (phase === 'static' ? isStaticKindName(check.kind) : findCheckKind(check.kind)?.phase === phase));
 
-  async function runPhase<P extends Phase>(phase: P, context: ContextByPhase[P] | string): Promise<boolean> {
+  /** Where a phase's verdicts and events go: straight out, or held while an earlier phase still runs. */
+  interface PhaseOutput {
+    emit: (event: VerifyEvent) => void;
+    record: (result: CheckResult) => void;
+  }
+  const immediateOutput: PhaseOutput = { emit, record: (result) => results.push(result) };
+  /**
+   * A phase that runs beside an earlier one (the runtime's container starts while the image phase reads
+   * the image): its verdicts and events wait, in order, until `release`, so reports and renderers see the
+   * phases one after the other, exactly as if they had run in turn.
+   */
+  function heldOutput(): PhaseOutput & { release: () => void } {
+    const queue: Array<() => void> = [];
+    let open = false;
+    const later = (action: () => void) => (open ? action() : queue.push(action));
+    return {
+      emit: (event) => later(() => emit(event)),
+      record: (result) => later(() => results.push(result)),
+      release: () => {
+        open = true;
+        for (const action of queue.splice(0)) action();
+      },
+    };
+  }
+
+  async function runPhase<P extends Phase>(phase: P, context: ContextByPhase[P] | string, out: PhaseOutput = immediateOutput): Promise<boolean> {
+    const emit = out.emit;
     const checks = checksOf(phase);
     if (checks.length === 0) {
       if (phase === 'build') emit({ type: 'phase', phase, state: 'end' });
@@ -169,7 +195,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       // A check cut short by Ctrl-C has no verdict worth showing.
       if (options.signal?.aborted) throw new CancelledError();
       if (result.status !== 'pass') allPassed = false;
-      results.push(result);
+      out.record(result);
       emit({ type: 'check', result });
     }
     emit({ type: 'phase', phase, state: 'end' });
@@ -411,27 +437,26 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         };
       }
 
-      await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
-      if (imageContext && options.describeImage) {
-        const base = imageContext.finalBase && imageContext.finalBase.id !== 'scratch' ? imageContext.finalBase.id : null;
-        const layers = await largestAddedLayers(imageContext.inspector, imageContext.image.id, base, 8);
-        if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
-      }
-
+      // The runtime phase starts its containers now, beside the image phase (which mostly waits on the
+      // engine: exports, probe containers). Its verdicts are held and come out after the image phase's.
+      // Nothing in the image phase depends on the runtime's, nor the other way round.
+      const runtimeOut = heldOutput();
+      const stopRuntime = new AbortController();
+      const runtimeSignal = options.signal ? AbortSignal.any([options.signal, stopRuntime.signal]) : stopRuntime.signal;
       const onProbe = (probe: { index: number; exitCode: number; output: string; atMs: number }) =>
-        emit({ type: 'probe', ...probe, output: safeText(probe.output, 500) });
+        runtimeOut.emit({ type: 'probe', ...probe, output: safeText(probe.output, 500) });
       const runtimeContext: RuntimeContext | null = imageContext
         ? {
             ...imageContext,
             runner: {
               runUntilHealthy: (image, runOptions) =>
-                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal, onProbe }),
+                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: runtimeSignal, onProbe }),
               execWhenHealthy: async (image, command, runOptions) => {
                 let run: CommandRun | null = null;
                 const health = await engineSide.runUntilHealthy(engine, scope, image, {
                   ...runOptions,
                   limits,
-                  signal: options.signal,
+                  signal: runtimeSignal,
                   onProbe,
                   onHealthy: async (container) => {
                     run = await engineSide.execInContainer(engine, container, command, runOptions.commandTimeoutMs);
@@ -442,7 +467,24 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             },
           }
         : null;
-      await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
+      const runtime = runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image', runtimeOut);
+      // Settled before anything else happens to it: an image phase that throws still waits for it below.
+      runtime.catch(() => undefined);
+      try {
+        await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
+        if (imageContext && options.describeImage) {
+          const base = imageContext.finalBase && imageContext.finalBase.id !== 'scratch' ? imageContext.finalBase.id : null;
+          const layers = await largestAddedLayers(imageContext.inspector, imageContext.image.id, base, 8);
+          if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
+        }
+      } catch (error) {
+        // The run ends here: its runtime containers stop now and are gone before the scope is disposed.
+        stopRuntime.abort();
+        await runtime.catch(() => undefined);
+        throw error;
+      }
+      runtimeOut.release();
+      await runtime;
       if (options.signal?.aborted) throw new CancelledError();
 
       // A pass earns the before/after; a failing run gets it only when a check measured the starter anyway.
