@@ -31,7 +31,7 @@ export default class Serve extends ShipshapeCommand {
         const { connectEngine } = await import('../engine/connect.js');
         return connectEngine({ dockerHost: flags['docker-host'] });
       },
-      prefetch: flags.prefetch
+      prefetch: flags.prefetch && process.env.SHIPSHAPE_PREFETCH !== '0'
         ? async (pack) => {
             const { launchPrefetch } = await import('../grading/prefetch.js');
             await launchPrefetch(pack, { packs: flags.pack ?? [], dockerHost: flags['docker-host'] }).catch((error: Error) =>

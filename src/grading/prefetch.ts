@@ -150,6 +150,11 @@ export async function removeOwnMarker(challengeId: string, starterDir: string): 
   if (marker?.pid === process.pid) await rm(file, { force: true });
 }
 
+/** `--no-prefetch`, or SHIPSHAPE_PREFETCH=0 in the environment (the test suite sets it; its prefetch test does not). */
+export function prefetchWanted(flag: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag && env.SHIPSHAPE_PREFETCH !== '0';
+}
+
 /** launchPrefetch for the commands and the web server: a failure to launch is said, never fatal. */
 export async function startPrefetch(pack: ChallengePack, packs: string[], warn: (message: string) => void = () => undefined): Promise<LaunchResult | null> {
   try {

@@ -62,8 +62,11 @@ export interface VerifyOptions {
   buildTimeoutSeconds?: number;
   contextMaxMegabytes?: number;
   signal?: AbortSignal;
-  /** Build without the layer cache (batch grading: concurrent runs must not share layers). */
-  noCache?: boolean;
+  /**
+   * Build without the layer cache: always (true), or only with the classic builder ('classic': batch
+   * grading, where concurrent classic runs must not share layers but BuildKit's cache is safe to share).
+   */
+  noCache?: boolean | 'classic';
   /** classic | buildkit | auto (`--builder`); absent: SHIPSHAPE_BUILDER, else auto (BuildKit where the engine has it). */
   builder?: BuilderPreference;
   onEvent?: (event: VerifyEvent) => void;
@@ -255,6 +258,9 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('compose', composeContext);
     }
 
+    // The engine-side modules load while the engine answers (both take a few hundred ms on a busy machine).
+    const loadingEngineSide = import('./engine-side.js');
+    loadingEngineSide.catch(() => undefined);
     try {
       // Ctrl-C while the engine is still being reached (a socket that never answers) ends the run at once.
       engine = await untilAborted(connecting ?? (options.engine as () => Promise<Engine>)(), options.signal);
@@ -263,7 +269,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       if (error instanceof UserError && !(error instanceof CancelledError)) throw withPartialResult(error, partialResult());
       throw error;
     }
-    engineSide = await import('./engine-side.js');
+    engineSide = await loadingEngineSide;
     const scope = new engineSide.RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
     // One builder for every build of this verify (the learner's, variants, the starter baseline).
@@ -381,7 +387,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
         signal: options.signal,
-        noCache: options.noCache,
+        noCache: options.noCache === 'classic' ? !buildPlan.request.buildkit : options.noCache,
         onEvent: (event) => emit({ type: 'build', event }),
         ...buildPlan.request,
       });

@@ -9,3 +9,7 @@ process.env.SHIPSHAPE_SESSION ??= `test-${process.pid}-${randomBytes(3).toString
 
 // The CLI's caches (the validated-manifest index) go to a scratch directory, not the user's ~/.cache.
 process.env.SHIPSHAPE_CACHE_DIR ??= path.join(os.tmpdir(), 'shipshape-test-cache');
+
+// challenge:start measures the starter in the background; tests start many challenges and count their
+// own objects, so only the prefetch test (test/grading/prefetch.test.ts) turns it on.
+process.env.SHIPSHAPE_PREFETCH ??= '0';

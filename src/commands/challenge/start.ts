@@ -5,7 +5,7 @@ import { findPack, packRoots } from '../../course/packs.js';
 import { startInCourse } from '../../workspace/course.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { nextCommand } from '../../cli/next-steps.js';
-import { startPrefetch } from '../../grading/prefetch.js';
+import { prefetchWanted, startPrefetch } from '../../grading/prefetch.js';
 
 export default class ChallengeStart extends ShipshapeCommand {
   static override description = "Put a challenge's broken starter into a workspace (./<id> by default).";
@@ -36,7 +36,7 @@ export default class ChallengeStart extends ShipshapeCommand {
       warn: (message) => process.stderr.write(`⚠ ${message}\n`),
     });
     // Detached and labelled; it ends on its own, quietly when no engine answers (src/grading/prefetch.ts).
-    const prefetch = flags.prefetch ? await startPrefetch(pack, flags.pack ?? []) : null;
+    const prefetch = prefetchWanted(flags.prefetch) ? await startPrefetch(pack, flags.pack ?? []) : null;
     if (!this.jsonEnabled()) {
       this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
       this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);
