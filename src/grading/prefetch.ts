@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,16 +101,23 @@ export async function launchPrefetch(pack: ChallengePack, options: { packs?: str
   }
 }
 
-/** Asks a background measurement to stop (it removes what it made, then its marker). */
-export async function cancelPrefetch(challengeId: string, starterDir: string): Promise<number | null> {
-  const running = await runningPrefetch(challengeId, starterDir);
-  if (!running) return null;
-  try {
-    process.kill(running.pid, 'SIGTERM');
-  } catch {
-    return null;
+/** Asks the background measurements of a challenge to stop (each removes what it made, then its marker). */
+export async function cancelPrefetch(challengeId: string): Promise<number[]> {
+  const files = await readdir(prefetchDir()).catch(() => [] as string[]);
+  const stopped: number[] = [];
+  for (const name of files.filter((file) => file.endsWith('.json'))) {
+    const marker = await readMarker(path.join(prefetchDir(), name));
+    if (!marker || marker.challenge !== challengeId) continue;
+    const running = await runningPrefetch(marker.challenge, marker.starterDir);
+    if (!running) continue;
+    try {
+      process.kill(running.pid, 'SIGTERM');
+      stopped.push(running.pid);
+    } catch {
+      // Gone meanwhile.
+    }
   }
-  return running.pid;
+  return stopped;
 }
 
 /**

@@ -5,13 +5,7 @@ import { stopChallenge } from '../../workspace/lifecycle.js';
 import { updateChallengeProgress } from '../../workspace/progress.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { findPack, packRoots } from '../../course/packs.js';
 import { cancelPrefetch } from '../../grading/prefetch.js';
-
-async function cancelStarterPrefetch(challengeId: string): Promise<void> {
-  const pack = await findPack(challengeId, packRoots([])).catch(() => null);
-  if (pack) await cancelPrefetch(challengeId, path.join(pack.dir, pack.manifest.starter)).catch(() => undefined);
-}
 
 export default class ChallengeStop extends ShipshapeCommand {
   static override description =
@@ -27,7 +21,7 @@ export default class ChallengeStop extends ShipshapeCommand {
     const courseRoot = await courseRootOfWorkspace(workspace);
     const result = await stopChallenge(workspace.root);
     // A starter measurement still running in the background for this challenge stops too (and cleans up).
-    await cancelStarterPrefetch(result.challenge);
+    await cancelPrefetch(result.challenge).catch(() => undefined);
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     // The progress (attempts, best score) stays; only the pointer to the workspace goes.
     await updateChallengeProgress(
