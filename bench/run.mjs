@@ -5,6 +5,7 @@
 //   npm run bench              everything (about 15 minutes on 2 cores)
 //   npm run bench -- --quick   start-up, first static result and the warm verdict only
 //   npm run bench -- --only bounds   only the bounds the tests used to time (health timeout, watch restart)
+//   npm run bench -- --only stores   only the Docker 28 image-store figures (containerd vs overlay2 build, warm verdict there)
 //
 // Uses the built CLI (dist/) and /usr/bin/docker for the hand baselines. Every Docker object it
 // makes carries Shipshape's labels with a bench session and is removed at the end (also on Ctrl-C).
@@ -674,6 +675,8 @@ async function main() {
   if (ONLY === 'bounds') {
     await healthTimeout(env);
     await watchRestart(env);
+  } else if (ONLY === 'stores') {
+    await engineStores(env);
   } else {
     const nodeMs = await startup(env);
     await firstStatic(workspace, env, nodeMs);
