@@ -174,7 +174,9 @@ start() {
     ensure_bridge
     local snapshotter=false
     [ "$store" = containerd ] && snapshotter=true
-    printf '{"features": {"containerd-snapshotter": %s}, "default-address-pools": [{"base": "%s", "size": 24}]}\n' \
+    # BuildKit's cache cap: the default (about 2 GB here) is filled by a test run's builds, after which
+    # warm builds of the same files miss their cache and the matrix proves cold builds.
+    printf '{"features": {"containerd-snapshotter": %s}, "default-address-pools": [{"base": "%s", "size": 24}], "builder": {"gc": {"enabled": true, "defaultKeepStorage": "20GB"}}}\n' \
       "$snapshotter" "$pool" >"$run_dir/daemon.json"
     # Its own containerd under its exec root (dockerd starts one when none is given).
     PATH="$BIN:$PATH" nohup "$BIN/dockerd" \

@@ -40,6 +40,9 @@ export default class Menu extends ShipshapeCommand {
 
     const pack = await findPack(choice.id, await packRoots([], flags.course));
     const result = await startInCourse(pack, path.resolve(cwd, choice.id), { cwd, explicitDir: false, warn });
+    // As challenge:start does: the starter is measured in the background while the task is read.
+    const { prefetchWanted, startPrefetch } = await import('../grading/prefetch.js');
+    if (prefetchWanted(true)) await startPrefetch(pack, warn);
     this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
     this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);
     this.log(`\n${pack.manifest.summary}\n`);

@@ -18,6 +18,7 @@ export default class Serve extends ShipshapeCommand {
     dir: Flags.string({ description: 'Course directory whose progress and workspaces to use (default: the current one)', default: '.' }),
     ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+    prefetch: Flags.boolean({ description: 'On a start, measure the starter image in the background (--no-prefetch: do not)', default: true, allowNo: true }),
   };
 
   async run() {
@@ -33,6 +34,14 @@ export default class Serve extends ShipshapeCommand {
         const { connectEngine } = await import('../engine/connect.js');
         return connectEngine({ dockerHost: flags['docker-host'] });
       },
+      prefetch: flags.prefetch && process.env.SHIPSHAPE_PREFETCH !== '0'
+        ? async (pack) => {
+            const { launchPrefetch } = await import('../grading/prefetch.js');
+            await launchPrefetch(pack, { dockerHost: flags['docker-host'] }).catch((error: Error) =>
+              process.stderr.write(`⚠ The starter could not be measured in the background: ${error.message}\n`),
+            );
+          }
+        : undefined,
     });
     this.log(`Shipshape is serving the course in ${courseRoot}`);
     this.log(`  ${server.urlWithToken}`);

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { CommandRun, HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
-import type { Engine } from './connect.js';
+import { type Engine, apiAtLeast } from './connect.js';
 import type { RunScope } from './scope.js';
 
 /** Containment for learner code: applied to every container we start. */
@@ -30,7 +30,11 @@ export function hostConfigFor(limits: ContainerLimits) {
   };
 }
 
-const POLL_MS = 250;
+const POLL_MS = 100;
+
+/** Engines that take `StartInterval` (API 1.44, Docker 25): probes come this often during the start period. */
+const START_INTERVAL_API = '1.44';
+const START_INTERVAL_MS = 250;
 
 /**
  * Starts a container from the image with the learner's own health test, probed every
@@ -74,6 +78,7 @@ export async function runUntilHealthy(
     retries: health.retries || 3,
   };
   const probeNs = options.probeIntervalMs * 1_000_000;
+  const startPeriodNs = Math.min(health.startPeriodNs, options.timeoutMs * 1_000_000);
   const container = await engine.docker.createContainer({
     Image: image.id,
     Labels: scope.labels,
@@ -82,8 +87,13 @@ export async function runUntilHealthy(
       Interval: probeNs,
       // The learner's timeout stands, bounded so one hung probe cannot eat the whole wait.
       Timeout: Math.min(health.timeoutNs || 30_000_000_000, Math.max(options.timeoutMs - 1000, 1000) * 1_000_000),
-      StartPeriod: Math.min(health.startPeriodNs, options.timeoutMs * 1_000_000),
+      StartPeriod: startPeriodNs,
       Retries: health.retries || 3,
+      // During the start period a failed probe does not count and the first passing one makes the
+      // container healthy: probing more often there changes when the verdict comes, never which.
+      ...(startPeriodNs > 0 && apiAtLeast(engine.info.apiVersion, START_INTERVAL_API)
+        ? { StartInterval: Math.min(probeNs, START_INTERVAL_MS * 1_000_000) }
+        : {}),
     },
     HostConfig: hostConfigFor(options.limits ?? DEFAULT_LIMITS),
   });

@@ -36,12 +36,27 @@ export async function starterBaseline(options: {
 }): Promise<Baseline> {
   const key = await baselineKey(options);
   const file = path.join(cacheDir(), 'baselines.json');
-  const cache = await readCache(file);
-  const cached = cache[key];
+  let cache = await readCache(file);
   // Entries written before layers, build time and the size measure were recorded are measured again, once
   // (on the containerd store those held the compressed size).
-  if (cached?.layers !== undefined && cached.buildMs !== undefined && cached.measure === SIZE_MEASURE) {
-    return { bytes: cached.bytes, source: 'cache', layers: cached.layers, buildMs: cached.buildMs };
+  const usable = (entry: BaselineCache[string] | undefined): Baseline | null =>
+    entry?.layers !== undefined && entry.buildMs !== undefined && entry.measure === SIZE_MEASURE
+      ? { bytes: entry.bytes, source: 'cache', layers: entry.layers, buildMs: entry.buildMs }
+      : null;
+  const cached = usable(cache[key]);
+  if (cached) return cached;
+
+  // `challenge:start` may be measuring this very starter in the background: join it rather than build twice.
+  const { joinPrefetch } = await import('./prefetch.js');
+  const joined = await joinPrefetch(options.challengeId, options.starterDir, options.engine.info.endpoint, {
+    limitMs: options.buildTimeoutMs,
+    signal: options.signal,
+    onJoin: () => options.onNote?.('Waiting for the starter measurement that challenge:start began in the background...'),
+  });
+  if (joined) {
+    cache = await readCache(file);
+    const measured = usable(cache[key]);
+    if (measured) return measured;
   }
 
   options.onNote?.('Measuring the starter image on this engine for the size budget (once per engine; cached afterwards)...');

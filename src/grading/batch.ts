@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../workspace/atomic.js';
 import { listFiles } from '../workspace/files.js';
 import { STATE_DIR } from '../workspace/workspace.js';
 import { starterBaseline } from './baseline.js';
+import { type EngineCapacity, type GradingNeeds, pickSlot, readCapacity } from './placement.js';
 import type { CheckResult, VerifyResult } from './result.js';
 import { score } from './result.js';
 import type { BuilderPreference } from '../engine/buildkit/choose.js';
@@ -196,6 +197,8 @@ interface EngineSlot {
   engine: Engine;
   usage: EngineUsage;
   inFlight: number;
+  /** The engine's CPUs, memory and running containers (read before the batch, again after each grading). */
+  capacity: EngineCapacity | null;
 }
 
 /**
@@ -222,7 +225,10 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
     engine,
     usage: { endpoint: engine.info.endpoint, graded: 0, lost: false, lostReason: null },
     inFlight: 0,
+    capacity: null,
   }));
+  // What one grading asks of an engine: its containers' limits.
+  const needs: GradingNeeds = { cpus: DEFAULT_LIMITS.nanoCpus / 1e9, memoryBytes: DEFAULT_LIMITS.memoryBytes };
   const emit = (event: BatchEvent) => options.onEvent?.(event);
   const outcomes = new Map<string, SubmissionOutcome>();
   let done = 0;
@@ -257,7 +263,10 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
 
   const cleanupTotals = { containers: 0, images: 0, errors: [] as string[] };
   try {
-    if (queue.length > 0) await prepareEngines();
+    if (queue.length > 0) {
+      await prepareEngines();
+      await Promise.all(slots.map(async (slot) => (slot.capacity = await readCapacity(slot.engine.docker, slot.inFlight))));
+    }
 
     const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, () => worker());
     await Promise.all(workers);
@@ -349,6 +358,8 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         result = await gradeOne(job.name, job.contentHash, slot, job.attempts);
       } finally {
         slot.inFlight--;
+        // Re-read in the background: the next placement sees what else now runs there.
+        if (slots.length > 1) void readCapacity(slot.engine.docker, slot.inFlight).then((capacity) => (slot.capacity = capacity ?? slot.capacity));
       }
       if (result.kind === 'cancelled') return;
       if (result.kind === 'engine-lost') {
@@ -371,11 +382,11 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
     }
   }
 
-  /** The engine that still answers with the fewest gradings running (then the fewest done). */
+  /** The engine that still answers with the most room for one more grading (src/grading/placement.ts). */
   function pickEngine(avoid: Set<EngineSlot>): EngineSlot | null {
     const candidates = slots.filter((slot) => !slot.usage.lost && !avoid.has(slot));
-    candidates.sort((a, b) => a.inFlight - b.inFlight || a.usage.graded - b.usage.graded);
-    return candidates[0] ?? null;
+    const picked = pickSlot(candidates.map((slot) => ({ slot, inFlight: slot.inFlight, graded: slot.usage.graded, capacity: slot.capacity })), needs);
+    return picked?.slot ?? null;
   }
 
   function markLost(slot: EngineSlot, reason: string): void {
@@ -426,9 +437,11 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         workspaceDir: workspace,
         engine: slot.engine,
         limits: DEFAULT_LIMITS,
-        // Gradings run side by side on an engine: a layer one of them takes from the cache may be
-        // removed by the other's cleanup mid-build. Each builds its own layers.
-        noCache: true,
+        // Gradings run side by side on an engine: with the classic builder a layer one of them takes from
+        // the cache may be removed by the other's cleanup mid-build, so each builds its own layers there.
+        // BuildKit's cache is shared and immutable (a run removes only records it can attribute to itself):
+        // the starter measurement and earlier gradings warm it for everyone.
+        noCache: 'classic',
         builder: options.builder,
         signal: abort.signal,
         onEvent,

@@ -64,8 +64,11 @@ export interface VerifyOptions {
   buildTimeoutSeconds?: number;
   contextMaxMegabytes?: number;
   signal?: AbortSignal;
-  /** Build without the layer cache (batch grading: concurrent runs must not share layers). */
-  noCache?: boolean;
+  /**
+   * Build without the layer cache: always (true), or only with the classic builder ('classic': batch
+   * grading, where concurrent classic runs must not share layers but BuildKit's cache is safe to share).
+   */
+  noCache?: boolean | 'classic';
   /** classic | buildkit | auto (`--builder`); absent: SHIPSHAPE_BUILDER, else auto (BuildKit where the engine has it). */
   builder?: BuilderPreference;
   onEvent?: (event: VerifyEvent) => void;
@@ -146,7 +149,33 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const checksOf = (phase: Phase) =>
     manifest.checks.filter((check) => (phase === 'static' ? isStaticKindName(check.kind) : findCheckKind(check.kind)?.phase === phase));
 
-  async function runPhase<P extends Phase>(phase: P, context: ContextByPhase[P] | string): Promise<boolean> {
+  /** Where a phase's verdicts and events go: straight out, or held while an earlier phase still runs. */
+  interface PhaseOutput {
+    emit: (event: VerifyEvent) => void;
+    record: (result: CheckResult) => void;
+  }
+  const immediateOutput: PhaseOutput = { emit, record: (result) => results.push(result) };
+  /**
+   * A phase that runs beside an earlier one (the runtime's container starts while the image phase reads
+   * the image): its verdicts and events wait, in order, until `release`, so reports and renderers see the
+   * phases one after the other, exactly as if they had run in turn.
+   */
+  function heldOutput(): PhaseOutput & { release: () => void } {
+    const queue: Array<() => void> = [];
+    let open = false;
+    const later = (action: () => void) => (open ? action() : queue.push(action));
+    return {
+      emit: (event) => later(() => emit(event)),
+      record: (result) => later(() => results.push(result)),
+      release: () => {
+        open = true;
+        for (const action of queue.splice(0)) action();
+      },
+    };
+  }
+
+  async function runPhase<P extends Phase>(phase: P, context: ContextByPhase[P] | string, out: PhaseOutput = immediateOutput): Promise<boolean> {
+    const emit = out.emit;
     const checks = checksOf(phase);
     if (checks.length === 0) {
       if (phase === 'build') emit({ type: 'phase', phase, state: 'end' });
@@ -171,7 +200,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       // A check cut short by Ctrl-C has no verdict worth showing.
       if (options.signal?.aborted) throw new CancelledError();
       if (result.status !== 'pass') allPassed = false;
-      results.push(result);
+      out.record(result);
       emit({ type: 'check', result });
     }
     emit({ type: 'phase', phase, state: 'end' });
@@ -231,6 +260,9 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('compose', composeContext);
     }
 
+    // The engine-side modules load while the engine answers (both take a few hundred ms on a busy machine).
+    const loadingEngineSide = import('./engine-side.js');
+    loadingEngineSide.catch(() => undefined);
     try {
       // Ctrl-C while the engine is still being reached (a socket that never answers) ends the run at once.
       engine = await untilAborted(connecting ?? (options.engine as () => Promise<Engine>)(), options.signal);
@@ -239,7 +271,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       if (error instanceof UserError && !(error instanceof CancelledError)) throw withPartialResult(error, partialResult());
       throw error;
     }
-    engineSide = await import('./engine-side.js');
+    engineSide = await loadingEngineSide;
     const scope = new engineSide.RunScope(engine.docker, manifest.id);
     const buildPlan = planBuild(manifest.build, dockerfile);
     // One builder for every build of this verify (the learner's, variants, the starter baseline).
@@ -357,7 +389,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         contextLimitBytes: contextMaxMegabytes * 1_000_000,
         tag,
         signal: options.signal,
-        noCache: options.noCache,
+        noCache: options.noCache === 'classic' ? !buildPlan.request.buildkit : options.noCache,
         onEvent: (event) => emit({ type: 'build', event }),
         ...buildPlan.request,
       });
@@ -413,27 +445,26 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
         };
       }
 
-      await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
-      if (imageContext && options.describeImage) {
-        const base = imageContext.finalBase && imageContext.finalBase.id !== 'scratch' ? imageContext.finalBase.id : null;
-        const layers = await largestAddedLayers(imageContext.inspector, imageContext.image.id, base, 8);
-        if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
-      }
-
+      // The runtime phase starts its containers now, beside the image phase (which mostly waits on the
+      // engine: exports, probe containers). Its verdicts are held and come out after the image phase's.
+      // Nothing in the image phase depends on the runtime's, nor the other way round.
+      const runtimeOut = heldOutput();
+      const stopRuntime = new AbortController();
+      const runtimeSignal = options.signal ? AbortSignal.any([options.signal, stopRuntime.signal]) : stopRuntime.signal;
       const onProbe = (probe: { index: number; exitCode: number; output: string; atMs: number }) =>
-        emit({ type: 'probe', ...probe, output: safeText(probe.output, 500) });
+        runtimeOut.emit({ type: 'probe', ...probe, output: safeText(probe.output, 500) });
       const runtimeContext: RuntimeContext | null = imageContext
         ? {
             ...imageContext,
             runner: {
               runUntilHealthy: (image, runOptions) =>
-                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: options.signal, onProbe }),
+                engineSide.runUntilHealthy(engine, scope, image, { ...runOptions, limits, signal: runtimeSignal, onProbe }),
               execWhenHealthy: async (image, command, runOptions) => {
                 let run: CommandRun | null = null;
                 const health = await engineSide.runUntilHealthy(engine, scope, image, {
                   ...runOptions,
                   limits,
-                  signal: options.signal,
+                  signal: runtimeSignal,
                   onProbe,
                   onHealthy: async (container) => {
                     run = await engineSide.execInContainer(engine, container, command, runOptions.commandTimeoutMs);
@@ -444,7 +475,24 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
             },
           }
         : null;
-      await runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image');
+      const runtime = runPhase('runtime', runtimeContext ?? unavailable ?? 'skipped: no image', runtimeOut);
+      // Settled before anything else happens to it: an image phase that throws still waits for it below.
+      runtime.catch(() => undefined);
+      try {
+        await runPhase('image', imageContext ?? unavailable ?? 'skipped: no image');
+        if (imageContext && options.describeImage) {
+          const base = imageContext.finalBase && imageContext.finalBase.id !== 'scratch' ? imageContext.finalBase.id : null;
+          const layers = await largestAddedLayers(imageContext.inspector, imageContext.image.id, base, 8);
+          if (layers) emit({ type: 'image', bytes: imageContext.image.size, layers });
+        }
+      } catch (error) {
+        // The run ends here: its runtime containers stop now and are gone before the scope is disposed.
+        stopRuntime.abort();
+        await runtime.catch(() => undefined);
+        throw error;
+      }
+      runtimeOut.release();
+      await runtime;
       if (options.signal?.aborted) throw new CancelledError();
 
       // A pass earns the before/after; a failing run gets it only when a check measured the starter anyway.

@@ -36,6 +36,8 @@ export interface AppOptions {
   publicDir: string;
   connectEngine: () => Promise<Engine>;
   runs?: RunRegistry;
+  /** After a start: measure the starter in the background, as `challenge:start` does (serve sets it). */
+  prefetch?: (pack: ChallengePack) => Promise<unknown>;
 }
 
 const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
@@ -147,6 +149,7 @@ export function createApp(options: AppOptions) {
     const located = await locateChallenge(found.manifest.id, options.courseRoot, { warn });
     const dir = located.workspace?.root ?? located.progress.challenges[found.manifest.id]?.workspace ?? path.join(options.courseRoot, found.manifest.id);
     const { course, ...result } = await startInCourse(found, dir, { force: body.force === true, cwd: options.courseRoot, explicitDir: false, warn });
+    await options.prefetch?.(found);
     return c.json({ challenge: found.manifest.id, course, ...result });
   });
 

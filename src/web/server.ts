@@ -1,3 +1,4 @@
+import type { ChallengePack } from '../course/packs.js';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -21,6 +22,8 @@ export interface WebServerOptions {
   port?: number;
   token?: string;
   publicDir?: string;
+  /** After a start: measure the starter in the background (as `challenge:start` does). */
+  prefetch?: (pack: ChallengePack) => Promise<unknown>;
 }
 
 export interface WebServer {
@@ -47,6 +50,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     publicDir: options.publicDir ?? PUBLIC_DIR,
     connectEngine: options.connectEngine,
     runs,
+    prefetch: options.prefetch,
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(started));

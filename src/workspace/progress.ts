@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import type { ChallengeProgress, Progress } from './progress-schema.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { STATE_DIR } from './workspace.js';
@@ -13,38 +13,7 @@ import { STATE_DIR } from './workspace.js';
  */
 export const PROGRESS_FILE = `${STATE_DIR}/progress.json`;
 
-const LastVerifySchema = z.object({
-  at: z.string(),
-  passed: z.boolean(),
-  percent: z.number().min(0).max(100),
-  points: z.number().min(0),
-  maxPoints: z.number().min(0),
-  /** Ids of the checks that failed: required ones first, as the scorecard picks the first to fix. */
-  failing: z.array(z.string()),
-  /** The hint the scorecard showed for each failed check (the check kind's for that reason, or the manifest's). */
-  hints: z.record(z.string(), z.string()).default({}),
-});
-
-const ChallengeProgressSchema = z.object({
-  startedAt: z.string().nullable().default(null),
-  /** Where the learner last started it, to find the files again from the course root. */
-  workspace: z.string().nullable().default(null),
-  attempts: z.number().int().min(0).default(0),
-  bestPercent: z.number().min(0).max(100).nullable().default(null),
-  passedAt: z.string().nullable().default(null),
-  hintsSeen: z.array(z.number().int().min(1)).default([]),
-  solutionViewedAt: z.string().nullable().default(null),
-  lastVerify: LastVerifySchema.nullable().default(null),
-});
-
-export const ProgressSchema = z.object({
-  schemaVersion: z.literal(1),
-  challenges: z.record(z.string(), ChallengeProgressSchema).default({}),
-});
-
-export type Progress = z.output<typeof ProgressSchema>;
-export type ChallengeProgress = z.output<typeof ChallengeProgressSchema>;
-export type LastVerify = z.output<typeof LastVerifySchema>;
+export type { Progress, ChallengeProgress, LastVerify } from './progress-schema.js';
 export type ChallengeStatus = 'passed' | 'in-progress' | 'not-started';
 
 export interface ProgressOptions {
@@ -56,8 +25,9 @@ export function emptyProgress(): Progress {
   return { schemaVersion: 1, challenges: {} };
 }
 
+/** The schema's defaults, spelled out (test/learner/progress.test.ts holds them equal). */
 export function emptyChallengeProgress(): ChallengeProgress {
-  return ChallengeProgressSchema.parse({});
+  return { startedAt: null, workspace: null, attempts: 0, bestPercent: null, passedAt: null, hintsSeen: [], solutionViewedAt: null, lastVerify: null };
 }
 
 export function challengeProgress(progress: Progress, id: string): ChallengeProgress {
@@ -101,6 +71,7 @@ export async function readProgress(root: string, options: ProgressOptions = {}):
       'Update Shipshape, or run it from another directory to keep a separate progress.',
     );
   }
+  const { ProgressSchema } = await import('./progress-schema.js');
   const parsed = ProgressSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -135,6 +106,7 @@ export async function updateProgress(
     await removeDeadTemporaries(root);
     const progress = await readProgress(root, options);
     change(progress);
+    const { ProgressSchema } = await import('./progress-schema.js');
     await writeFileAtomic(progressFile(root), `${JSON.stringify(ProgressSchema.parse(progress), null, 2)}\n`);
     return progress;
   } finally {

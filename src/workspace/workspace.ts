@@ -1,6 +1,5 @@
 import { copyFile, lstat, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import type { ChallengePack } from '../course/packs.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -10,31 +9,10 @@ import { acquireWorkspaceLock } from './lock.js';
 export const STATE_DIR = '.shipshape';
 export const MARKER_FILE = `${STATE_DIR}/challenge.json`;
 
-const MarkerSchema = z.object({
-  schemaVersion: z.literal(1),
-  challenge: z.string(),
-  startedAt: z.string(),
-  /** sha256 of every file as we wrote it, to tell the learner's changes from ours. */
-  files: z.record(z.string(), z.string()),
-  /** The course root whose progress this workspace counts towards (absent in older markers). */
-  course: z.string().optional(),
-});
-export type Marker = z.infer<typeof MarkerSchema>;
+export type { Marker, Recovery } from './workspace-schema.js';
+import type { Marker, Recovery } from './workspace-schema.js';
 
 export const RECOVERY_FILE = `${STATE_DIR}/recovery.json`;
-
-/** Written by the first start: what `challenge:stop` needs to put the directory back as it was. */
-const RecoverySchema = z.object({
-  schemaVersion: z.literal(1),
-  challenge: z.string(),
-  /** Files that were there before the start. */
-  before: z.array(z.string()),
-  /** Starter files the start added. */
-  created: z.array(z.string()),
-  /** Files the start replaced (with --force), and where their original went. */
-  overwritten: z.array(z.object({ file: z.string(), backup: z.string() })),
-});
-export type Recovery = z.infer<typeof RecoverySchema>;
 
 export interface Workspace {
   root: string;
@@ -191,6 +169,7 @@ export async function readRecovery(root: string): Promise<Recovery | null> {
   const file = path.join(root, RECOVERY_FILE);
   const text = await readFile(file, 'utf8').catch(() => null);
   if (text === null) return null;
+  const { RecoverySchema } = await import('./workspace-schema.js');
   try {
     return RecoverySchema.parse(JSON.parse(text));
   } catch {
@@ -206,6 +185,7 @@ export async function readMarker(root: string): Promise<Marker | null> {
   } catch {
     return null;
   }
+  const { MarkerSchema } = await import('./workspace-schema.js');
   try {
     return MarkerSchema.parse(JSON.parse(text));
   } catch {

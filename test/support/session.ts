@@ -12,3 +12,7 @@ process.env.SHIPSHAPE_CACHE_DIR ??= path.join(os.tmpdir(), 'shipshape-test-cache
 
 // Courses added with course:add go to a scratch data directory: tests never see (or change) the user's.
 process.env.SHIPSHAPE_DATA_DIR ??= path.join(os.tmpdir(), `shipshape-test-data-${process.pid}`);
+
+// challenge:start measures the starter in the background; tests start many challenges and count their
+// own objects, so only the prefetch test (test/grading/prefetch.test.ts) turns it on.
+process.env.SHIPSHAPE_PREFETCH ??= '0';

@@ -6,6 +6,7 @@ import { findPack, packRoots } from '../../course/packs.js';
 import { startInCourse } from '../../workspace/course.js';
 import { ShipshapeCommand } from '../../cli/base.js';
 import { nextCommand } from '../../cli/next-steps.js';
+import { prefetchWanted, startPrefetch } from '../../grading/prefetch.js';
 
 export default class ChallengeStart extends ShipshapeCommand {
   static override description = "Put a challenge's broken starter into a workspace (./<id> by default).";
@@ -19,6 +20,11 @@ export default class ChallengeStart extends ShipshapeCommand {
     ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     force: Flags.boolean({ description: 'Move files you changed to .shipshape/backups/ instead of refusing' }),
+    prefetch: Flags.boolean({
+      description: 'Measure the starter image on the engine in the background while you read, so the first verify does not wait for it (--no-prefetch: do not)',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run() {
@@ -31,6 +37,8 @@ export default class ChallengeStart extends ShipshapeCommand {
       explicitDir: flags.dir !== undefined,
       warn: (message) => process.stderr.write(`⚠ ${message}\n`),
     });
+    // Detached and labelled; it ends on its own, quietly when no engine answers (src/grading/prefetch.ts).
+    const prefetch = prefetchWanted(flags.prefetch) ? await startPrefetch(pack) : null;
     if (!this.jsonEnabled()) {
       this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
       this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);
@@ -40,7 +48,8 @@ export default class ChallengeStart extends ShipshapeCommand {
       const carried = { dir: result.dir, packs: flags.pack ?? [] };
       this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile ?? pack.manifest.compose ?? '')} and run: ${nextCommand('challenge:verify', carried)}`);
       this.log(`Stuck? ${nextCommand('challenge:hint', { args: [pack.manifest.id], ...carried })}`);
+      if (prefetch) this.log(`(Measuring the starter image on the engine in the background, pid ${prefetch.pid}, for the size budget.)`);
     }
-    return { challenge: pack.manifest.id, ...result, course };
+    return { challenge: pack.manifest.id, ...result, course, prefetch };
   }
 }

@@ -5,6 +5,7 @@ import { stopChallenge } from '../../workspace/lifecycle.js';
 import { updateChallengeProgress } from '../../workspace/progress.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
+import { cancelPrefetch } from '../../grading/prefetch.js';
 
 export default class ChallengeStop extends ShipshapeCommand {
   static override description =
@@ -19,6 +20,8 @@ export default class ChallengeStop extends ShipshapeCommand {
     const workspace = await findWorkspace(flags.dir);
     const courseRoot = await courseRootOfWorkspace(workspace);
     const result = await stopChallenge(workspace.root);
+    // A starter measurement still running in the background for this challenge stops too (and cleans up).
+    await cancelPrefetch(result.challenge).catch(() => undefined);
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     // The progress (attempts, best score) stays; only the pointer to the workspace goes.
     await updateChallengeProgress(

@@ -1,5 +1,5 @@
 import { errorMessage } from '../../errors.js';
-import type { Engine } from '../connect.js';
+import { type Engine, apiAtLeast } from '../connect.js';
 import type { RunScope } from '../scope.js';
 
 interface CacheRecord {
@@ -38,9 +38,12 @@ export async function buildCacheIds(engine: Engine): Promise<Set<string> | null>
 
 export const CACHE_NOTE =
   "BuildKit's build cache stays warm between verifies, as with `docker build` (`docker builder prune` clears it). " +
-  'Removed with the run: the transfer of this build context (only when no other BuildKit build ran at the same time) and the results of ' +
+  'Removed with the run: the transfer of this build context (only on engines before API 1.42, and only when no other BuildKit build ran at the same time: newer engines then miss the cache) and the results of ' +
   'RUN steps that saw a build secret (a secret mount, or a secret also passed as a build argument), which must never serve a later run from the cache; ' +
   'and whatever the rebuilds with files Shipshape changed made (build.cached-after-change), so the next run finds that change new again';
+
+/** From this API version on, the context transfer's record is kept (see attributeBuildCache). */
+const CONTEXT_KEPT_FROM_API = '1.42';
 
 const normalise = (command: string) => command.replace(/\s+/g, ' ').trim();
 
@@ -76,7 +79,10 @@ export async function attributeBuildCache(
       return described !== null && commands.has(normalise(described[1]!));
     });
     const contextRecords = fresh.filter((record) => /^http url http:\/\/build-context-/.test(record.Description ?? ''));
-    if (contextRecords.length === 1) {
+    // On newer engines (measured on Docker 28, both image stores) removing the context transfer makes the
+    // next build of the same files miss the whole cache (every step runs again): there it stays, left to
+    // BuildKit's own garbage collection as with `docker build`. 20.10 (API 1.41) keeps its cache without it.
+    if (contextRecords.length === 1 && !apiAtLeast(engine.info.apiVersion, CONTEXT_KEPT_FROM_API)) {
       const context = contextRecords[0]!;
       const at = Date.parse(context.CreatedAt ?? '');
       // Its copy follows within milliseconds, before any step of the Dockerfile runs.

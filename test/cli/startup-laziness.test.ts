@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChallengeProgressSchema } from '../../src/workspace/progress-schema.js';
+import { emptyChallengeProgress } from '../../src/workspace/progress.js';
+import { ROOT } from '../support/cli.js';
+
+const run = promisify(execFile);
+const BIN = path.join(ROOT, 'bin', 'run.js');
+
+/**
+ * Start-up stays lazy: what a command does not need is never imported. Checked by the modules each run
+ * loads (a resolve hook writes every URL), not by timing it: the time is a bench figure (npm run bench).
+ */
+describe('start-up loads only what the command needs', () => {
+  let dir: string;
+  let register: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'shipshape-lazy-'));
+    const hook = path.join(dir, 'hook.mjs');
+    await writeFile(
+      hook,
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const found = await next(specifier, context);\n  appendFileSync(process.env.LOADED_LOG, found.url + '\\n');\n  return found;\n}\n`,
+    );
+    register = path.join(dir, 'register.mjs');
+    await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\n`);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function loaded(args: string[], name: string): Promise<{ stdout: string; modules: string[] }> {
+    const log = path.join(dir, `${name}.log`);
+    await writeFile(log, '');
+    const { stdout } = await run(process.execPath, ['--import', register, BIN, ...args], {
+      // A directory with no course progress: nothing there to validate.
+      cwd: dir,
+      env: { ...process.env, LOADED_LOG: log, NO_COLOR: '1' },
+    });
+    return { stdout, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+  }
+
+  const packages = (modules: string[]) => new Set(modules.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter(Boolean));
+
+  it('--version prints what oclif would, without loading oclif, the Docker client, the UI or the schemas', async () => {
+    const { stdout, modules } = await loaded(['--version'], 'version');
+    const pjson = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(stdout).toBe(`shipshape/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    const used = packages(modules);
+    for (const name of ['@oclif/core', 'dockerode', 'ink', 'react', 'zod', 'yaml']) expect(used.has(name), name).toBe(false);
+  });
+
+  it('challenge:list (manifests already indexed, no progress file) loads neither the Docker client, the UI, the YAML parser nor zod', async () => {
+    // The first run fills the index of validated manifests; the second is the one a learner meets every day.
+    await loaded(['challenge:list'], 'list-first');
+    const { stdout, modules } = await loaded(['challenge:list'], 'list');
+    expect(stdout).toContain('docker-missing-multistage');
+    const used = packages(modules);
+    expect(used.has('@oclif/core')).toBe(true);
+    for (const name of ['dockerode', 'ink', 'react', 'zod', 'yaml', 'hono', 'execa']) expect(used.has(name), name).toBe(false);
+  });
+
+  it("the progress defaults spelled out for start-up equal the schema's", () => {
+    expect(emptyChallengeProgress()).toEqual(ChallengeProgressSchema.parse({}));
+  });
+});
