@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
+import type { CourseLock } from './course-lock-schema.js';
 import { PACKAGE_ROOT } from './package-root.js';
 
 /**
@@ -37,33 +37,7 @@ export function dataDir(): string {
 export const installedCoursesDir = () => path.join(dataDir(), 'courses');
 export const courseLockFile = () => path.join(dataDir(), 'courses.lock.json');
 
-const SourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('git'), url: z.string(), ref: z.string().nullable() }),
-  z.object({ kind: z.literal('npm'), spec: z.string() }),
-  z.object({ kind: z.literal('dir'), path: z.string() }),
-]);
-
-const LockEntrySchema = z.object({
-  title: z.string(),
-  version: z.string(),
-  lessons: z.string(),
-  challenges: z.string(),
-  source: SourceSchema,
-  /** A git course: the commit installed. */
-  commit: z.string().regex(/^[0-9a-f]{40,64}$/).optional(),
-  /** An npm course: the tarball's integrity as npm reports it (sha512-...), when known. */
-  integrity: z.string().optional(),
-  installedAt: z.string(),
-});
-
-const CourseLockSchema = z.object({
-  schemaVersion: z.literal(1),
-  courses: z.record(z.string(), LockEntrySchema).default({}),
-});
-
-export type CourseSource = z.output<typeof SourceSchema>;
-export type CourseLockEntry = z.output<typeof LockEntrySchema>;
-export type CourseLock = z.output<typeof CourseLockSchema>;
+export type { CourseLock, CourseLockEntry, CourseSource } from './course-lock-schema.js';
 
 export async function readCourseLock(): Promise<CourseLock> {
   const file = courseLockFile();
@@ -75,6 +49,8 @@ export async function readCourseLock(): Promise<CourseLock> {
   } catch {
     throw new UserError(`${file} is not valid JSON.`, 2, 'Restore it, or remove it and add the courses again with `shipshape course:add`.');
   }
+  // zod loads only when there is a lock file to check: listing with no installed course stays lean.
+  const { CourseLockSchema } = await import('./course-lock-schema.js');
   const parsed = CourseLockSchema.safeParse(data);
   if (!parsed.success) {
     throw new UserError(`${file} is not a course lock file this version understands: ${parsed.error.issues[0]?.message ?? 'invalid'}.`, 2, 'Restore it, or remove it and add the courses again.');
