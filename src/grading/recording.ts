@@ -1,0 +1,101 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { ChallengePack } from '../course/packs.js';
+import type { CheckStatus, VerifyResult } from './result.js';
+
+/** Where a pack keeps its recorded scorecards (written by `challenge:test --record`). */
+export const RECORDING_FILE = 'recording.json';
+
+export interface RecordedCheck {
+  id: string;
+  status: CheckStatus;
+  message: string;
+}
+
+export interface Recording {
+  schemaVersion: 1;
+  challenge: string;
+  /** What was masked, so a reader knows why a message shows <size> or <id>. */
+  masked: string;
+  starter: RecordedCheck[];
+  solution: RecordedCheck[];
+}
+
+const MASKED = 'digests, ids, sizes, percentages, timings and host ports are masked, so the recording matches on every engine';
+
+/**
+ * Masks what changes from run to run or engine to engine and says nothing about the verdict: digests and
+ * ids, sizes (the containerd store measures differently), percentages and factors derived from sizes,
+ * durations, host ports and run-scoped names.
+ */
+export function maskMessage(message: string): string {
+  return message
+    .replace(/\bsha256:[0-9a-f]{6,64}\b/gi, 'sha256:<digest>')
+    .replace(/\bshipshape[-_][\w.-]*[0-9a-f]{6,}[\w.-]*/gi, '<run-name>')
+    .replace(/\b[0-9a-f]{12,64}\b/gi, '<id>')
+    .replace(/(?:127\.0\.0\.1|0\.0\.0\.0|localhost|\[::1?\]):\d+/gi, '<host-port>')
+    .replace(/-?\d+(?:[.,]\d+)?\s?(?:bytes?|B|kB|KB|KiB|MB|MiB|GB|GiB|TB)\b/g, '<size>')
+    .replace(/-?\d+(?:\.\d+)?\s?%/g, '<percent>')
+    .replace(/\b\d+(?:\.\d+)?\s?(?:x|×)(?=\W|$)/g, '<factor>')
+    .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|minutes?|min)\b/g, '<duration>');
+}
+
+export function recordChecks(result: Pick<VerifyResult, 'checks'>): RecordedCheck[] {
+  return result.checks.map((check) => ({ id: check.id, status: check.status, message: maskMessage(check.message) }));
+}
+
+export function makeRecording(challenge: string, starter: Pick<VerifyResult, 'checks'>, solution: Pick<VerifyResult, 'checks'>): Recording {
+  return { schemaVersion: 1, challenge, masked: MASKED, starter: recordChecks(starter), solution: recordChecks(solution) };
+}
+
+export function recordingText(recording: Recording): string {
+  return `${JSON.stringify(recording, null, 2)}\n`;
+}
+
+export function recordingPath(pack: ChallengePack): string {
+  return path.join(pack.dir, RECORDING_FILE);
+}
+
+/** The pack's recording, or null when it has none. A file that is not a recording is a clear error. */
+export async function readRecording(pack: ChallengePack): Promise<Recording | null> {
+  const file = recordingPath(pack);
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (text === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); record it again with \`shipshape challenge:test --record ${pack.manifest.id}\`.`);
+  }
+  const recording = parsed as Partial<Recording>;
+  if (recording?.schemaVersion !== 1 || !Array.isArray(recording.starter) || !Array.isArray(recording.solution)) {
+    throw new Error(`${file} is not a scorecard recording (schemaVersion 1 with starter and solution); record it again with \`shipshape challenge:test --record ${pack.manifest.id}\`.`);
+  }
+  return recording as Recording;
+}
+
+/** Written whole or not at all. */
+export async function writeRecording(pack: ChallengePack, recording: Recording): Promise<string> {
+  const file = recordingPath(pack);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, recordingText(recording));
+  await rename(temporary, file);
+  return file;
+}
+
+/** A unified diff from the recorded scorecards to this run's, or null when they match. */
+export function recordingDiff(recorded: Recording, current: Recording): string | null {
+  // The note on masking is not part of what is compared.
+  const before = recordingText({ ...recorded, masked: current.masked });
+  const after = recordingText(current);
+  if (before === after) return null;
+  return createTwoFilesPatch(`recorded/${RECORDING_FILE}`, `this run/${RECORDING_FILE}`, before, after, undefined, undefined, { context: 2 })
+    .split('\n')
+    .filter((line) => !/^=+$/.test(line) && !line.startsWith('Index:'))
+    .join('\n')
+    .trimEnd();
+}
