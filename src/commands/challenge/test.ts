@@ -87,7 +87,7 @@ export default class ChallengeTest extends ShipshapeCommand {
             signal: cancel.signal,
             builder,
             onMutant: (outcome, index, total) => {
-              const by = outcome.killedBy ? `${outcome.killedBy.id} (${outcome.killedBy.phase}${outcome.staticKill ? ', no build' : ''})` : `rejected: ${outcome.rejected}`;
+              const by = outcome.killedBy ? `${outcome.killedBy.id} (${outcome.killedBy.phase}${outcome.built ? '' : ', nothing built'})` : `rejected: ${outcome.rejected}`;
               log(`  ${outcome.status === 'killed' ? '✔ killed' : '✖ SURVIVED'} [${index + 1}/${total}] ${outcome.label} (${outcome.source})${outcome.status === 'killed' ? ` by ${by}` : ''}, ${(outcome.durationMs / 1000).toFixed(1)} s`);
               if (outcome.status === 'survived') for (const line of outcome.diff.split('\n')) log(`      ${line}`);
             },

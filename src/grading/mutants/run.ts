@@ -38,6 +38,8 @@ export interface MutantOutcome {
   rejected: string | null;
   /** Whether the mutant was caught before any build or container (static or compose-model checks). */
   staticKill: boolean;
+  /** Whether grading it started a build or `compose up` (false when a static or compose-model check caught it first). */
+  built: boolean;
   durationMs: number;
 }
 
@@ -206,12 +208,14 @@ export async function runMutant(
   const onOuterAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let killer: CheckResult | null = null;
+  let built = false;
   const outcome = (fields: Pick<MutantOutcome, 'status' | 'killedBy' | 'rejected'>): MutantOutcome => ({
     source: mutant.source,
     label: mutant.label,
     diff: mutant.diff,
     ...fields,
     staticKill: fields.killedBy !== null && STATIC_PHASES.has(fields.killedBy.phase),
+    built,
     durationMs: Date.now() - started,
   });
   const killedBy = (check: CheckResult) => ({ id: check.id, phase: check.phase, status: check.status, message: check.message });
@@ -223,6 +227,7 @@ export async function runMutant(
       builder: options.builder,
       signal: stop.signal,
       onEvent: (event) => {
+        if (event.type === 'phase' && (event.phase === 'build' || event.phase === 'stack') && event.state === 'start') built = true;
         if (killer || event.type !== 'check') return;
         const check = event.result;
         if (check.status === 'fail' || (check.required && !earned(check.status))) {

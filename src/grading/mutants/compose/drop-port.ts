@@ -11,7 +11,10 @@ export const dropPort: Mutator = {
       (sequence(node, 'ports')?.items ?? []).map((item, index) => ({
         label: `service ${name}: port ${itemText(item)} dropped`,
         files: editedCompose(compose, (document) => {
-          sequence(services(document).find((service) => service.name === name)!.node, 'ports')!.delete(index);
+          const service = services(document).find((candidate) => candidate.name === name)!.node;
+          const ports = sequence(service, 'ports')!;
+          ports.delete(index);
+          if (ports.items.length === 0) service.delete('ports');
         }),
       })),
     );

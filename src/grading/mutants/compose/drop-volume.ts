@@ -11,8 +11,10 @@ export const dropVolume: Mutator = {
       (sequence(node, 'volumes')?.items ?? []).map((item, index) => ({
         label: `service ${name}: volume ${itemText(item)} removed`,
         files: editedCompose(compose, (document) => {
-          const volumes = sequence(services(document).find((service) => service.name === name)!.node, 'volumes')!;
+          const service = services(document).find((candidate) => candidate.name === name)!.node;
+          const volumes = sequence(service, 'volumes')!;
           volumes.delete(index);
+          if (volumes.items.length === 0) service.delete('volumes');
         }),
       })),
     );

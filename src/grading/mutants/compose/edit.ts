@@ -1,3 +1,4 @@
+import { diffArrays } from 'diff';
 import { type Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { MutationInput } from '../mutator.js';
 
@@ -11,11 +12,30 @@ export function services(document: Document): Array<{ name: string; node: YAMLMa
   });
 }
 
-/** A fresh copy of the document, changed by `edit`, as text for the mutant's compose file. */
+/**
+ * A fresh copy of the document, changed by `edit`, as text for the mutant's compose file. The YAML library
+ * rewrites flow lists and maps its own way: the lines the edit did not touch are kept as the author wrote them,
+ * so the diff shows only the change.
+ */
 export function editedCompose(compose: NonNullable<MutationInput['compose']>, edit: (document: Document) => void): Record<string, string> {
   const copy = compose.document.clone();
   edit(copy);
-  return { [compose.file]: copy.toString() };
+  const written = compose.source.split('\n');
+  const baseline = compose.document.toString().split('\n');
+  const mutated = copy.toString().split('\n');
+  // Reformatting is line for line; anything else and the library's text is used as it is.
+  if (baseline.length !== written.length) return { [compose.file]: copy.toString() };
+  const lines: string[] = [];
+  let index = 0;
+  for (const part of diffArrays(baseline, mutated)) {
+    if (part.added) lines.push(...part.value);
+    else if (part.removed) index += part.value.length;
+    else {
+      lines.push(...written.slice(index, index + part.value.length));
+      index += part.value.length;
+    }
+  }
+  return { [compose.file]: lines.join('\n') };
 }
 
 export function sequence(node: YAMLMap, key: string): YAMLSeq | null {

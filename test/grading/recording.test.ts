@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { makeRecording, maskMessage, recordingDiff } from '../../src/grading/recording.js';
+import type { CheckResult } from '../../src/grading/result.js';
+
+const check = (id: string, status: CheckResult['status'], message: string) => ({ id, status, message }) as CheckResult;
+
+describe('recorded scorecards', () => {
+  it('masks digests, ids, sizes, percentages, factors, durations, host ports and run names', () => {
+    expect(maskMessage('image sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef is 12.5 MB (42% of the starter, 2.4x smaller)')).toBe(
+      'image sha256:<digest> is <size> (<percent> of the starter, <factor> smaller)',
+    );
+    expect(maskMessage('container 3f2a9c81be7d0011 healthy after 2.3 s (1200 ms), answered on 127.0.0.1:49153')).toBe(
+      'container <id> healthy after <duration> (<duration>), answered on <host-port>',
+    );
+    expect(maskMessage('the token shipshape-apitoken-0123456789abcdef0123456789abcdef is in layer 3')).toBe('the token <run-name> is in layer 3');
+    expect(maskMessage('adds 512 kB; 1,024 bytes over; 30 MB budget')).toBe('adds <size>; <size> over; <size> budget');
+    // What a verdict says in words stays.
+    expect(maskMessage('service `db` uses postgres:16-alpine (compose.yaml:3)')).toBe('service `db` uses postgres:16-alpine (compose.yaml:3)');
+  });
+
+  it('shows a unified diff when a message or status changes, and nothing when they match', () => {
+    const starter = { checks: [check('build', 'pass', 'built in 3.1 s'), check('user', 'fail', 'the image runs as root')] };
+    const solution = { checks: [check('build', 'pass', 'built in 2.0 s'), check('user', 'pass', 'the image runs as counter')] };
+    const recorded = makeRecording('sample', starter, solution);
+    // Timings differ, masked: still a match.
+    expect(recordingDiff(recorded, makeRecording('sample', { checks: [check('build', 'pass', 'built in 9 s'), starter.checks[1]!] }, solution))).toBeNull();
+    const changed = makeRecording('sample', starter, { checks: [solution.checks[0]!, check('user', 'pass', 'the image runs as uid 1000')] });
+    const diff = recordingDiff(recorded, changed)!;
+    expect(diff).toContain('--- recorded/recording.json\n+++ this run/recording.json');
+    expect(diff).toContain('-      "message": "the image runs as counter"\n+      "message": "the image runs as uid 1000"');
+  });
+});
