@@ -21,8 +21,8 @@ export function editedCompose(compose: NonNullable<MutationInput['compose']>, ed
   const copy = compose.document.clone();
   edit(copy);
   const written = compose.source.split('\n');
-  const baseline = compose.document.toString().split('\n');
-  const mutated = copy.toString().split('\n');
+  const baseline = compose.document.toString({ lineWidth: 0 }).split('\n');
+  const mutated = copy.toString({ lineWidth: 0 }).split('\n');
   // Reformatting is line for line; anything else and the library's text is used as it is.
   if (baseline.length !== written.length) return { [compose.file]: copy.toString() };
   const lines: string[] = [];
