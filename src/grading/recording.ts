@@ -22,23 +22,34 @@ export interface Recording {
   solution: RecordedCheck[];
 }
 
-const MASKED = 'digests, ids, sizes, percentages, timings and host ports are masked, so the recording matches on every engine';
+const MASKED = 'masked so the recording matches on every engine: digests, ids, sizes, percentages, size factors, durations, timestamps, addresses, container log tails and errors in the engine\'s own words';
 
 /**
  * Masks what changes from run to run or engine to engine and says nothing about the verdict: digests and
  * ids, sizes (the containerd store measures differently), percentages and factors derived from sizes,
- * durations, host ports and run-scoped names.
+ * durations and timestamps, addresses and host ports, run-scoped names, container log tails (timing decides
+ * their lines) and errors worded by the engine itself (runc and containerd word them by version).
  */
 export function maskMessage(message: string): string {
-  return message
-    .replace(/\bsha256:[0-9a-f]{6,64}\b/gi, 'sha256:<digest>')
-    .replace(/\bshipshape[-_][\w.-]*[0-9a-f]{6,}[\w.-]*/gi, '<run-name>')
-    .replace(/\b[0-9a-f]{12,64}\b/gi, '<id>')
-    .replace(/(?:127\.0\.0\.1|0\.0\.0\.0|localhost|\[::1?\]):\d+/gi, '<host-port>')
-    .replace(/-?\d+(?:[.,]\d+)?\s?(?:bytes?|B|kB|KB|KiB|MB|MiB|GB|GiB|TB)\b/g, '<size>')
-    .replace(/-?\d+(?:\.\d+)?\s?%/g, '<percent>')
-    .replace(/\b\d+(?:\.\d+)?\s?(?:x|×)(?=\W|$)/g, '<factor>')
-    .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|minutes?|min)\b/g, '<duration>');
+  return (
+    message
+      // A container's log tail: its lines, their order and count depend on timing.
+      .replace(/; its log: [\s\S]*$/, '; its log: <log>')
+      // An error in the engine's own words (runc, containerd and the API wording differ by version).
+      .replace(/\(HTTP code \d{3}\)[\s\S]*$/, '<engine error>')
+      .replace(/docker save's [\w-]+ layout/g, "docker save's <layout> layout")
+      .replace(/\bsha256:[0-9a-f]{6,64}\b/gi, 'sha256:<digest>')
+      .replace(/\bshipshape[-_][\w.-]*[0-9a-f]{6,}[\w.-]*/gi, '<run-name>')
+      .replace(/\b[0-9a-f]{12,64}\b/gi, '<id>')
+      .replace(/\d{4}[/-]\d{2}[/-]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?|\[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]/g, '<time>')
+      .replace(/(?:127\.0\.0\.1|0\.0\.0\.0|localhost|\[::1?\]):\d+/gi, '<host-port>')
+      // Container addresses: each network gets the next free subnet.
+      .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<ip>')
+      .replace(/-?\d+(?:[.,]\d+)?\s?(?:bytes?|B|kB|KB|KiB|MB|MiB|GB|GiB|TB)\b/g, '<size>')
+      .replace(/-?\d+(?:\.\d+)?\s?%/g, '<percent>')
+      .replace(/\b\d+(?:\.\d+)?[x×](?=\W|$)/g, '<factor>')
+      .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|minutes?|min)\b/g, '<duration>')
+  );
 }
 
 export function recordChecks(result: Pick<VerifyResult, 'checks'>): RecordedCheck[] {

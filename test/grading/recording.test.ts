@@ -14,6 +14,14 @@ describe('recorded scorecards', () => {
     );
     expect(maskMessage('the token shipshape-apitoken-0123456789abcdef0123456789abcdef is in layer 3')).toBe('the token <run-name> is in layer 3');
     expect(maskMessage('adds 512 kB; 1,024 bytes over; 30 MB budget')).toBe('adds <size>; <size> over; <size> budget');
+    expect(maskMessage('connection to server at "db" (172.25.0.2), port 5432 failed')).toBe('connection to server at "db" (<ip>), port 5432 failed');
+    expect(maskMessage('answered 502 (expected 200): Bad Gateway; its log: 192.168.208.1 - - [07/Dec/2026:02:46:54 +0000] "GET /"')).toBe('answered 502 (expected 200): Bad Gateway; its log: <log>');
+    expect(maskMessage('`/pinger -version`: exited with 127, expected 0: (HTTP code 400) unexpected - failed to create shim task: OCI runtime')).toBe(
+      '`/pinger -version`: exited with 127, expected 0: <engine error>',
+    );
+    expect(maskMessage("4 layers read from docker save's legacy layout; 2026/12/07 02:46:54 [error]")).toBe("4 layers read from docker save's <layout> layout; <time> [error]");
+    // "6 x 7" in a pattern is not a size factor.
+    expect(maskMessage('matches /6 x 7 = 42/')).toBe('matches /6 x 7 = 42/');
     // What a verdict says in words stays.
     expect(maskMessage('service `db` uses postgres:16-alpine (compose.yaml:3)')).toBe('service `db` uses postgres:16-alpine (compose.yaml:3)');
   });
