@@ -38,6 +38,10 @@ export function maskMessage(message: string): string {
       // An error in the engine's own words (runc, containerd and the API wording differ by version).
       .replace(/\(HTTP code \d{3}\)[\s\S]*$/, '<engine error>')
       .replace(/docker save's [\w-]+ layout/g, "docker save's <layout> layout")
+      // Where a leaked secret shows: Docker 28's BuildKit records the ARG in the history too, 20.10's only the RUN.
+      .replace(/(readable by anyone with the image): \d+ places?, first [\s\S]*$/, '$1: <where>')
+      // What a dependent service did after its dependency never became healthy: Compose v1 starts it anyway, v2 does not.
+      .replace(/; `[^`]+` then exited with code \d+[\s\S]*$/, '')
       .replace(/\bsha256:[0-9a-f]{6,64}\b/gi, 'sha256:<digest>')
       .replace(/\bshipshape[-_][\w.-]*[0-9a-f]{6,}[\w.-]*/gi, '<run-name>')
       .replace(/\b[0-9a-f]{12,64}\b/gi, '<id>')

@@ -20,6 +20,10 @@ describe('recorded scorecards', () => {
       '`/pinger -version`: exited with 127, expected 0: <engine error>',
     );
     expect(maskMessage("4 layers read from docker save's legacy layout; 2026/12/07 02:46:54 [error]")).toBe("4 layers read from docker save's <layout> layout; <time> [error]");
+    expect(maskMessage('the value of secret "api_token" is readable by anyone with the image: 2 places, first layer 2 of 7 (docker history): ARG API_TOKEN=***')).toBe(
+      'the value of secret "api_token" is readable by anyone with the image: <where>',
+    );
+    expect(maskMessage('`db` has no health check, so nothing can wait for it; `app` then exited with code 1: migrate: cannot reach')).toBe('`db` has no health check, so nothing can wait for it');
     // "6 x 7" in a pattern is not a size factor.
     expect(maskMessage('matches /6 x 7 = 42/')).toBe('matches /6 x 7 = 42/');
     // What a verdict says in words stays.
