@@ -37,7 +37,10 @@ export function maskMessage(message: string): string {
       .replace(/; its log: [\s\S]*$/, '; its log: <log>')
       // An error in the engine's own words (runc, containerd and the API wording differ by version).
       .replace(/\(HTTP code \d{3}\)[\s\S]*$/, '<engine error>')
-      .replace(/docker save's [\w-]+ layout/g, "docker save's <layout> layout")
+      // How the layers were read: the containerd store saves compressed blobs in the OCI layout.
+      .replace(/\(\d+ layers? read from docker save's [^)]*\)/g, "(layers read from docker save)")
+      // Files wasted between layers: the count and the biggest ones follow each store's own measure of a layer.
+      .replace(/\d+ files (added in one layer and deleted or overwritten in a later one); biggest: [\s\S]*$/, '<count> files $1; biggest: <files>')
       // Where a leaked secret shows: Docker 28's BuildKit records the ARG in the history too, 20.10's only the RUN.
       .replace(/(readable by anyone with the image): \d+ places?, first [\s\S]*$/, '$1: <where>')
       // What a dependent service did after its dependency never became healthy: Compose v1 starts it anyway, v2 does not.

@@ -19,7 +19,10 @@ describe('recorded scorecards', () => {
     expect(maskMessage('`/pinger -version`: exited with 127, expected 0: (HTTP code 400) unexpected - failed to create shim task: OCI runtime')).toBe(
       '`/pinger -version`: exited with 127, expected 0: <engine error>',
     );
-    expect(maskMessage("4 layers read from docker save's legacy layout; 2026/12/07 02:46:54 [error]")).toBe("4 layers read from docker save's <layout> layout; <time> [error]");
+    expect(maskMessage("in any file (4 layers read from docker save's OCI layout, 3 gzip); 2026/12/07 02:46:54 [error]")).toBe('in any file (layers read from docker save); <time> [error]');
+    expect(maskMessage('budget 30 MB; of that, 12 MB in 640 files added in one layer and deleted or overwritten in a later one; biggest: /usr/bin/perl (3 MB, added by layer 1)')).toBe(
+      'budget <size>; of that, <size> in <count> files added in one layer and deleted or overwritten in a later one; biggest: <files>',
+    );
     expect(maskMessage('the value of secret "api_token" is readable by anyone with the image: 2 places, first layer 2 of 7 (docker history): ARG API_TOKEN=***')).toBe(
       'the value of secret "api_token" is readable by anyone with the image: <where>',
     );
