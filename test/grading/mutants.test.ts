@@ -182,3 +182,23 @@ describe('compose mutants keep the author formatting', () => {
     expect(after.filter((line) => !before.includes(line))).toEqual([]);
   });
 });
+
+describe('mutators on real-world Dockerfiles', () => {
+  it('never throw, and each mutant is a changed Dockerfile that still parses', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const corpus = path.join(import.meta.dirname, '..', 'fixtures', 'dockerfiles', 'corpus');
+    let mutants = 0;
+    for (const name of (await readdir(corpus)).filter((file) => file.endsWith('.Dockerfile'))) {
+      const source = await readFile(path.join(corpus, name), 'utf8');
+      for (const candidate of MUTATORS) {
+        for (const mutation of candidate.mutate(dockerfileInput(source))) {
+          const text = mutation.files.Dockerfile!;
+          expect(text, `${name}: ${mutation.label}`).not.toBe(source);
+          expect(DockerfileModel.parse('Dockerfile', text).stages.length, `${name}: ${mutation.label}`).toBeGreaterThan(0);
+          mutants += 1;
+        }
+      }
+    }
+    expect(mutants).toBeGreaterThan(20);
+  });
+});
