@@ -48,6 +48,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "shipshape: Docker 28 could not be fetched from Debian sid; the matrix tests will fail (CI) or skip." >&2
   fi
 fi
+# The image-signing challenge and its tests run cosign: Debian sid's, extracted without touching apt's state.
+if ! bash scripts/tools/cosign.sh >/dev/null; then
+  echo "shipshape: cosign could not be installed; the image-signing tests will fail (CI) or skip." >&2
+fi
 # The ssh endpoint test runs a throwaway sshd on localhost (Debian/Ubuntu as root only).
 if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "shipshape: installing openssh-server for the ssh endpoint test..." >&2

@@ -11,6 +11,7 @@
 #   python:3.12-slim       Debian's python3 + pip (`python`, `pip`; local wheels install)
 #   postgres:16-alpine     Debian's PostgreSQL 15 with an entrypoint like the official image's
 #   nginx:alpine           Debian's nginx laid out like the official image, busybox wget
+#   registry:2             Debian's docker-registry (Distribution 2.8) laid out like the official image
 # Each image carries the label dev.shipshape.stand-in=<recipe hash>; an image is built
 # only when it is missing or its label differs from the current recipe. An image under
 # one of these tags WITHOUT that label (a real, pulled image) is left alone.
@@ -191,12 +192,12 @@ build_dockerfile() {  # <tag> <dir> <hash> <logfile>
 # whole script: adding another stand-in here does not rebuild the existing ones.
 declare -A DIRS=([php:8.2-fpm-alpine]=php [composer:2]=composer [alpine:3.20]=alpine [busybox:1.36]=busybox
   [golang:1.22-alpine]=golang [node:20-alpine]=node [python:3.12-slim]=python
-  [postgres:16-alpine]=postgres [nginx:alpine]=nginx)
+  [postgres:16-alpine]=postgres [nginx:alpine]=nginx [registry:2]=registry)
 declare -A SECS=([php:8.2-fpm-alpine]=30 [composer:2]=50 [alpine:3.20]=10 [busybox:1.36]=10
   [golang:1.22-alpine]=40 [node:20-alpine]=60 [python:3.12-slim]=25
-  [postgres:16-alpine]=30 [nginx:alpine]=15)
+  [postgres:16-alpine]=30 [nginx:alpine]=15 [registry:2]=10)
 # Built in waves: each wave's images only need images of earlier waves.
-WAVE1=(php:8.2-fpm-alpine composer:2 alpine:3.20 busybox:1.36 python:3.12-slim postgres:16-alpine nginx:alpine)
+WAVE1=(php:8.2-fpm-alpine composer:2 alpine:3.20 busybox:1.36 python:3.12-slim postgres:16-alpine nginx:alpine registry:2)
 WAVE2=(golang:1.22-alpine node:20-alpine)
 declare -A PARENT=([golang:1.22-alpine]=alpine:3.20 [node:20-alpine]=alpine:3.20)
 

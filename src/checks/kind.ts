@@ -16,7 +16,10 @@ export type Phase = (typeof PHASES)[number];
  * `advice`: it works, but there is a better way; full points, never blocks a pass (the kind says when in `advises`).
  */
 export interface Verdict {
-  status: 'pass' | 'fail' | 'advice';
+  /** `skip` only with `skippedFor: 'engine'`: this engine cannot show what the check grades (see `unsupported`). */
+  status: 'pass' | 'fail' | 'advice' | 'skip';
+  /** Why a `skip` verdict: the engine lacks a feature the check needs (the message names it). */
+  skippedFor?: 'engine';
   message: string;
   /**
    * What to do about this verdict's own reason: for a fail, a hint about what failed (the manifest's hint
@@ -133,6 +136,8 @@ export interface BuildVariant {
   buildArgs?: Record<string, string>;
   /** Files replaced in a copy of the workspace before building: relative path → new content. */
   changes?: Record<string, string>;
+  /** Another Dockerfile of the workspace (relative path), built with the workspace as its context. */
+  dockerfile?: string;
 }
 
 export interface VariantBuild {
@@ -193,6 +198,73 @@ export interface TextSearch {
   searchedLayers: number;
 }
 
+/** A manifest (or image index) as a registry serves it, with the labels of its image config. */
+export interface RegistryManifest {
+  /** The content digest the registry names it by (`Docker-Content-Digest`). */
+  digest: string;
+  mediaType: string;
+  /** The image config's labels (empty for an index). */
+  labels: Record<string, string>;
+  layers: number;
+  os?: string;
+  architecture?: string;
+  /** An image index: one entry per platform. */
+  platforms?: Array<{ digest: string; os: string; architecture: string }>;
+}
+
+/** The label a marked copy (LocalRegistry.markedCopy) carries; an image built on it inherits it. */
+export const MARKER_LABEL = 'dev.shipshape.marker';
+
+/** A registry started for this run on the engine's 127.0.0.1 (src/engine/registry.ts), removed with the run. */
+export interface LocalRegistry {
+  /** host:port, e.g. 127.0.0.1:41234 */
+  address: string;
+  /** Tags the image as ADDRESS/repository:tag and pushes it through the engine; the digest the registry gives it. */
+  push(imageId: string, repository: string, tag: string): Promise<{ digest: string; reference: string }>;
+  /** The manifest a reference (tag or digest) resolves to in the registry, read back over HTTP; null when absent. */
+  manifest(repository: string, reference: string): Promise<RegistryManifest | null>;
+  tags(repository: string): Promise<string[]>;
+  /**
+   * Another image of ours with the same content and a new random value of the label `dev.shipshape.marker`,
+   * which images built on it inherit: tells which of two look-alike images a build started from.
+   */
+  markedCopy(imageId: string): Promise<{ imageId: string; marker: string }>;
+}
+
+/** Whether the engine can build and hold one image for several platforms, and if not, why. */
+export type MultiPlatformSupport = { supported: true; builder: string } | { supported: false; reason: string };
+
+/** One platform's image in an image index. */
+export interface PlatformImage {
+  /** os/architecture[/variant], e.g. linux/arm64 */
+  platform: string;
+  digest: string;
+}
+
+/** An image index built for several platforms (buildx), with the platforms the engine's image store shows in it. */
+export interface PlatformBuild {
+  outcome: BuildOutcome;
+  /** The index's digest and the platforms it holds, read back from the engine; null when the build failed. */
+  index: { digest: string; mediaType: string; platforms: PlatformImage[] } | null;
+}
+
+export interface CosignRun {
+  /** null: it did not finish (time limit) or could not start. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** cosign (Sigstore) with a key pair, offline, against the run's registry (src/engine/cosign.ts). */
+export interface CosignTool {
+  binary: string;
+  version: string;
+  /** Signs a reference (name@digest) with a private key file; `password` decrypts it. */
+  sign(keyPath: string, reference: string, password: string): Promise<CosignRun>;
+  /** Verifies the signatures of a reference (tag or digest) against a public key file. */
+  verify(publicKeyPath: string, reference: string): Promise<CosignRun>;
+}
+
 /** What image checks may ask of the engine; implemented in src/engine, faked in unit tests. */
 export interface ImageInspector {
   /** Layers newest first, as `docker history` lists them. */
@@ -213,6 +285,16 @@ export interface ImageInspector {
    * Throws EngineProblemError when the layers could not all be read.
    */
   findText?(imageId: string, text: string, options?: { sinceLayer?: number }): Promise<TextSearch>;
+  /** The run's registry on 127.0.0.1, started on first use and removed with the run. */
+  registry?(): Promise<LocalRegistry>;
+  /** cosign, or why there is none (not installed): a signing check must then fail saying so. */
+  cosign?(): Promise<CosignTool | { missing: string }>;
+  /** Whether multi-platform builds work on this engine (the containerd image store and buildx). */
+  multiPlatform?(): Promise<MultiPlatformSupport>;
+  /** Builds the workspace for several platforms into one image index (removed with the run). */
+  buildPlatforms?(platforms: string[]): Promise<PlatformBuild>;
+  /** The first `bytes` of a file in one platform's image of an index (null when there is no such file); no container is started. */
+  readFileHead?(imageId: string, path: string, options: { platform: string; bytes: number }): Promise<Buffer | null>;
 }
 
 export interface HealthLogEntry {
@@ -281,6 +363,30 @@ export interface StackContainer {
   health: { status: string; log: StackHealthEntry[] } | null;
   /** Container port ("80/tcp") -> host address and port it is published on. */
   ports: Record<string, { hostIp: string; hostPort: number }[]>;
+  /** What the engine applied to the container (its HostConfig and State), for runtime-settings checks. */
+  settings?: ContainerSettings;
+}
+
+/** A container's runtime settings as the engine reports them (inspect: HostConfig, State, NetworkSettings). */
+export interface ContainerSettings {
+  /** Memory limit in bytes (0: none). */
+  memoryBytes: number;
+  /** CPU limit in billionths of a CPU (0: none); a CpuQuota/CpuPeriod pair is converted. */
+  nanoCpus: number;
+  /** Process limit (0 or -1: none). */
+  pidsLimit: number;
+  oomKilled: boolean;
+  restartPolicy: { name: string; maximumRetryCount: number };
+  readOnlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  /** Mounts as the engine lists them. */
+  mounts: { type: string; source: string; destination: string; readOnly: boolean }[];
+  /** Networks the container is attached to, by their engine names. */
+  networks: string[];
+  /** The id of the image the container runs. */
+  imageId: string;
 }
 
 export interface ExecOutcome {
@@ -322,6 +428,25 @@ export interface RunningStack {
     volume: string,
     options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
   ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }>;
+  /**
+   * Runs `command` in a throwaway container of ours (labels, limits, no ports, removed after) from
+   * `image`, attached to every network the service's container is attached to (and nothing else), or
+   * to the engine's default bridge when `networksOf` is null (outside the stack).
+   */
+  probe(options: { networksOf: string | null; image: string; command: string[]; timeoutMs: number }): Promise<ProbeOutcome>;
+  /** The caps Shipshape puts on every graded container (a learner's own limits may only be lower). */
+  containmentLimits: { memoryBytes: number; pidsLimit: number; nanoCpus: number };
+}
+
+/** What a throwaway probe container of the grader's saw (see RunningStack.probe). */
+export interface ProbeOutcome {
+  /** False when the probe container could not be created or started: it then saw nothing. */
+  ran: boolean;
+  result: ExecOutcome | null;
+  /** Why it did not run, or the engine's words about its exit. */
+  problem?: string;
+  /** Engine names of the networks it was attached to. */
+  networks: string[];
 }
 
 export interface StackContext extends ComposeContext {
@@ -367,6 +492,16 @@ export const fail = (message: string, evidence?: Record<string, unknown>, hint?:
   message,
   evidence,
   ...(hint ? { hint } : {}),
+});
+/**
+ * This engine cannot show what the check grades (a feature it lacks, named in `reason`): the check is
+ * skipped, never passed. challenge:test accepts it only with this reason, as not exercised.
+ */
+export const unsupported = (reason: string, evidence?: Record<string, unknown>): Verdict => ({
+  status: 'skip',
+  skippedFor: 'engine',
+  message: reason,
+  evidence,
 });
 /** Works, but weaker than it should be: `message` says why, `better` the better way. No points lost. */
 export const advice = (message: string, better: string, evidence?: Record<string, unknown>): Verdict => ({

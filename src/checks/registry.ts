@@ -29,6 +29,10 @@ const LOADERS = {
   'image.config': () => import('./image/config.js').then((module) => module.imageConfig),
   'image.size-under': () => import('./image/size-under.js').then((module) => module.sizeUnder),
   'image.history-no': () => import('./image/history-no.js').then((module) => module.historyNo),
+  'image.registry-push': () => import('./image/registry-push.js').then((module) => module.registryPush),
+  'image.pinned-downstream': () => import('./image/pinned-downstream.js').then((module) => module.pinnedDownstream),
+  'image.signed': () => import('./image/signed.js').then((module) => module.imageSigned),
+  'image.platforms': () => import('./image/platforms.js').then((module) => module.imagePlatforms),
   'runtime.command': () => import('./runtime/command.js').then((module) => module.runtimeCommand),
   'compose.service-defined': () => import('./compose/service-defined.js').then((module) => module.composeServiceDefined),
   'compose.healthcheck': () => import('./compose/healthcheck.js').then((module) => module.composeHealthcheck),
@@ -41,6 +45,13 @@ const LOADERS = {
   'compose.exec': () => import('./compose/exec.js').then((module) => module.composeExec),
   'compose.run-service': () => import('./compose/run-service.js').then((module) => module.composeRunService),
   'compose.postgres-on-volume': () => import('./compose/postgres-on-volume.js').then((module) => module.composePostgresOnVolume),
+  'compose.healthy': () => import('./compose/healthy.js').then((module) => module.composeHealthy),
+  'compose.capabilities': () => import('./compose/capabilities.js').then((module) => module.composeCapabilities),
+  'compose.network-probe': () => import('./compose/network-probe.js').then((module) => module.composeNetworkProbe),
+  'compose.resource-limits': () => import('./compose/resource-limits.js').then((module) => module.composeResourceLimits),
+  'compose.restart-policy': () => import('./compose/restart-policy.js').then((module) => module.composeRestartPolicy),
+  'compose.no-bind-mount': () => import('./compose/no-bind-mount.js').then((module) => module.composeNoBindMount),
+  'compose.stopped-by-own-limit': () => import('./compose/stopped-by-own-limit.js').then((module) => module.composeStoppedByOwnLimit),
 } as const;
 
 export type CheckKindName = keyof typeof LOADERS;

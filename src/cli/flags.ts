@@ -16,9 +16,20 @@ export const builderFlags = {
   }),
 };
 
+/** Which courses a command sees (see src/course/courses.ts). */
+export const courseFlags = {
+  course: Flags.string({
+    description:
+      'Course to use: an installed course id, the built-in one (builtin), or a directory with a course.yaml (repeatable). Default: SHIPSHAPE_COURSES, else the built-in course and every installed one',
+    multiple: true,
+    multipleNonGreedy: true,
+  }),
+};
+
 /** Which challenges' images an images:* command works on. */
 export const imageSelectionFlags = {
   challenge: Flags.string({ description: 'Only the images of this challenge (repeatable)', multiple: true, multipleNonGreedy: true, exclusive: ['all'] }),
   all: Flags.boolean({ description: 'The images of every challenge (the default)' }),
   pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
+  ...courseFlags,
 };

@@ -4,7 +4,7 @@ import { listPacks, packRoots } from '../course/packs.js';
 import { runDoctor } from '../engine/doctor.js';
 import { makeStyle, colorWanted } from '../ui/style.js';
 import { ShipshapeCommand } from '../cli/base.js';
-import { engineFlags } from '../cli/flags.js';
+import { engineFlags, courseFlags } from '../cli/flags.js';
 
 export default class Doctor extends ShipshapeCommand {
   static override description =
@@ -13,12 +13,13 @@ export default class Doctor extends ShipshapeCommand {
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --docker-host ssh://me@buildbox'];
   static override flags = {
     ...engineFlags,
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run() {
     const { flags } = await this.parse(Doctor);
-    const images = await neededImages(await listPacks(packRoots(flags.pack ?? [])));
+    const images = await neededImages(await listPacks(await packRoots(flags.pack ?? [], flags.course)));
     const report = await runDoctor({ dockerHost: flags['docker-host'], images });
     if (!this.jsonEnabled()) {
       const style = makeStyle(colorWanted(process.stdout));

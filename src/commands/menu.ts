@@ -7,21 +7,25 @@ import { colorWanted, makeStyle } from '../ui/style.js';
 import { courseRootFromCwd, startInCourse } from '../workspace/course.js';
 import { readProgress } from '../workspace/progress.js';
 import { ShipshapeCommand } from '../cli/base.js';
+import { courseFlags } from '../cli/flags.js';
+import { courseLessonDirs } from '../course/courses.js';
 
 export default class Menu extends ShipshapeCommand {
   static override description =
     'Pick a lesson to read or a challenge to start from a menu (what `shipshape` alone opens on a terminal).';
 
+  static override flags = { ...courseFlags };
+
   async run() {
-    await this.parse(Menu);
+    const { flags } = await this.parse(Menu);
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UserError('The menu needs a terminal.', 2, 'Use `shipshape challenge:status`, `shipshape lesson:list` or `shipshape --help`.');
     }
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     const cwd = process.cwd();
     const progress = await readProgress(await courseRootFromCwd(cwd), { warn });
-    const packs = await listPacks(packRoots());
-    const outline = courseOutline(await listLessons(), packs, progress);
+    const packs = await listPacks(await packRoots([], flags.course));
+    const outline = courseOutline(await listLessons(await courseLessonDirs(flags.course)), packs, progress);
     const { chooseFromMenu } = await import('../ui/menu.js');
     const choice = await chooseFromMenu(outline);
     if (!choice) return;
@@ -29,12 +33,12 @@ export default class Menu extends ShipshapeCommand {
 
     if (choice.type === 'lesson') {
       const lesson = outline.lessons.find((candidate) => candidate.id === choice.id)!;
-      const text = await findLesson(choice.id).then((found) => found.body, () => `# ${lesson.title}`);
+      const text = await findLesson(choice.id, await courseLessonDirs(flags.course)).then((found) => found.body, () => `# ${lesson.title}`);
       this.log(lessonText(text, lesson.challenges, style));
       return;
     }
 
-    const pack = await findPack(choice.id, packRoots());
+    const pack = await findPack(choice.id, await packRoots([], flags.course));
     const result = await startInCourse(pack, path.resolve(cwd, choice.id), { cwd, explicitDir: false, warn });
     this.log(`Started ${pack.manifest.id}: ${pack.manifest.title}`);
     this.log(`  workspace: ${result.dir} (${result.written.length} files written, ${result.unchanged.length} already up to date)`);

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import { packRoots } from '../course/packs.js';
+import { courseLessonDirs } from '../course/courses.js';
 import { courseRootFromCwd } from '../workspace/course.js';
 import { ShipshapeCommand } from '../cli/base.js';
-import { engineFlags } from '../cli/flags.js';
+import { engineFlags, courseFlags } from '../cli/flags.js';
 import { onInterrupt } from '../cli/interrupt.js';
 
 export default class Serve extends ShipshapeCommand {
@@ -15,6 +16,7 @@ export default class Serve extends ShipshapeCommand {
     port: Flags.integer({ description: 'Port on 127.0.0.1 (default: a free one)', min: 1, max: 65535 }),
     open: Flags.boolean({ description: 'Open the page in the default browser' }),
     dir: Flags.string({ description: 'Course directory whose progress and workspaces to use (default: the current one)', default: '.' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -24,7 +26,8 @@ export default class Serve extends ShipshapeCommand {
     const courseRoot = await courseRootFromCwd(path.resolve(flags.dir));
     const server = await startWebServer({
       courseRoot,
-      packRoots: packRoots(flags.pack ?? []),
+      packRoots: await packRoots(flags.pack ?? [], flags.course),
+      lessonDirs: await courseLessonDirs(flags.course),
       port: flags.port ?? 0,
       connectEngine: async () => {
         const { connectEngine } = await import('../engine/connect.js');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { formatPath, locate } from './yaml-position.js';
 import { PACKAGE_ROOT, type ChallengePack } from './packs.js';
+import { courseLessonDirs } from './courses.js';
 import { challengeStatus, type ChallengeStatus, type Progress } from '../workspace/progress.js';
 
 export const BUILTIN_LESSONS = path.join(PACKAGE_ROOT, 'lessons');
@@ -55,13 +56,15 @@ export function parseLesson(file: string, text: string): Lesson {
   return { ...parsed.data, body: match[2]!.trim(), file };
 }
 
-/** The lessons in `dirs` (built-in by default), sorted by their order. */
-export async function listLessons(dirs: string[] = [BUILTIN_LESSONS]): Promise<Lesson[]> {
+/** The lessons in `dirs` (default: the selected courses', see courses.ts), sorted by their order. */
+export async function listLessons(dirs?: string[]): Promise<Lesson[]> {
+  dirs ??= await courseLessonDirs();
   const lessons: Lesson[] = [];
   const seen = new Map<string, string>();
   for (const dir of dirs) {
     const entries = await readdir(dir).catch(() => [] as string[]);
-    for (const entry of entries.filter((name) => name.endsWith('.md')).sort()) {
+    // Hidden files (an editor's backup, a section waiting to be spliced into a lesson) are not lessons.
+    for (const entry of entries.filter((name) => name.endsWith('.md') && !name.startsWith('.')).sort()) {
       const file = path.join(dir, entry);
       const lesson = parseLesson(file, await readFile(file, 'utf8'));
       const earlier = seen.get(lesson.id);

@@ -23,6 +23,14 @@ export const CheckEntrySchema = z
     points: z.number().int().min(0).max(100).default(10),
     required: z.boolean().default(true).describe('A required check must pass for the challenge to pass'),
     hint: z.string().min(3).max(600).describe('Shown when this check fails'),
+    visibility: z
+      .enum(['visible', 'hidden', 'after-pass'])
+      .default('visible')
+      .describe('Who sees this check in learner output (terminal, web, --json, CI formats): everyone (visible), no learner (hidden: graded and counted in the score, shown only by challenge:grade and challenge:test), or a learner who has passed the challenge (after-pass)'),
+    detail: z
+      .enum(['full', 'title'])
+      .default('full')
+      .describe('How much of a shown check a learner sees: full (message, hint, evidence) or title (title and status only)'),
   })
   .strict()
   .superRefine((check, context) => {
@@ -108,6 +116,12 @@ export const ManifestSchema = z
     compose: packPath
       .optional()
       .describe('The compose file graded (compose and stack checks), relative to the workspace, e.g. compose.yaml'),
+    composeOverrides: z
+      .array(packPath)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('Files merged over `compose`, in order, as `-f compose.yaml -f compose.prod.yaml` does; the checks grade the merged model and run it'),
     starter: packPath.default('starter'),
     solution: packPath.default('solution'),
     task: packPath.default('task.md'),
@@ -137,6 +151,9 @@ export const ManifestSchema = z
       const phase = findCheckKind(check.kind)?.phase;
       if (!phase) return;
       const needsCompose = phase === 'compose' || phase === 'stack';
+      if (manifest.composeOverrides && !manifest.compose && index === 0) {
+        context.addIssue({ code: 'custom', path: ['composeOverrides'], message: '`composeOverrides` are merged over a compose file: add `compose: compose.yaml` to the manifest' });
+      }
       if (needsCompose && !manifest.compose) {
         context.addIssue({ code: 'custom', path: ['checks', index, 'kind'], message: `${check.kind} grades a compose file: add \`compose: compose.yaml\` (the file graded) to the manifest` });
       }

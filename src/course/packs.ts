@@ -1,14 +1,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import { readPackIndex, validatedManifest, type PackIndex } from './pack-index.js';
+import { coursePackRoots } from './courses.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 export const MANIFEST_FILE = 'manifest.yaml';
 
-/** The installed package's root (dist/course/ -> ../..), where the built-in course lives. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PACKAGE_ROOT };
 export const BUILTIN_CHALLENGES = path.join(PACKAGE_ROOT, 'challenges');
 
 export interface ChallengePack {
@@ -44,13 +44,16 @@ export async function loadPack(dir: string, index?: PackIndex): Promise<Challeng
   return { manifest: await validatedManifest(manifestPath, text, index), dir, manifestPath };
 }
 
-/** Directories searched for challenges: built-in course, SHIPSHAPE_PACKS entries, then --pack. */
-export function packRoots(extra: string[] = []): string[] {
-  const fromEnv = (process.env.SHIPSHAPE_PACKS ?? '').split(path.delimiter).filter(Boolean);
-  return [BUILTIN_CHALLENGES, ...fromEnv, ...extra].map((root) => path.resolve(root));
+/**
+ * Directories searched for challenges: the selected courses' (--course, SHIPSHAPE_COURSES, else the
+ * built-in course and every installed one), then SHIPSHAPE_PACKS entries, then --pack.
+ */
+export function packRoots(extra: string[] = [], courses: string[] = []): Promise<string[]> {
+  return coursePackRoots(extra, courses);
 }
 
-export async function listPacks(roots: string[] = packRoots(), options: { index?: PackIndex } = {}): Promise<ChallengePack[]> {
+export async function listPacks(roots?: string[], options: { index?: PackIndex } = {}): Promise<ChallengePack[]> {
+  roots ??= await packRoots();
   const packs: ChallengePack[] = [];
   const seen = new Map<string, string>();
   const index = options.index ?? (await readPackIndex());

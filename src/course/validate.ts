@@ -122,6 +122,7 @@ async function crossCheck(dir: string, file: string, text: string, manifest: Man
     if (!real) continue;
     if (manifest.dockerfile) await resolve([key], path.join(manifest[key], manifest.dockerfile), 'file');
     if (manifest.compose) await resolve([key], path.join(manifest[key], manifest.compose), 'file');
+    for (const override of manifest.composeOverrides ?? []) await resolve([key], path.join(manifest[key], override), 'file');
     for (const escaping of await symlinksLeaving(root, real, manifest[key])) {
       report([key], `${escaping.relative} is a symlink to ${escaping.target}, outside the pack`);
     }

@@ -24,6 +24,11 @@ export interface BuildRequest {
   onEvent?: (event: BuildEvent) => void;
   /** Cancels the build (Ctrl-C, a save in watch mode). */
   signal?: AbortSignal;
+  /**
+   * Build one image index for these platforms (`docker buildx build --platform a,b --load`), which needs
+   * the buildx plugin and the containerd image store; see src/engine/platforms.ts.
+   */
+  platforms?: string[];
   /** Stage to stop at (`docker build --target`). */
   target?: string;
   buildArgs?: Record<string, string>;
@@ -140,6 +145,8 @@ async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest)
       stoppedBy: 'context-limit',
     };
   }
+  // Several platforms at once: only buildx can ask for that (the Engine API's /build takes one platform).
+  if (request.platforms?.length) return buildWithCli(engine, scope, request, context, started);
   if (request.buildkit) {
     try {
       return await buildWithBuildKit(engine, scope, request, context, started);

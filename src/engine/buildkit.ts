@@ -75,7 +75,10 @@ export async function buildWithCli(
   const temp = await mkdtemp(path.join(os.tmpdir(), 'shipshape-buildkit-'));
   await chmod(temp, 0o700);
   const iidfile = path.join(temp, 'iid');
-  const args = ['build', '--progress=plain', '--iidfile', iidfile, '-f', dockerfile];
+  // Several platforms: buildx makes one image index (no provenance attestations: only the platforms' images).
+  const args = request.platforms?.length
+    ? ['buildx', 'build', '--platform', request.platforms.join(','), '--load', '--provenance=false', '--sbom=false', '--progress=plain', '--iidfile', iidfile, '-f', dockerfile]
+    : ['build', '--progress=plain', '--iidfile', iidfile, '-f', dockerfile];
   for (const [key, value] of Object.entries(scope.labels)) args.push('--label', `${key}=${value}`);
   for (const [key, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${key}=${value}`);
   for (const [index, secret] of secrets.entries()) {

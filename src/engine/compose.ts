@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse as parseYaml, stringify } from 'yaml';
-import type { ExecOutcome, RunningStack, StackContainer, StackUp } from '../checks/kind.js';
+import type Docker from 'dockerode';
+import type { ContainerSettings, ExecOutcome, ProbeOutcome, RunningStack, StackContainer, StackUp } from '../checks/kind.js';
 import { ComposeModel, isRecord } from '../checks/compose/model.js';
 import { UserError, errorMessage } from '../errors.js';
 import { safeText } from '../text/safe.js';
@@ -39,9 +40,9 @@ function refusal(composeFile: string, problems: string[], intro = 'asks for more
  * `compose config` (every profile) and the containment rules on that model. Paths are taken from the
  * workspace, never from the current directory.
  */
-export async function loadComposeModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+export async function loadComposeModel(workspaceDir: string, composeFile: string, overrides: readonly string[] = []): Promise<ComposeModel> {
   try {
-    return await readModel(workspaceDir, composeFile);
+    return await readModel(workspaceDir, composeFile, overrides);
   } catch (error) {
     // Service names, keys and paths in these messages are the learner's text: no escapes reach a terminal.
     if (error instanceof UserError) throw new UserError(safeText(error.message, 8000), error.exitCode, error.suggestion && safeText(error.suggestion));
@@ -49,7 +50,7 @@ export async function loadComposeModel(workspaceDir: string, composeFile: string
   }
 }
 
-async function readModel(workspaceDir: string, composeFile: string): Promise<ComposeModel> {
+async function readModel(workspaceDir: string, composeFile: string, overrides: readonly string[]): Promise<ComposeModel> {
   const workspace = path.resolve(workspaceDir);
   const file = path.join(workspace, composeFile);
   const source = await readComposeSource(workspace, composeFile);
@@ -70,9 +71,19 @@ async function readModel(workspaceDir: string, composeFile: string): Promise<Com
   const dotEnv = await dotEnvProblem(workspace);
   if (dotEnv) references.push(dotEnv);
   if (references.length > 0) throw refusal(composeFile, references, 'names files that cannot be read');
+  // Override files are partial (a service may have neither image nor build there): the same file,
+  // containment and reference checks, without the structure check of a whole file.
+  for (const override of overrides) {
+    const overrideSource = await readComposeSource(workspace, override);
+    const overrideWritten = modelProblems(overrideSource.value as Record<string, unknown>, { root, base: workspace }, (...keys) => locate(overrideSource, ...keys));
+    if (overrideWritten.length > 0) throw refusal(override, overrideWritten);
+    const overrideReferences = await referenceProblems(overrideSource, { workspaceDir: workspace, root, seen: new Set() });
+    if (overrideReferences.length > 0) throw refusal(override, overrideReferences, 'names files that cannot be read');
+  }
 
   const cli = await detectCompose();
-  const args = [...cli.prefix, ...allProfiles(cli), '-f', file, '--project-directory', workspace, 'config'];
+  const files = [file, ...overrides.map((override) => path.join(workspace, override))].flatMap((each) => ['-f', each]);
+  const args = [...cli.prefix, ...allProfiles(cli), ...files, '--project-directory', workspace, 'config'];
   const result = await (await loadExeca())(cli.file, args, {
     cwd: workspace,
     reject: false,
@@ -132,10 +143,13 @@ export function runFile(model: ComposeModel, labels: Record<string, string>, lim
     else if (isRecord(build)) build.labels = { ...(isRecord(build.labels) ? build.labels : listToMap(build.labels)), ...labels };
     delete service.container_name;
     service.privileged = false;
-    service.mem_limit = limits.memoryBytes;
-    service.memswap_limit = limits.memoryBytes;
-    service.pids_limit = limits.pidsLimit;
-    service.cpus = limits.nanoCpus / 1e9;
+    // The learner's own limits stay when they are lower than ours (a resource-limits challenge reads them back).
+    const own = ownLimits(service);
+    const memory = Math.min(own.memoryBytes ?? Infinity, limits.memoryBytes);
+    service.mem_limit = memory;
+    service.memswap_limit = memory;
+    service.pids_limit = Math.min(own.pidsLimit ?? Infinity, limits.pidsLimit);
+    service.cpus = Math.min(own.nanoCpus ?? Infinity, limits.nanoCpus) / 1e9;
     const securityOpt = Array.isArray(service.security_opt) ? service.security_opt.map(String) : [];
     if (!securityOpt.includes('no-new-privileges') && !securityOpt.includes('no-new-privileges:true')) securityOpt.push('no-new-privileges');
     service.security_opt = securityOpt;
@@ -159,6 +173,41 @@ export function runFile(model: ComposeModel, labels: Record<string, string>, lim
     volumes[name] = entry;
   }
   return config;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Compose's byte sizes: a number, or `128m`, `1g`, `512MB`, `64MiB` (binary units, as Compose reads them). */
+export function parseBytes(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? Math.floor(value) : null;
+  if (typeof value !== 'string') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)(?:i?b)?\s*$/i.exec(value);
+  if (!match) return null;
+  const bytes = Math.floor(Number(match[1]) * UNITS[match[2]!.toLowerCase()]!);
+  return bytes > 0 ? bytes : null;
+}
+
+function positive(value: unknown): number | null {
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number > 0 ? number : null;
+}
+
+/**
+ * The limits a service sets itself, from the service keys or `deploy.resources.limits` (the lower of
+ * the two when both are given); null where it sets none.
+ */
+export function ownLimits(service: Record<string, unknown>): { memoryBytes: number | null; nanoCpus: number | null; pidsLimit: number | null } {
+  const deploy = isRecord(service.deploy) && isRecord(service.deploy.resources) && isRecord(service.deploy.resources.limits) ? service.deploy.resources.limits : {};
+  const lower = (...values: Array<number | null>) => {
+    const set = values.filter((value): value is number => value !== null);
+    return set.length > 0 ? Math.min(...set) : null;
+  };
+  const cpus = lower(positive(service.cpus), positive(deploy.cpus));
+  return {
+    memoryBytes: lower(parseBytes(service.mem_limit), parseBytes(deploy.memory)),
+    nanoCpus: cpus === null ? null : Math.round(cpus * 1e9),
+    pidsLimit: lower(positive(service.pids_limit), positive(deploy.pids)),
+  };
 }
 
 function listToMap(value: unknown): Record<string, string> {
@@ -310,9 +359,48 @@ export class ComposeStack implements RunningStack {
           ? { status: health.Status, log: (health.Log ?? []).map((entry) => ({ start: entry.Start, end: entry.End, exitCode: entry.ExitCode, output: entry.Output.trim() })) }
           : null,
         ports,
+        settings: settingsOf(info),
       });
     }
     return out;
+  }
+
+  get containmentLimits() {
+    return this.options.limits ?? DEFAULT_LIMITS;
+  }
+
+  async probe(options: { networksOf: string | null; image: string; command: string[]; timeoutMs: number }): Promise<ProbeOutcome> {
+    let networks: string[] = [];
+    if (options.networksOf !== null) {
+      const [of] = await this.containers(options.networksOf);
+      if (!of) return { ran: false, result: null, problem: `the stack has no \`${options.networksOf}\` container`, networks };
+      networks = of.settings?.networks ?? [];
+      if (networks.length === 0) return { ran: false, result: null, problem: `the \`${options.networksOf}\` container is attached to no network`, networks };
+    }
+    const [first = 'bridge', ...rest] = networks;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: options.image,
+        Entrypoint: ['sleep'],
+        Cmd: [String(Math.ceil(options.timeoutMs / 1000) + 5)],
+        Labels: this.options.scope.labels,
+        HostConfig: { ...hostConfigFor(this.options.limits ?? DEFAULT_LIMITS), NetworkMode: first },
+      });
+    } catch (error) {
+      return { ran: false, result: null, problem: `the probe container could not be created: ${errorMessage(error)}`, networks };
+    }
+    this.options.scope.trackContainer(container.id);
+    try {
+      for (const name of rest) await this.docker.getNetwork(name).connect({ Container: container.id });
+      await container.start();
+      const result = await this.execIn(container.id, options.command, { timeoutMs: options.timeoutMs });
+      return { ran: true, result, networks: networks.length > 0 ? networks : ['bridge'] };
+    } catch (error) {
+      return { ran: false, result: null, problem: `the probe container could not run: ${errorMessage(error)}`, networks };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
   }
 
   async waitReady(service: string, timeoutMs: number): Promise<StackContainer | null> {
@@ -504,6 +592,29 @@ export class ComposeStack implements RunningStack {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     return errors;
   }
+}
+
+type Inspected = Awaited<ReturnType<Docker.Container['inspect']>>;
+
+/** The settings the engine applied, from `docker inspect`. */
+function settingsOf(info: Inspected): ContainerSettings {
+  const host = info.HostConfig;
+  const quota = host.CpuQuota ?? 0;
+  const period = host.CpuPeriod || 100_000;
+  return {
+    memoryBytes: host.Memory ?? 0,
+    nanoCpus: host.NanoCpus || (quota > 0 ? Math.round((quota / period) * 1e9) : 0),
+    pidsLimit: host.PidsLimit ?? 0,
+    oomKilled: Boolean(info.State.OOMKilled),
+    restartPolicy: { name: host.RestartPolicy?.Name || 'no', maximumRetryCount: host.RestartPolicy?.MaximumRetryCount ?? 0 },
+    readOnlyRootfs: Boolean(host.ReadonlyRootfs),
+    capAdd: host.CapAdd ?? [],
+    capDrop: host.CapDrop ?? [],
+    securityOpt: host.SecurityOpt ?? [],
+    mounts: (info.Mounts ?? []).map((mount) => ({ type: String(mount.Type ?? ''), source: mount.Source ?? '', destination: mount.Destination, readOnly: !mount.RW })),
+    networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+    imageId: info.Image,
+  };
 }
 
 function engineHost(engine: Engine): string {

@@ -73,6 +73,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
     if (!tooOld) {
       report.images = options.images.map((image) => ({ ref: image.ref, present: null, id: null, neededBy: describeUses(image.uses) }));
       add(await composeFinding(report));
+      add(await cosignFinding());
       if (options.images.length > 0) {
         add({
           id: 'images',
@@ -164,6 +165,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
       fix: choice.builder === 'buildkit' ? null : support.supported ? 'Unset SHIPSHAPE_BUILDER (or set it to auto) to build with BuildKit, as `docker build` does.' : 'Upgrade Docker (23 or newer builds with BuildKit, as learners\' engines do); challenges with build secrets or `RUN --mount` need it.',
     });
     add(await composeFinding(report));
+    add(await cosignFinding());
 
     for (const image of options.images) {
       const neededBy = describeUses(image.uses);
@@ -248,6 +250,22 @@ async function composeFinding(report: DoctorReport): Promise<Finding> {
     detail: 'neither `docker compose` nor `docker-compose` found',
     fix: 'Install the Compose plugin (docker-compose-plugin) or docker-compose for the multi-container challenges.',
   };
+}
+
+/** cosign, which the image-signing challenge runs to sign and verify (src/engine/cosign.ts); only that challenge needs it. */
+async function cosignFinding(): Promise<Finding> {
+  const { cosignTool } = await import('./cosign.js');
+  const tool = await cosignTool();
+  if ('missing' in tool) {
+    return {
+      id: 'cosign',
+      title: 'cosign',
+      status: 'warn',
+      detail: tool.missing,
+      fix: 'Only the image-signing challenge needs it: install cosign (https://docs.sigstore.dev/cosign/system_config/installation/), or as root in a Shipshape checkout `bash scripts/tools/cosign.sh`.',
+    };
+  }
+  return { id: 'cosign', title: 'cosign', status: 'ok', detail: `${tool.binary} (${tool.version}), for the image-signing challenge`, fix: null };
 }
 
 /** execa is loaded when a command first needs it, not at start-up. */

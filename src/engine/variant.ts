@@ -53,7 +53,7 @@ export async function buildVariant(
     }
     const outcome = await buildImage(engine, scope, {
       contextDir,
-      dockerfile: request.dockerfile,
+      dockerfile: variant.dockerfile ?? request.dockerfile,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       ...request.build,

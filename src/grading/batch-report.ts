@@ -25,6 +25,8 @@ const CheckResultSchema = z.object({
   message: z.string(),
   hint: z.string().nullable(),
   evidence: z.record(z.string(), z.unknown()).optional(),
+  /** A skip because the engine lacks what the check needs. */
+  skippedFor: z.literal('engine').optional(),
   location: z
     .object({ file: z.string(), line: z.number().int().positive(), column: z.number().int().positive(), endLine: z.number().int().positive().optional(), endColumn: z.number().int().positive().optional() })
     .optional(),

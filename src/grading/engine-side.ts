@@ -8,3 +8,6 @@ export { buildVariant } from '../engine/variant.js';
 export { findTextInImage, imageWastedBytes } from '../engine/layers.js';
 export { starterBaseline } from './baseline.js';
 export { gatherProvenance } from '../engine/provenance.js';
+export { startRegistry } from '../engine/registry.js';
+export { indexPlatforms, multiPlatformSupport, readFileHead } from '../engine/platforms.js';
+export { cosignTool } from '../engine/cosign.js';

@@ -16,6 +16,8 @@ export interface ProveRow {
   solution: CheckStatus | null;
   /** The check really ran on the solution (not skipped). */
   exercised: boolean;
+  /** The check was skipped because this engine lacks what it needs (the reason); accepted, never a pass. */
+  engineSkip?: string;
   ok: boolean;
   problems: string[];
 }
@@ -64,12 +66,18 @@ export async function proveChallenge(
       const starterStatus = got?.status ?? null;
       // An advice is a pass with a better way shown: it earns the points and never blocks.
       const starterEarned = starterStatus !== null && earned(starterStatus);
-      if (starterExpected === 'fail' && starterEarned) {
+      // A check this engine cannot grade says so on both runs: accepted with that reason, and shown as not exercised.
+      const engineSkip = fixed?.status === 'skip' && fixed.skippedFor === 'engine' ? fixed.message : undefined;
+      if (engineSkip) {
+        if (starterEarned) problems.push(`starter: ${starterStatus} where the solution was skipped for the engine (${engineSkip})`);
+      } else if (starterExpected === 'fail' && starterEarned) {
         problems.push(`starter: expected to fail but ${starterStatus === 'advice' ? 'passed with an advice' : 'passed'} (break the starter or remove it from starterFails)`);
       } else if (starterExpected === 'pass' && !starterEarned) {
         problems.push(`starter: expected to pass but got ${starterStatus ?? 'nothing'}${got ? `: ${got.message}` : ''} (add it to starterFails or fix the starter)`);
       }
-      if (fixed?.status === 'skip') problems.push(`solution: not exercised (${fixed.message})`);
+      if (engineSkip) {
+        // accepted: see engineSkip
+      } else if (fixed?.status === 'skip') problems.push(`solution: not exercised (${fixed.message})`);
       else if (!fixed || !earned(fixed.status)) problems.push(`solution: expected pass, got ${fixed?.status ?? 'nothing'}${fixed ? `: ${fixed.message}` : ''}`);
       return {
         id: check.id,
@@ -77,6 +85,7 @@ export async function proveChallenge(
         starter: starterStatus,
         solution: fixed?.status ?? null,
         exercised: fixed !== undefined && fixed.status !== 'skip',
+        ...(engineSkip ? { engineSkip } : {}),
         ok: problems.length === 0,
         problems,
       };
@@ -95,7 +104,7 @@ export function proveTable(result: ProveResult): string[] {
     row.id,
     `${row.starterExpected}/${row.starter ?? '-'}`,
     row.solution ?? '-',
-    row.exercised ? 'yes' : 'no',
+    row.exercised ? 'yes' : row.engineSkip ? 'no (engine)' : 'no',
     row.ok ? 'ok' : 'MISMATCH',
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));

@@ -1,7 +1,8 @@
 import { courseRootOfWorkspace } from '../workspace/course.js';
-import { updateChallengeProgress, type ChallengeProgress, type ProgressOptions } from '../workspace/progress.js';
+import { readProgress, updateChallengeProgress, type ChallengeProgress, type ProgressOptions } from '../workspace/progress.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { VerifyResult } from './result.js';
+import type { LearnerState } from './visibility.js';
 
 /** Counts a finished verify in the learner's progress: one attempt, the best score, when it first passed. */
 export async function recordVerify(workspace: Workspace, result: VerifyResult, options: ProgressOptions = {}): Promise<ChallengeProgress> {
@@ -39,5 +40,15 @@ export async function recordVerifyOrWarn(workspace: Workspace, result: VerifyRes
     await recordVerify(workspace, result, { warn });
   } catch (error) {
     warn(`Your result was not saved to your progress: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Whether the learner passed this challenge before, for `after-pass` checks; an unreadable progress counts as not passed. */
+export async function learnerStateOf(workspace: Workspace, challenge: string): Promise<LearnerState> {
+  try {
+    const progress = await readProgress(await courseRootOfWorkspace(workspace));
+    return { passedBefore: Boolean(progress.challenges[challenge]?.passedAt) };
+  } catch {
+    return { passedBefore: false };
   }
 }

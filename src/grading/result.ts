@@ -27,6 +27,8 @@ export interface CheckResult {
    */
   hint: string | null;
   evidence?: Record<string, unknown>;
+  /** A skip because this engine lacks what the check needs (the message says what): never a pass. */
+  skippedFor?: 'engine';
   /** The learner's line that caused a verdict other than a pass (file relative to the workspace). */
   location?: SourceLocation;
   durationMs: number;

@@ -11,6 +11,8 @@ import type {
   ImageContext,
   ImageFacts,
   ImageInspector,
+  LocalRegistry,
+  MultiPlatformSupport,
   Phase,
   RuntimeContext,
   StaticContext,
@@ -222,7 +224,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       // Loaded only for compose challenges: the YAML toolkit is not needed before the first verdict otherwise.
       const loadStart = Date.now();
       const { loadComposeModel } = await import('../engine/compose.js');
-      const compose = await loadComposeModel(options.workspaceDir, manifest.compose);
+      const compose = await loadComposeModel(options.workspaceDir, manifest.compose, manifest.composeOverrides);
       // composeMs counts reading the file and `compose config` too, not only the checks on the model.
       timings.composeMs = (timings.composeMs ?? 0) + Date.now() - loadStart;
       composeContext = { compose, workspaceDir: options.workspaceDir };
@@ -267,7 +269,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       if (composeContext && checksOf('stack').length > 0) {
         if (options.signal?.aborted) throw new CancelledError();
         emit({ type: 'phase', phase: 'stack', state: 'start' });
-        emit({ type: 'note', message: `Bringing the compose stack up (${manifest.compose})…` });
+        emit({ type: 'note', message: `Bringing the compose stack up (${[manifest.compose, ...(manifest.composeOverrides ?? [])].join(' + ')})…` });
         const { ComposeStack } = await import('../engine/compose.js');
         stack = new ComposeStack({
           engine,
@@ -482,7 +484,28 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   function makeInspector(verifyOptions: VerifyOptions, runScope: RunScope, buildSettings: BuildPlan['request']): ImageInspector {
     // Read once per image and run, whichever checks ask.
     const wasted: Record<string, Promise<WastedBytes>> = {};
+    let registry: Promise<LocalRegistry> | null = null;
+    let multiPlatform: Promise<MultiPlatformSupport> | null = null;
     return {
+      registry: () => (registry ??= engineSide.startRegistry(engine, runScope, { signal: verifyOptions.signal })),
+      multiPlatform: () => (multiPlatform ??= engineSide.multiPlatformSupport(engine)),
+      cosign: () => engineSide.cosignTool(process.env, verifyOptions.signal),
+      buildPlatforms: async (platforms) => {
+        const outcome = await engineSide.buildImage(engine, runScope, {
+          contextDir: verifyOptions.workspaceDir,
+          dockerfile: manifest.dockerfile!,
+          timeoutMs: (verifyOptions.buildTimeoutSeconds ?? manifest.limits.buildTimeoutSeconds) * 1000,
+          signal: verifyOptions.signal,
+          ...buildSettings,
+          platforms,
+        });
+        const index = outcome.imageId && !outcome.failure ? await engineSide.indexPlatforms(engine, outcome.imageId) : null;
+        return {
+          outcome: { imageId: outcome.imageId, failure: outcome.failure, durationMs: outcome.durationMs, steps: outcome.steps, stepLog: outcome.stepLog, builder: outcome.builder },
+          index,
+        };
+      },
+      readFileHead: (imageId, filePath, readOptions) => engineSide.readFileHead(engine, runScope, imageId, filePath, readOptions),
       inspect: (ref) => engineSide.inspectImage(engine, ref),
       pathExists: (imageId, probePath) => engineSide.imagePathExists(engine, runScope, imageId, probePath),
       history: (imageId) => engineSide.imageHistory(engine, imageId),
@@ -569,6 +592,8 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
     if (error instanceof UserError) throw error;
     verdict = { status: 'fail', message: `could not run this check: ${errorMessage(error)}` };
   }
+  // Only a kind that could not look because of the engine may skip, and it says so; anything else is a fail.
+  if (verdict.status === 'skip' && verdict.skippedFor !== 'engine') verdict = { ...verdict, status: 'fail' };
   const location = verdict.status === 'pass' && !verdict.location ? null : locateVerdict(kind, params, context, verdict);
   return {
     id: check.id,
@@ -577,11 +602,12 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
     phase,
     status: verdict.status,
     required: check.required,
-    points: verdict.status === 'fail' ? 0 : check.points,
+    points: verdict.status === 'fail' || verdict.status === 'skip' ? 0 : check.points,
     maxPoints: check.points,
     // The one place verdicts become results: learner text in messages and evidence is made safe here.
     message: safeText(verdict.message),
     hint: hintFor(verdict, check.hint),
+    ...(verdict.status === 'skip' ? { skippedFor: 'engine' as const } : {}),
     evidence: verdict.evidence === undefined ? undefined : safeEvidence(verdict.evidence),
     ...(location ? { location } : {}),
     durationMs: Date.now() - started,

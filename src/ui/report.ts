@@ -1,5 +1,6 @@
 import { formatBytes, formatSeconds } from '../checks/format.js';
 import type { CheckResult, Comparison, VerifyResult } from '../grading/result.js';
+import type { LearnerVerifyResult } from '../grading/visibility.js';
 import type { Style } from './style.js';
 import { forScreen, oneLine, safeText, stripControl } from '../text/safe.js';
 
@@ -108,8 +109,14 @@ function verdictLine(result: VerifyResult, style: Style): string {
   return (
     `${verdict}  ${result.challenge.id}: ${result.score.points}/${result.score.maxPoints} points (${result.score.percent}%), ` +
     `${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.skip} skipped` +
-    `${result.counts.advice ? `, ${result.counts.advice} with advice` : ''} in ${(result.timings.totalMs / 1000).toFixed(1)} s`
+    `${result.counts.advice ? `, ${result.counts.advice} with advice` : ''}${hiddenNote(result)} in ${(result.timings.totalMs / 1000).toFixed(1)} s`
   );
+}
+
+/** A learner's result says how many checks were held back (they count in the points, nothing else is shown). */
+function hiddenNote(result: VerifyResult): string {
+  const held = (result as LearnerVerifyResult).hidden?.checks ?? 0;
+  return held > 0 ? `, ${held} hidden ${held === 1 ? 'check' : 'checks'} (in the points, not shown)` : '';
 }
 
 function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOptions): string[] {
@@ -133,7 +140,8 @@ function outcomeLines(result: VerifyResult, style: Style, options: ScorecardOpti
     lines.push(`${style.bold('Next:')} fix ${firstFailure.id}, then ${verifyAgain}.`);
   } else {
     const skippedCheck = result.checks.find((check) => check.status === 'skip');
-    lines.push('', `${style.bold('Next:')} ${skippedCheck ? `${skippedCheck.id} was ${skippedCheck.message}; ` : ''}${verifyAgain}.`);
+    const hiddenFailed = !skippedCheck && ((result as LearnerVerifyResult).hidden?.checks ?? 0) > 0 ? 'a hidden check did not pass: read the task again; ' : '';
+    lines.push('', `${style.bold('Next:')} ${skippedCheck ? `${skippedCheck.id} was ${skippedCheck.message}; ` : ''}${hiddenFailed}${verifyAgain}.`);
   }
   return lines;
 }

@@ -13,6 +13,7 @@ import type { Engine } from '../engine/connect.js';
 import { errorMessage, isUserError, UserError } from '../errors.js';
 import { recordVerifyOrWarn } from '../grading/record.js';
 import { verifyWorkspace } from '../grading/verify.js';
+import { isShown, learnerEvent, learnerView } from '../grading/visibility.js';
 import { locateChallenge, startInCourse } from '../workspace/course.js';
 import { resetChallenge } from '../workspace/lifecycle.js';
 import { challengeProgress, challengeStatus, readProgress, updateChallengeProgress } from '../workspace/progress.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   /** The course root whose progress and workspaces the page shares with the CLI. */
   courseRoot: string;
   packRoots: string[];
+  /** Lesson directories of the selected courses (default: as every command). */
+  lessonDirs?: string[];
   /** Directory with the built front end (app.js, app.css). */
   publicDir: string;
   connectEngine: () => Promise<Engine>;
@@ -95,14 +98,14 @@ export function createApp(options: AppOptions) {
   const progress = () => readProgress(options.courseRoot, { warn });
 
   app.get('/api/course', async (c) => {
-    const [lessons, allPacks, current] = await Promise.all([listLessons(), packs(), progress()]);
+    const [lessons, allPacks, current] = await Promise.all([listLessons(options.lessonDirs), packs(), progress()]);
     const outline = courseOutline(lessons, allPacks, current);
     return c.json({ courseRoot: options.courseRoot, outline, notes: notes.splice(0) });
   });
 
   app.get('/api/lessons/:id', async (c) => {
     const id = c.req.param('id');
-    const [lessons, allPacks, current] = await Promise.all([listLessons(), packs(), progress()]);
+    const [lessons, allPacks, current] = await Promise.all([listLessons(options.lessonDirs), packs(), progress()]);
     const lesson = lessons.find((candidate) => candidate.id === id);
     if (!lesson) throw new UserError(`Unknown lesson "${id}".`, 2);
     const outline = courseOutline(lessons, allPacks, current);
@@ -125,7 +128,10 @@ export function createApp(options: AppOptions) {
       lesson: manifest.lesson,
       file: manifest.dockerfile ?? manifest.compose ?? null,
       taskHtml: markdownToHtml(task),
-      checks: manifest.checks.map((check) => ({ id: check.id, title: check.title, phase: check.kind.split('.')[0], points: check.points })),
+      checks: manifest.checks
+        .filter((check) => isShown(check, Boolean(entry.passedAt)))
+        .map((check) => ({ id: check.id, title: check.title, phase: check.kind.split('.')[0], points: check.points })),
+      hiddenChecks: manifest.checks.filter((check) => !isShown(check, Boolean(entry.passedAt))).length,
       status: challengeStatus(located.progress.challenges[manifest.id]),
       progress: entry,
       workspace: located.workspace?.root ?? null,
@@ -204,6 +210,8 @@ export function createApp(options: AppOptions) {
     const workspace = located.workspace!;
     const busy = runs.runningFor(workspace.root);
     if (busy) return c.json({ error: 'A verify of this workspace is already running.', runId: busy.id }, 409);
+    // The page is learner output: hidden checks never reach its events or result (src/grading/visibility.ts).
+    const learner = { passedBefore: Boolean(located.progress.challenges[found.manifest.id]?.passedAt) };
     const run = runs.add(
       new VerifyRun(found.manifest.id, workspace.root, async (signal, progressOf) => {
         let imageLayers: unknown = null;
@@ -214,11 +222,13 @@ export function createApp(options: AppOptions) {
           signal,
           describeImage: true,
           onEvent: (event) => {
-            const safeEvent = sanitizeDeep(event) as { type: string; layers?: unknown };
+            const shown = learnerEvent(event, found.manifest, learner);
+            if (!shown) return;
+            const safeEvent = sanitizeDeep(shown) as { type: string; layers?: unknown };
             if (safeEvent.type === 'image') imageLayers = safeEvent.layers ?? null;
             progressOf(safeEvent);
           },
-        });
+        }).then((graded) => learnerView(graded, found.manifest, learner));
         await recordVerifyOrWarn(workspace, result, (message) => progressOf({ type: 'note', message }));
         // The page's picture of the layers rides along with the result (not part of the --json schema).
         const safe = { ...(sanitizeDeep(result) as Record<string, unknown>), imageLayers };

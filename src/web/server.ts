@@ -14,6 +14,8 @@ export const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'dist', 'web', 'public');
 export interface WebServerOptions {
   courseRoot: string;
   packRoots: string[];
+  /** The selected courses' lesson directories (default: as every command, see src/course/courses.ts). */
+  lessonDirs?: string[];
   connectEngine: () => Promise<Engine>;
   /** 0: a free port chosen by the system. */
   port?: number;
@@ -41,6 +43,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port: () => port,
     courseRoot: options.courseRoot,
     packRoots: options.packRoots,
+    lessonDirs: options.lessonDirs,
     publicDir: options.publicDir ?? PUBLIC_DIR,
     connectEngine: options.connectEngine,
     runs,

@@ -14,7 +14,7 @@ describe('course content', () => {
     expect(packs.map((pack) => pack.manifest.id)).toContain('docker-missing-multistage');
     for (const { manifest, dir } of packs) {
       // The graded files: the Dockerfile, the compose file, or both.
-      const graded = [manifest.dockerfile, manifest.compose].filter((file): file is string => Boolean(file));
+      const graded = [manifest.dockerfile, manifest.compose, ...(manifest.composeOverrides ?? [])].filter((file): file is string => Boolean(file));
       expect(graded.length, manifest.id).toBeGreaterThan(0);
       const files = [manifest.task, ...manifest.hints, ...graded.flatMap((file) => [path.join(manifest.starter, file), path.join(manifest.solution, file)])];
       for (const file of files) {
@@ -45,7 +45,7 @@ describe('course content', () => {
 
   it('each lesson names, in its front matter, challenges that exist', async () => {
     // Every lesson file, read as the CLI reads it: not just the first one.
-    const files = (await readdir(BUILTIN_LESSONS)).filter((name) => name.endsWith('.md')).sort();
+    const files = (await readdir(BUILTIN_LESSONS)).filter((name) => name.endsWith('.md') && !name.startsWith('.')).sort();
     expect(files.length).toBeGreaterThanOrEqual(2);
     const ids = new Set((await listPacks()).map((pack) => pack.manifest.id));
     const lessons = await Promise.all(files.map(async (name) => parseLesson(name, await readFile(path.join(BUILTIN_LESSONS, name), 'utf8'))));

@@ -115,3 +115,36 @@ describe('paths in the model, property-tested', () => {
     );
   });
 });
+
+describe('hardening settings a graded stack may use', () => {
+  const check = (service: Record<string, unknown>) =>
+    modelProblems({ services: { app: { image: 'python:3.12-slim', ...service } } }, { root: '/ws', base: '/ws' }, (...keys) => keys.join('.'));
+
+  it('allows cap_drop ALL, adding back default capabilities, read_only, tmpfs and no-new-privileges', () => {
+    expect(check({ cap_drop: ['ALL'], cap_add: ['SETUID', 'CAP_SETGID', 'net_bind_service'], read_only: true, tmpfs: ['/tmp'], security_opt: ['no-new-privileges:true'] })).toEqual([]);
+  });
+
+  it('refuses adding a capability a default container does not have, and ALL', () => {
+    const problems = check({ cap_drop: ['ALL'], cap_add: ['SETUID', 'SYS_ADMIN', 'CAP_NET_ADMIN', 'ALL', 'SYS_PTRACE'] });
+    expect(problems).toHaveLength(4);
+    expect(problems.map((line) => line.split(':')[0])).toEqual(['services.app.cap_add.1', 'services.app.cap_add.2', 'services.app.cap_add.3', 'services.app.cap_add.4']);
+    expect(problems[0]).toContain('`cap_add: SYS_ADMIN` is not allowed');
+  });
+
+  it('refuses privileged, seccomp and apparmor unconfined', () => {
+    expect(check({ privileged: true })).toHaveLength(1);
+    expect(check({ security_opt: ['seccomp=unconfined', 'apparmor:unconfined', 'no-new-privileges=true'] })).toHaveLength(2);
+  });
+
+  it('allows internal networks, resource limits and restart policies', () => {
+    const problems = modelProblems(
+      {
+        services: { db: { image: 'postgres:16-alpine', networks: { backend: null }, mem_limit: '128m', cpus: 0.5, pids_limit: 64, restart: 'unless-stopped', deploy: { resources: { limits: { memory: '64M', cpus: '0.25', pids: 32 } } } } },
+        networks: { backend: { internal: true } },
+      },
+      { root: '/ws', base: '/ws' },
+      (...keys) => keys.join('.'),
+    );
+    expect(problems).toEqual([]);
+  });
+});

@@ -117,3 +117,61 @@ describe('compose files of issue 23 on every Compose version', () => {
     for (const [name, byVersion] of seen) expect(byVersion.get('v1'), name).toBe(byVersion.get('v2'));
   });
 });
+
+describe('override files merged over the compose file, on every Compose version', () => {
+  let root: string;
+  const previous = process.env.SHIPSHAPE_COMPOSE;
+  const BASE = 'services:\n  web:\n    image: python:3.12-slim\n    ports: ["8000:8000"]\n    environment:\n      GREETING: dev\n';
+
+  beforeAll(async () => {
+    requireComposeVersions();
+    root = await mkdtemp(path.join(os.tmpdir(), 'shipshape-compose-overrides-'));
+  });
+  afterAll(async () => {
+    restoreCompose(previous);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const load = async (dir: string, overrides: string[]) => {
+    try {
+      return await loadComposeModel(dir, 'compose.yaml', overrides);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return error.message;
+    }
+  };
+
+  for (const version of composeVersions) {
+    it(`Compose ${version.label}: merges a partial override (no image there) in order, env_file read from the workspace`, async () => {
+      useCompose(version);
+      const dir = await materialise(path.join(root, version.label), {
+        name: 'merged',
+        files: {
+          'compose.yaml': BASE,
+          'compose.prod.yaml': 'services:\n  web:\n    restart: unless-stopped\n    env_file: [prod.env]\n    environment:\n      LOG_LEVEL: info\n',
+          'prod.env': 'WORKERS=4\n',
+          // Not named: Compose's automatic override is off when files are given, as on the command line.
+          'compose.override.yaml': 'services:\n  web:\n    ports: ["5678:5678"]\n',
+        },
+        refused: null,
+      });
+      const model = await load(dir, ['compose.prod.yaml']);
+      if (typeof model === 'string') throw new Error(model);
+      expect(model.service('web')).toMatchObject({ restart: 'unless-stopped' });
+      expect(model.environment('web')).toMatchObject({ GREETING: 'dev', LOG_LEVEL: 'info', WORKERS: '4' });
+      expect(model.ports('web').map((port) => port.target)).toEqual([8000]);
+    }, 60_000);
+
+    it(`Compose ${version.label}: an override is contained like the compose file, named with its own file and line`, async () => {
+      useCompose(version);
+      const dir = await materialise(path.join(root, version.label), {
+        name: 'refused',
+        files: { 'compose.yaml': BASE, 'compose.prod.yaml': 'services:\n  web:\n    privileged: true\n    env_file: /etc/passwd\n' },
+        refused: null,
+      });
+      const message = await load(dir, ['compose.prod.yaml']);
+      expect(message).toMatch(/^compose\.prod\.yaml asks for more than a graded stack may have:\n\s+compose\.prod\.yaml:3: service web: `privileged: true` is not allowed/);
+      expect(await load(dir, ['compose.missing.yaml'])).toMatch(/compose\.missing\.yaml/);
+    }, 60_000);
+  }
+});

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containmentProblems, loadComposeModel, runFile } from '../../src/engine/compose.js';
+import { containmentProblems, loadComposeModel, ownLimits, parseBytes, runFile } from '../../src/engine/compose.js';
 import { DEFAULT_LIMITS } from '../../src/engine/run.js';
 import { UserError } from '../../src/errors.js';
 import { composeModel } from '../checks/compose/helpers.js';
@@ -67,6 +67,42 @@ volumes:
   it('leaves the learner model itself unchanged', () => {
     expect(model.service('app')!.container_name).toBe('fixed-name');
     expect(model.ports('app')[0]).toMatchObject({ published: 8080, target: 80 });
+  });
+});
+
+describe('the run file keeps a service\'s own limits when they are lower than the caps', () => {
+  it('takes the service keys or deploy.resources.limits (the lower of both), and never more than the caps', () => {
+    const model = composeModel(`
+services:
+  api:
+    image: python:3.12-slim
+    mem_limit: 128m
+    cpus: 0.5
+    pids_limit: 64
+  worker:
+    image: python:3.12-slim
+    deploy:
+      resources:
+        limits: {memory: 96M, cpus: '0.25', pids: 32}
+  greedy:
+    image: python:3.12-slim
+    mem_limit: 4g
+    cpus: 8
+    pids_limit: -1
+`);
+    const file = runFile(model, LABELS, DEFAULT_LIMITS) as { services: Record<string, Record<string, unknown>> };
+    expect(file.services.api).toMatchObject({ mem_limit: 128 * 1024 * 1024, memswap_limit: 128 * 1024 * 1024, cpus: 0.5, pids_limit: 64 });
+    expect(file.services.worker).toMatchObject({ mem_limit: 96 * 1024 * 1024, cpus: 0.25, pids_limit: 32 });
+    expect(file.services.worker!.deploy).toBeUndefined();
+    expect(file.services.greedy).toMatchObject({ mem_limit: DEFAULT_LIMITS.memoryBytes, cpus: 1, pids_limit: DEFAULT_LIMITS.pidsLimit });
+  });
+
+  it('reads Compose sizes as Compose does', () => {
+    expect([parseBytes('128m'), parseBytes('96M'), parseBytes('1g'), parseBytes('512MB'), parseBytes('64MiB'), parseBytes(1024), parseBytes('134217728')]).toEqual([
+      128 * 1024 ** 2, 96 * 1024 ** 2, 1024 ** 3, 512 * 1024 ** 2, 64 * 1024 ** 2, 1024, 134217728,
+    ]);
+    expect([parseBytes('lots'), parseBytes('-5m'), parseBytes(0)]).toEqual([null, null, null]);
+    expect(ownLimits({ mem_limit: '200m', deploy: { resources: { limits: { memory: '100m' } } } }).memoryBytes).toBe(100 * 1024 ** 2);
   });
 });
 
@@ -138,7 +174,7 @@ secrets:
       'compose.yaml:4: service web: `privileged: true` is not allowed',
       "compose.yaml:5: service web: `network_mode: host` is not allowed (it shares the host's or another container's namespace)",
       "compose.yaml:6: service web: `pid: host` is not allowed (it shares the host's or another container's namespace)",
-      'compose.yaml:7: service web: `cap_add` is not allowed',
+      'compose.yaml:7: service web: `cap_add: SYS_ADMIN` is not allowed (a graded stack may add back only capabilities a default container has: AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, NET_RAW, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT)',
       // Each mount at its own line, not at `volumes:`.
       'compose.yaml:9: service web: bind mount of /var/run/docker.sock is outside the workspace; mount files of the workspace or use a named volume',
       'compose.yaml:10: service web: bind mount of /elsewhere/outside is outside the workspace; mount files of the workspace or use a named volume',

@@ -21,6 +21,10 @@ const CHALLENGES = [
   'docker-compose-missing-services',
   'docker-broken-nginx',
   'docker-volume-backup',
+  'docker-runtime-hardening',
+  'docker-network-isolation',
+  'docker-resource-limits',
+  'docker-compose-override',
 ];
 
 /** Everything of this test session on the engine, volumes and networks included (compose creates both). */
@@ -45,7 +49,7 @@ describeNeeding(needs.engine)('compose challenges on the engine', { timeout: 600
   beforeAll(async () => {
     requireEngine();
     requireComposeVersions();
-    requireImages('postgres:16-alpine', 'nginx:alpine', 'php:8.2-fpm-alpine');
+    requireImages('postgres:16-alpine', 'nginx:alpine', 'php:8.2-fpm-alpine', 'python:3.12-slim');
     await detectCompose();
     engine = await connectEngine();
     scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-compose-it-'));

@@ -19,7 +19,7 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
 
   beforeAll(async () => {
     requireEngine();
-    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim', 'php:8.2-fpm-alpine');
+    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim', 'php:8.2-fpm-alpine', 'registry:2');
     engine = await connectEngine();
     scope = new RunScope(engine.docker, 'stand-ins-test');
   });
@@ -77,6 +77,52 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
     );
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout.trim().split('\n')).toEqual(['built 418', 'static']);
+  });
+
+  it('golang:1.22-alpine cross-compiles without emulation: GOARCH=arm64 gives an AArch64 binary (the multi-arch challenge)', async () => {
+    const run = await sh(
+      'golang:1.22-alpine',
+      [
+        'mkdir -p /tmp/x && cd /tmp/x',
+        "printf 'module example.com/x\\n\\ngo 1.19\\n' > go.mod",
+        "printf 'package main\\nfunc main() {}\\n' > main.go",
+        'CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o /tmp/x/app .',
+        // The ELF header's e_machine (bytes 18-19, little-endian): 0xb7 is AArch64.
+        'od -An -tx1 -j18 -N2 /tmp/x/app',
+      ].join(' && '),
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('b7 00');
+    const platform = await engine.docker.getImage('golang:1.22-alpine').inspect();
+    // The build stage of a multi-platform build runs on the build platform: this machine's.
+    expect(`${platform.Os}/${platform.Architecture}`).toBe(`linux/${engine.info.architecture === 'x86_64' ? 'amd64' : engine.info.architecture}`);
+  });
+
+  it('registry:2 is laid out like the official image and serves pushes on port 5000, storing under /var/lib/registry', async () => {
+    const image = await engine.docker.getImage('registry:2').inspect();
+    expect(image.Config.Entrypoint).toEqual(['/entrypoint.sh']);
+    expect(image.Config.Cmd).toEqual(['/etc/docker/registry/config.yml']);
+    expect(Object.keys(image.Config.ExposedPorts ?? {})).toEqual(['5000/tcp']);
+    expect(Object.keys(image.Config.Volumes ?? {})).toEqual(['/var/lib/registry']);
+    const config = await sh('registry:2', 'cat /etc/docker/registry/config.yml; command -v registry');
+    expect(config.stdout).toMatch(/rootdirectory: \/var\/lib\/registry/);
+    expect(config.stdout).toMatch(/addr: :5000/);
+    const { startRegistry } = await import('../../src/engine/registry.js');
+    const registry = await startRegistry(engine, scope);
+    // A copy of ours (labelled, removed with the scope), so busybox:1.36 gets no tag or digest of the registry.
+    const copy = await registry.markedCopy('busybox:1.36');
+    const pushed = await registry.push(copy.imageId, 'stand-in/check', 'v1');
+    expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await registry.tags('stand-in/check')).toEqual(['v1']);
+    const containers = await engine.docker.listContainers({ filters: { label: [`dev.shipshape.run=${scope.runId}`], ancestor: ['registry:2'] } });
+    const stored = await engine.docker.getContainer(containers[0]!.Id).exec({ Cmd: ['ls', '/var/lib/registry/docker/registry/v2/repositories/stand-in'], AttachStdout: true });
+    const stream = await stored.start({});
+    const listing = await new Promise<string>((resolve) => {
+      let text = '';
+      stream.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      stream.on('end', () => resolve(text));
+    });
+    expect(listing).toContain('check');
   });
 
   it('node:20-alpine runs node and npm, with a node user of uid and gid 1000', async () => {

@@ -51,6 +51,58 @@ function expectEvidence(kind: string, params: Params, check: CheckResult, result
       expect(evidence.exitCode, where).toBe(0);
       expect(text(evidence.output), where).toMatch(new RegExp(String(params.output), 'm'));
       return true;
+    case 'compose.healthy':
+      expect(evidence, where).toMatchObject({ status: 'running', health: 'healthy' });
+      return true;
+    case 'compose.capabilities': {
+      // The mask read inside the container, decoded, within what the manifest allows.
+      expect(String(evidence.capEff), where).toMatch(/^[0-9a-f]{16}$/);
+      const allowed = ((params.allowed as string[] | undefined) ?? []).map((cap) => cap.toUpperCase().replace(/^CAP_/, ''));
+      for (const cap of evidence.effective as string[]) expect(allowed, where).toContain(cap);
+      if (params.noNewPrivileges !== false) expect(evidence.noNewPrivs, where).toBe(1);
+      return true;
+    }
+    case 'compose.network-probe': {
+      if (params.from === 'host') {
+        expect(evidence.published, where).toEqual(params.expect === 'blocked' ? [] : expect.arrayContaining([expect.any(String)]));
+        return true;
+      }
+      // The probe answered (it ran), on the service's own networks, with a verdict that fits the expectation.
+      const answer = evidence.answer as { result: string };
+      expect((evidence.networks as string[]).length, where).toBeGreaterThan(0);
+      if (params.expect === 'reach') expect(answer.result, where).toBe('connected');
+      else expect(['no-name', 'no-route', 'host-unreachable', 'timeout'], where).toContain(answer.result);
+      if (params.to === 'outside') expect((evidence.control as { result: string }).result, where).toBe('connected');
+      return true;
+    }
+    case 'compose.resource-limits': {
+      const limits = evidence.limits as Record<string, { memoryBytes: number; nanoCpus: number; pidsLimit: number }>;
+      for (const service of params.services as string[]) {
+        const seen = limits[service]!;
+        expect(seen.memoryBytes, where).toBeGreaterThan(0);
+        expect(seen.memoryBytes, where).toBeLessThanOrEqual(Number(params.maxMemoryMiB) * 1024 * 1024);
+        expect(seen.nanoCpus, where).toBeGreaterThan(0);
+        expect(seen.nanoCpus, where).toBeLessThanOrEqual(Number(params.maxCpus) * 1e9);
+        expect(seen.pidsLimit, where).toBeGreaterThan(0);
+        expect(seen.pidsLimit, where).toBeLessThanOrEqual(Number(params.maxPids));
+      }
+      return true;
+    }
+    case 'compose.stopped-by-own-limit':
+      expect(evidence, where).toMatchObject({ oomKilled: true, exitCode: 137 });
+      expect(evidence.memoryLimitBytes as number, where).toBeLessThan(evidence.shipshapeCapBytes as number);
+      return true;
+    case 'compose.restart-policy':
+      expect((params.policies as string[] | undefined) ?? ['always', 'unless-stopped', 'on-failure'], where).toContain((evidence.restartPolicy as { name: string }).name);
+      return true;
+    case 'compose.no-bind-mount':
+      expect(
+        (evidence.mounts as Array<{ type: string; destination: string }>).filter(
+          (mount) => mount.type === 'bind' && (!params.under || (params.under as string[]).some((root) => mount.destination === root || mount.destination.startsWith(`${root}/`))),
+        ),
+        where,
+      ).toEqual([]);
+      return true;
     case 'image.command':
     case 'runtime.command': {
       expect(evidence.timedOut, where).toBe(false);
@@ -92,6 +144,42 @@ function expectEvidence(kind: string, params: Params, check: CheckResult, result
       expect(evidence.imageId, where).toBe(result.build?.imageId);
       expect(String(evidence.imageId), where).toMatch(/^sha256:[0-9a-f]{64}$/);
       return true;
+    case 'image.registry-push': {
+      // Every tag read back from the registry names the pushed digest, and the labels carry this build's args.
+      const pushed = evidence.pushed as Record<string, string>;
+      const pulled = evidence.pulled as Record<string, string>;
+      expect(Object.keys(pushed).length, where).toBe((params.tags as string[]).length);
+      for (const [tag, digest] of Object.entries(pushed)) {
+        expect(digest, where).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(pulled[tag], where).toBe(digest);
+      }
+      const args = evidence.buildArgs as Record<string, string>;
+      for (const [label, arg] of Object.entries(params.labels as Record<string, string>)) {
+        expect((evidence.labels as Record<string, string>)[label], where).toBe(args[arg]);
+      }
+      expect(String(evidence.registry), where).toMatch(/^127\.0\.0\.1:\d+$/);
+      return true;
+    }
+    case 'image.pinned-downstream':
+      expect(evidence.builtOn, where).toBe('released digest');
+      expect(evidence.tagNowAt, where).not.toBe(evidence.releasedDigest);
+      expect(String(evidence.releasedDigest), where).toMatch(/^sha256:[0-9a-f]{64}$/);
+      return true;
+    case 'image.signed': {
+      // cosign verified the pushed digest against the public key, and refused the tag once it was moved.
+      expect((evidence.verify as { exitCode: number; digests: string[] }).exitCode, where).toBe(0);
+      expect((evidence.verify as { digests: string[] }).digests, where).toContain(evidence.digest);
+      expect((evidence.tampered as { exitCode: number | null }).exitCode, where).not.toBe(0);
+      expect((evidence.tampered as { digest: string }).digest, where).not.toBe(evidence.digest);
+      return true;
+    }
+    case 'image.platforms': {
+      const machines = evidence.machines as Record<string, string>;
+      expect(Object.keys(machines).sort(), where).toEqual([...(params.platforms as string[])].sort());
+      if (machines['linux/arm64']) expect(machines['linux/arm64'], where).toBe('AArch64 (0xb7)');
+      if (machines['linux/amd64']) expect(machines['linux/amd64'], where).toBe('x86-64 (0x3e)');
+      return true;
+    }
     case 'context.excludes':
       expect(evidence.stillSent, where).toEqual({});
       expect(evidence.files, where).toBe(result.build?.context.files ?? evidence.files);

@@ -83,6 +83,11 @@ export const needs = {
     met: ['overlay2', 'containerd'].every((store) => answersAt(`unix:///run/shipshape-d28-${store}/docker.sock`)),
     reason: 'Docker 28 (overlay2 and containerd store) does not answer at /run/shipshape-d28-*/docker.sock: `bash scripts/prepare-test.sh` starts both (as root, on Debian/Ubuntu)',
   },
+  cosign: {
+    what: 'cosign',
+    met: ['/var/lib/shipshape-tools/cosign/bin/cosign', ...(process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => `${dir}/cosign`)].some((file) => existsSync(file)),
+    reason: 'cosign is not installed: `bash scripts/prepare-test.sh` (or `bash scripts/tools/cosign.sh`) extracts Debian sid\'s (as root, on Debian/Ubuntu)',
+  },
   gitCheckout: {
     what: 'a git checkout',
     met: existsSync(path.join(ROOT, '.git')),

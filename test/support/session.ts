@@ -9,3 +9,6 @@ process.env.SHIPSHAPE_SESSION ??= `test-${process.pid}-${randomBytes(3).toString
 
 // The CLI's caches (the validated-manifest index) go to a scratch directory, not the user's ~/.cache.
 process.env.SHIPSHAPE_CACHE_DIR ??= path.join(os.tmpdir(), 'shipshape-test-cache');
+
+// Courses added with course:add go to a scratch data directory: tests never see (or change) the user's.
+process.env.SHIPSHAPE_DATA_DIR ??= path.join(os.tmpdir(), `shipshape-test-data-${process.pid}`);

@@ -50,7 +50,7 @@ describeNeeding(needs.engine, needs.browser)('serve in a real Chromium, end to e
     requireEngine();
     requireImages('php:8.2-fpm-alpine', 'composer:2');
     course = await mkdtemp(path.join(os.tmpdir(), 'shipshape-web-e2e-'));
-    server = await startWebServer({ courseRoot: course, packRoots: packRoots(), connectEngine: () => connectEngine({}) });
+    server = await startWebServer({ courseRoot: course, packRoots: await packRoots(), connectEngine: () => connectEngine({}) });
     // Root in a container has no user namespace for the sandbox.
     // rebind.test stands for a DNS name an attacker points at 127.0.0.1 (DNS rebinding).
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--host-resolver-rules=MAP rebind.test 127.0.0.1'] });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   await writeFile(path.join(publicDir, 'app.css'), 'body{}');
   server = await startWebServer({
     courseRoot: course,
-    packRoots: packRoots(),
+    packRoots: await packRoots(),
     publicDir,
     // No engine: verify runs its static checks, then stops with the engine's own message.
     connectEngine: async () => {
@@ -45,7 +45,7 @@ describe('serve: the front door', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
     expect(server.urlWithToken).toBe(`${server.url}?token=${server.token}`);
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const other = await startWebServer({ courseRoot: course, packRoots: packRoots(), publicDir, connectEngine: async () => Promise.reject(new Error('unused')) });
+    const other = await startWebServer({ courseRoot: course, packRoots: await packRoots(), publicDir, connectEngine: async () => Promise.reject(new Error('unused')) });
     try {
       expect(other.port).not.toBe(server.port);
       expect(other.token).not.toBe(server.token);
@@ -230,7 +230,7 @@ describe('serve: the API over the same core as the CLI', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = await startWebServer({
       courseRoot: course,
-      packRoots: packRoots(),
+      packRoots: await packRoots(),
       publicDir,
       connectEngine: async () => {
         await gate;

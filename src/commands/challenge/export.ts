@@ -1,3 +1,5 @@
+import { courseFlags } from '../../cli/flags.js';
+import { courseLessonDirs } from '../../course/courses.js';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { findLesson } from '../../course/lessons.js';
@@ -20,6 +22,7 @@ export default class ChallengeExport extends ShipshapeCommand {
   static override flags = {
     lesson: Flags.string({ description: "Export every challenge of this lesson, one folder each" }),
     action: Flags.string({ description: 'The composite action the workflow uses, as owner/repo@ref (default: Shipshape\'s own at this version)' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -28,13 +31,13 @@ export default class ChallengeExport extends ShipshapeCommand {
     if (flags.action && !/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[\w./-]+$/.test(flags.action)) {
       throw new UserError(`--action ${flags.action} is not owner/repo@ref.`, 2, 'For example --action my-org/shipshape@v1.');
     }
-    const roots = packRoots(flags.pack ?? []);
+    const roots = await packRoots(flags.pack ?? [], flags.course);
     let dir: string;
     let ids: string[];
     let lesson: { id: string; title: string; body: string } | undefined;
     if (flags.lesson) {
       if (args.second) throw new UserError('With --lesson give only the directory: `challenge:export --lesson <id> DIR`.', 2);
-      const found = await findLesson(flags.lesson);
+      const found = await findLesson(flags.lesson, await courseLessonDirs(flags.course));
       lesson = { id: found.id, title: found.title, body: found.body };
       ids = found.challenges;
       dir = args.first;

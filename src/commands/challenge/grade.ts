@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { builderFlags } from '../../cli/flags.js';
+import { builderFlags, courseFlags } from '../../cli/flags.js';
 import { builderPreference } from '../../engine/buildkit/choose.js';
 import { findPack, packRoots } from '../../course/packs.js';
 import { type Engine, connectEngine } from '../../engine/connect.js';
@@ -41,6 +41,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
     fresh: Flags.boolean({ description: 'Ignore cached results and grade every submission again' }),
     only: Flags.string({ description: 'Grade only this submission folder (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain progress lines even on a terminal' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     ...builderFlags,
   };
@@ -49,7 +50,7 @@ export default class ChallengeGrade extends ShipshapeCommand {
     const { args, flags } = await this.parse(ChallengeGrade);
     const submissionsDir = path.resolve(args.submissions);
     const names = await listSubmissions(submissionsDir);
-    const pack = await findPack(flags.challenge, packRoots(flags.pack ?? []));
+    const pack = await findPack(flags.challenge, await packRoots(flags.pack ?? [], flags.course));
     const json = this.jsonEnabled();
     if (json && flags.format && flags.format !== 'json') throw new UserError('--json prints the json format; leave out --format or --json.', 2);
     const format: BatchFormat | null = (flags.format as BatchFormat | undefined) ?? (flags.output ? 'json' : null);

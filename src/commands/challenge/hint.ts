@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { chooseHints, readHint } from '../../course/hints.js';
@@ -21,6 +22,7 @@ export default class ChallengeHint extends ShipshapeCommand {
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     all: Flags.boolean({ description: 'Show every hint level', exclusive: ['level'] }),
     level: Flags.integer({ description: 'Show this hint level', min: 1, exclusive: ['all'] }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -28,7 +30,7 @@ export default class ChallengeHint extends ShipshapeCommand {
     const { args, flags } = await this.parse(ChallengeHint);
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     const located = await locateChallenge(args.id, flags.dir, { warn });
-    const pack = await findPack(located.id, packRoots(flags.pack ?? []));
+    const pack = await findPack(located.id, await packRoots(flags.pack ?? [], flags.course));
     const choice = chooseHints(pack, challengeProgress(located.progress, located.id), { all: flags.all, level: flags.level });
     const hints = await Promise.all(choice.levels.map((level) => readHint(pack, level)));
     const entry = await updateChallengeProgress(

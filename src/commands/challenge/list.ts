@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import * as Flags from '@oclif/core/flags';
 import { listPacks, packRoots } from '../../course/packs.js';
 import { courseRootFromCwd } from '../../workspace/course.js';
@@ -10,12 +11,13 @@ export default class ChallengeList extends ShipshapeCommand {
   static override description = 'List the challenges: id, title, difficulty, lesson and your status.';
   static override enableJsonFlag = true;
   static override flags = {
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run() {
     const { flags } = await this.parse(ChallengeList);
-    const packs = await listPacks(packRoots(flags.pack ?? []));
+    const packs = await listPacks(await packRoots(flags.pack ?? [], flags.course));
     const progress = await readProgress(await courseRootFromCwd(process.cwd()), { warn: (message) => process.stderr.write(`⚠ ${message}\n`) });
     const rows = packs.map(({ manifest }) => ({
       id: manifest.id,

@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import path from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
@@ -14,13 +15,14 @@ export default class ChallengeReset extends ShipshapeCommand {
   };
   static override flags = {
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run() {
     const { args, flags } = await this.parse(ChallengeReset);
     const located = await locateChallenge(args.id, flags.dir, { requireWorkspace: true, warn: (message) => process.stderr.write(`⚠ ${message}\n`) });
-    const pack = await findPack(located.id, packRoots(flags.pack ?? []));
+    const pack = await findPack(located.id, await packRoots(flags.pack ?? [], flags.course));
     const result = await resetChallenge(pack, located.workspace!.root);
     if (!this.jsonEnabled()) {
       if (result.moved.length === 0) this.log(`Nothing to move: ${result.dir} already holds the starter of ${located.id}.`);

@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { findPack, packRoots } from '../../course/packs.js';
@@ -19,6 +20,7 @@ export default class ChallengeSolution extends ShipshapeCommand {
   static override flags = {
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -26,7 +28,7 @@ export default class ChallengeSolution extends ShipshapeCommand {
     const { args, flags } = await this.parse(ChallengeSolution);
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
     const located = await locateChallenge(args.id, flags.dir, { requireWorkspace: true, warn });
-    const pack = await findPack(located.id, packRoots(flags.pack ?? []));
+    const pack = await findPack(located.id, await packRoots(flags.pack ?? [], flags.course));
     if (!flags.yes) {
       if (!process.stdin.isTTY || !process.stdout.isTTY || this.jsonEnabled()) {
         throw new UserError(

@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import path from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
@@ -15,13 +16,14 @@ export default class ChallengeStart extends ShipshapeCommand {
   };
   static override flags = {
     dir: Flags.string({ description: 'Workspace directory (default: ./<id>)' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     force: Flags.boolean({ description: 'Move files you changed to .shipshape/backups/ instead of refusing' }),
   };
 
   async run() {
     const { args, flags } = await this.parse(ChallengeStart);
-    const pack = await findPack(args.id, packRoots(flags.pack ?? []));
+    const pack = await findPack(args.id, await packRoots(flags.pack ?? [], flags.course));
     const dir = path.resolve(flags.dir ?? args.id);
     const { course, ...result } = await startInCourse(pack, dir, {
       force: flags.force,

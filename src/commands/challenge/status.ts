@@ -1,3 +1,5 @@
+import { courseFlags } from '../../cli/flags.js';
+import { courseLessonDirs } from '../../course/courses.js';
 import path from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import { courseOutline, listLessons } from '../../course/lessons.js';
@@ -13,6 +15,7 @@ export default class ChallengeStatus extends ShipshapeCommand {
   static override aliases = ['progress'];
   static override enableJsonFlag = true;
   static override flags = {
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -20,7 +23,7 @@ export default class ChallengeStatus extends ShipshapeCommand {
     const { flags } = await this.parse(ChallengeStatus);
     const courseRoot = await courseRootFromCwd(process.cwd());
     const warn = (message: string) => process.stderr.write(`⚠ ${message}\n`);
-    const [progress, lessons, packs] = await Promise.all([readProgress(courseRoot, { warn }), listLessons(), listPacks(packRoots(flags.pack ?? []))]);
+    const [progress, lessons, packs] = await Promise.all([readProgress(courseRoot, { warn }), listLessons(await courseLessonDirs(flags.course)), listPacks(await packRoots(flags.pack ?? [], flags.course))]);
     const outline = courseOutline(lessons, packs, progress);
     const nextCommand = outline.next ? nextStep(outline.next.challenge, progress.challenges[outline.next.challenge]?.workspace ?? null) : null;
     if (!this.jsonEnabled()) {

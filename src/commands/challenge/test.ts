@@ -8,7 +8,7 @@ import { makeRecording, readRecording, recordingDiff, writeRecording } from '../
 import type { VerifyResult } from '../../grading/result.js';
 import { UserError } from '../../errors.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags, courseFlags } from '../../cli/flags.js';
 import { builderPreference } from '../../engine/buildkit/choose.js';
 import { onInterrupt } from '../../cli/interrupt.js';
 
@@ -39,6 +39,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     ...engineFlags,
     ...builderFlags,
     all: Flags.boolean({ description: 'Prove every challenge' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     mutants: Flags.boolean({ description: 'Also grade wrong variants of the solution (generated, and the pack\'s mutants/); exit 1 if one passes' }),
     record: Flags.boolean({ description: "Write the starter's and solution's scorecards to the pack's recording.json instead of comparing with it" }),
@@ -48,7 +49,7 @@ export default class ChallengeTest extends ShipshapeCommand {
     const { argv, flags } = await this.parse(ChallengeTest);
     const ids = argv as string[];
     const builder = builderPreference(flags.builder);
-    const roots = packRoots(flags.pack ?? []);
+    const roots = await packRoots(flags.pack ?? [], flags.course);
     if (ids.length === 0 && !flags.all) throw new UserError('Name the challenges to prove, or pass --all.', 2, 'e.g. shipshape challenge:test --all');
     const packs = flags.all ? await listPacks(roots) : await Promise.all(ids.map((id) => findPack(id, roots)));
     const engine = await connectEngine({ dockerHost: flags['docker-host'] });

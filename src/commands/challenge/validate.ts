@@ -1,3 +1,4 @@
+import { courseFlags } from '../../cli/flags.js';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { packRoots } from '../../course/packs.js';
@@ -14,6 +15,7 @@ export default class ChallengeValidate extends ShipshapeCommand {
     path: Args.string({ description: 'A pack directory or a directory of packs (default: every pack)' }),
   };
   static override flags = {
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
@@ -23,7 +25,7 @@ export default class ChallengeValidate extends ShipshapeCommand {
     const dirs =
       targets.length > 0
         ? await findPackDirs([...targets, ...(flags.pack ?? [])], { requireEach: true })
-        : await findPackDirs(packRoots(flags.pack ?? []));
+        : await findPackDirs(await packRoots(flags.pack ?? [], flags.course));
     const report = await validatePacks(dirs);
     const problems = report.packs.flatMap((pack) => pack.problems);
     if (!this.jsonEnabled()) {

@@ -4,7 +4,8 @@ import type { Engine } from '../../engine/connect.js';
 import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
 import type { WatchOutcome } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
-import { recordVerifyOrWarn } from '../../grading/record.js';
+import { learnerStateOf, recordVerifyOrWarn } from '../../grading/record.js';
+import { type LearnerState, learnerEvents, learnerView } from '../../grading/visibility.js';
 import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import type { VerifyFormat } from '../../grading/formats/names.js';
@@ -12,7 +13,7 @@ import { parseReports } from '../../grading/formats/reports.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
 import { findWorkspace } from '../../workspace/workspace.js';
 import { ShipshapeCommand } from '../../cli/base.js';
-import { builderFlags, engineFlags } from '../../cli/flags.js';
+import { builderFlags, engineFlags, courseFlags } from '../../cli/flags.js';
 import { builderPreference } from '../../engine/buildkit/choose.js';
 import { exitSoonAfterCancel, onInterrupt } from '../../cli/interrupt.js';
 import { onQuitKey } from '../../cli/keys.js';
@@ -27,6 +28,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
     ...builderFlags,
     dir: Flags.string({ description: 'Workspace directory (default: the current directory or a parent)', default: '.' }),
     'keep-image': Flags.boolean({ description: 'Keep the built image, tagged shipshape/<id>:latest' }),
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
     plain: Flags.boolean({ description: 'Plain line output even on a terminal' }),
     verbose: Flags.boolean({ description: 'Stream the full build log' }),
@@ -53,12 +55,15 @@ export default class ChallengeVerify extends ShipshapeCommand {
     if (format && flags.watch) throw new UserError('--watch cannot be combined with --format: a report is written once per verify.', 2, 'Drop one of the two flags.');
     const builder = builderPreference(flags.builder);
     const workspace = await findWorkspace(flags.dir);
-    const pack = await findPack(workspace.marker.challenge, packRoots(flags.pack ?? []));
+    const pack = await findPack(workspace.marker.challenge, await packRoots(flags.pack ?? [], flags.course));
     const limits = { buildTimeoutSeconds: flags['build-timeout'], contextMaxMegabytes: flags['max-context-mb'] };
+    // Everything shown below is the learner's view: hidden checks are held back (src/grading/visibility.ts).
+    const learner = await learnerStateOf(workspace, pack.manifest.id);
+    const forLearner = (result: VerifyResult) => learnerView(result, pack.manifest, learner);
     if (flags.watch) {
       const { connectEngine } = await import('../../engine/connect.js');
       const base = { pack, workspaceDir: workspace.root, engine: await connectEngine({ dockerHost: flags['docker-host'] }), keepImage: flags['keep-image'], builder, ...limits };
-      await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, (result) =>
+      await this.watch(base, { plain: flags.plain, verbose: flags.verbose }, learner, (result) =>
         recordVerifyOrWarn(workspace, result, (message) => process.stderr.write(`⚠ ${message}\n`)),
       );
       return undefined;
@@ -91,7 +96,9 @@ export default class ChallengeVerify extends ShipshapeCommand {
         const { renderVerifyInteractive } = await import('../../ui/verify-view.js');
         const view = renderVerifyInteractive({ challenge: pack.manifest, verbose: flags.verbose, next });
         try {
-          const result = await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], builder, ...limits, signal: cancel.signal, onEvent: view.onEvent });
+          const result = forLearner(
+            await verifyWorkspace({ pack, workspaceDir: workspace.root, engine, keepImage: flags['keep-image'], builder, ...limits, signal: cancel.signal, onEvent: learnerEvents(view.onEvent, pack.manifest, learner) }),
+          );
           await view.finish(result);
           await recordVerifyOrWarn(workspace, result, warn);
           process.exitCode = result.passed ? 0 : 1;
@@ -109,7 +116,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
           if (connected.info.endpointSource !== 'default') out(style.dim(`engine: ${connected.info.endpoint} (${connected.info.foundBy})`) + '\n');
         };
       }
-      const result = await verifyWorkspace({
+      const result = forLearner(await verifyWorkspace({
         pack,
         workspaceDir: workspace.root,
         engine,
@@ -117,8 +124,8 @@ export default class ChallengeVerify extends ShipshapeCommand {
         builder,
         ...limits,
         signal: cancel.signal,
-        onEvent: renderer?.onEvent,
-      });
+        onEvent: learnerEvents(renderer?.onEvent, pack.manifest, learner),
+      }));
       renderer?.finish(result);
       await recordVerifyOrWarn(workspace, result, warn);
       for (const report of emitReport ? reports : []) {
@@ -127,6 +134,11 @@ export default class ChallengeVerify extends ShipshapeCommand {
       }
       process.exitCode = result.passed ? 0 : 1;
       return result;
+    } catch (error) {
+      // A run stopped early prints the verdicts it gave with the error (--json): the learner's view of them.
+      const stopped = error as { partial?: Parameters<typeof learnerView>[0] };
+      if (stopped.partial) stopped.partial = learnerView(stopped.partial, pack.manifest, learner);
+      throw error;
     } finally {
       stopListening();
       // Everything the run created is removed by now; a pending engine connection must not hold the exit.
@@ -138,6 +150,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
   private async watch(
     base: Omit<VerifyOptions, 'signal' | 'onEvent'>,
     flags: { plain: boolean; verbose: boolean },
+    learner: LearnerState,
     record: (result: VerifyResult) => Promise<void>,
   ) {
     // Watch mode's modules (the file watcher among them) stay out of a plain verify's start-up.
@@ -147,6 +160,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
       import('../../workspace/watch.js'),
     ]);
     const quit = new AbortController();
+    let passedInSession = false;
     const stopListening = onInterrupt(() => quit.abort());
     const stopKeys = onQuitKey(() => quit.abort());
     try {
@@ -160,7 +174,13 @@ export default class ChallengeVerify extends ShipshapeCommand {
       const { last } = await watchLoop({
         signal: quit.signal,
         watch: (onChange) => watchWorkspaceFiles(base.workspaceDir, onChange),
-        verify: (signal, run) => verifyWorkspace({ ...base, signal, onEvent: presenter.runStart(run) }),
+        verify: async (signal, run) => {
+          // A pass earlier in this session shows the after-pass checks from then on.
+          const state = { passedBefore: learner.passedBefore || passedInSession };
+          const graded = await verifyWorkspace({ ...base, signal, onEvent: learnerEvents(presenter.runStart(run), base.pack.manifest, state) });
+          passedInSession ||= graded.passed;
+          return learnerView(graded, base.pack.manifest, state);
+        },
         onCancelling: (run, changed) => presenter.cancelling(run, changed),
         onRunEnd: async (run, outcome) => {
           presenter.runEnd(run, outcome);

@@ -1,3 +1,5 @@
+import { courseFlags } from '../../cli/flags.js';
+import { courseLessonDirs } from '../../course/courses.js';
 import * as Flags from '@oclif/core/flags';
 import { courseOutline, listLessons } from '../../course/lessons.js';
 import { listPacks, packRoots } from '../../course/packs.js';
@@ -10,13 +12,14 @@ export default class LessonList extends ShipshapeCommand {
   static override description = 'List the lessons in course order, with how many of their challenges you passed.';
   static override enableJsonFlag = true;
   static override flags = {
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run() {
     const { flags } = await this.parse(LessonList);
     const progress = await readProgress(await courseRootFromCwd(process.cwd()), { warn: (message) => process.stderr.write(`⚠ ${message}\n`) });
-    const outline = courseOutline(await listLessons(), await listPacks(packRoots(flags.pack ?? [])), progress);
+    const outline = courseOutline(await listLessons(await courseLessonDirs(flags.course)), await listPacks(await packRoots(flags.pack ?? [], flags.course)), progress);
     const rows = outline.lessons.map((lesson) => ({
       id: lesson.id,
       title: lesson.title,

@@ -1,3 +1,5 @@
+import { courseFlags } from '../../cli/flags.js';
+import { courseLessonDirs } from '../../course/courses.js';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { courseOutline, findLesson, listLessons } from '../../course/lessons.js';
@@ -16,14 +18,15 @@ export default class LessonShow extends ShipshapeCommand {
     id: Args.string({ description: 'Lesson id (see lesson:list)', required: true }),
   };
   static override flags = {
+    ...courseFlags,
     pack: Flags.string({ description: 'Extra directory of challenge packs (repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run() {
     const { args, flags } = await this.parse(LessonShow);
-    const lesson = await findLesson(args.id);
+    const lesson = await findLesson(args.id, await courseLessonDirs(flags.course));
     const progress = await readProgress(await courseRootFromCwd(process.cwd()), { warn: (message) => process.stderr.write(`⚠ ${message}\n`) });
-    const outline = courseOutline(await listLessons(), await listPacks(packRoots(flags.pack ?? [])), progress);
+    const outline = courseOutline(await listLessons(await courseLessonDirs(flags.course)), await listPacks(await packRoots(flags.pack ?? [], flags.course)), progress);
     const challenges = outline.lessons.find((candidate) => candidate.id === lesson.id)?.challenges ?? [];
     if (!this.jsonEnabled()) {
       this.log(lessonText(lesson.body, challenges, makeStyle(colorWanted(process.stdout))));

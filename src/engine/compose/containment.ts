@@ -92,6 +92,17 @@ function references(section: keyof RuleContext['declared'], what: string): Rule 
     });
 }
 
+/**
+ * Capabilities a service may add back after `cap_drop`: exactly those Docker grants every container by
+ * default, so adding one never gives more than a container without `cap_drop` has. Everything else
+ * (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, DAC_READ_SEARCH, BPF, `ALL`, ...) reaches the host
+ * kernel or other processes and is refused.
+ */
+export const ADDABLE_CAPS = new Set([
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
+  'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+]);
+
 const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
 
 /** Every key a service may have, after `compose config`. */
@@ -100,7 +111,12 @@ export const SERVICE_RULES: Record<string, Rule> = {
   attach: 'allow',
   blkio_config: 'refuse',
   build: (value, context) => buildProblems(value, context),
-  cap_add: (value) => (list(value).length > 0 ? [problem('`cap_add` is not allowed')] : []),
+  cap_add: (value) =>
+    list(value).flatMap((entry, index) =>
+      ADDABLE_CAPS.has(String(entry).toUpperCase().replace(/^CAP_/, ''))
+        ? []
+        : [problem(`\`cap_add: ${String(entry)}\` is not allowed (a graded stack may add back only capabilities a default container has: ${[...ADDABLE_CAPS].join(', ')})`, index)],
+    ),
   cap_drop: 'allow',
   cgroup: namespace('cgroup', (value) => value === 'private'),
   cgroup_parent: 'refuse',

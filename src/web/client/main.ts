@@ -276,7 +276,7 @@ function scorecard(result: Loose): HTMLElement[] {
     'div',
     { class: `verdict ${result.passed ? 'verdict-pass' : 'verdict-fail'}`, role: 'status', 'data-verdict': result.passed ? 'pass' : 'fail' },
     h('p', { class: 'verdict-title' }, result.passed ? '✔ Passed' : '✖ Not yet'),
-    h('p', {}, `${result.score?.points ?? 0}/${result.score?.maxPoints ?? 0} points (${result.score?.percent ?? 0}%) · ${checks.filter((check) => check.status === 'pass').length} passed, ${checks.filter((check) => check.status === 'fail').length} failed, ${checks.filter((check) => check.status === 'skip').length} skipped · ${((result.timings?.totalMs ?? 0) / 1000).toFixed(1)} s`),
+    h('p', {}, `${result.score?.points ?? 0}/${result.score?.maxPoints ?? 0} points (${result.score?.percent ?? 0}%) · ${checks.filter((check) => check.status === 'pass').length} passed, ${checks.filter((check) => check.status === 'fail').length} failed, ${checks.filter((check) => check.status === 'skip').length} skipped${result.hidden?.checks ? ` · ${result.hidden.checks} hidden (in the points, not shown)` : ''} · ${((result.timings?.totalMs ?? 0) / 1000).toFixed(1)} s`),
   );
   const table = h(
     'table',

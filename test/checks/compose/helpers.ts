@@ -50,13 +50,22 @@ export function fakeStack(options: {
   logs?: string[];
   runService?: RunningStack['runService'];
   withVolumeContainer?: RunningStack['withVolumeContainer'];
-}): RunningStack & { execCalls: string[][] } {
+  probe?: RunningStack['probe'];
+}): RunningStack & { execCalls: string[][]; probeCalls: Array<Parameters<RunningStack['probe']>[0]> } {
   const containers = options.containers ?? [];
   const execCalls: string[][] = [];
+  const probeCalls: Array<Parameters<RunningStack['probe']>[0]> = [];
   return {
     project: 'shipshape-test',
     up: { ok: true, message: 'up', durationMs: 1, outputTail: [] },
     execCalls,
+    probeCalls,
+    containmentLimits: { memoryBytes: 512 * 1024 * 1024, pidsLimit: 256, nanoCpus: 1_000_000_000 },
+    probe: async (probeOptions) => {
+      probeCalls.push(probeOptions);
+      if (!options.probe) throw new Error('no probe expected');
+      return options.probe(probeOptions);
+    },
     containers: async (service) => containers.filter((entry) => !service || entry.service === service),
     healthyTimes: (service) => options.healthy?.[service] ?? [],
     waitReady: async (service) => containers.find((entry) => entry.service === service) ?? null,
