@@ -11,6 +11,8 @@ export interface RecordedCheck {
   id: string;
   status: CheckStatus;
   message: string;
+  /** Skipped because this engine cannot grade it (one platform per image): not compared across engines. */
+  skippedFor?: 'engine';
 }
 
 export interface Recording {
@@ -60,7 +62,18 @@ export function maskMessage(message: string): string {
 }
 
 export function recordChecks(result: Pick<VerifyResult, 'checks'>): RecordedCheck[] {
-  return result.checks.map((check) => ({ id: check.id, status: check.status, message: maskMessage(check.message) }));
+  return result.checks.map((check) =>
+    check.skippedFor === 'engine'
+      ? { id: check.id, status: check.status, message: 'not graded on this engine', skippedFor: 'engine' as const }
+      : { id: check.id, status: check.status, message: maskMessage(check.message) },
+  );
+}
+
+/** Leaves out the checks either side skipped for its engine: a verdict one engine cannot give is not compared. */
+function comparable(recorded: RecordedCheck[], current: RecordedCheck[]): [RecordedCheck[], RecordedCheck[]] {
+  const engineSkipped = new Set([...recorded, ...current].filter((check) => check.skippedFor === 'engine').map((check) => check.id));
+  const keep = (checks: RecordedCheck[]) => checks.filter((check) => !engineSkipped.has(check.id));
+  return [keep(recorded), keep(current)];
 }
 
 export function makeRecording(challenge: string, starter: Pick<VerifyResult, 'checks'>, solution: Pick<VerifyResult, 'checks'>): Recording {
@@ -107,9 +120,11 @@ export async function writeRecording(pack: ChallengePack, recording: Recording):
 
 /** A unified diff from the recorded scorecards to this run's, or null when they match. */
 export function recordingDiff(recorded: Recording, current: Recording): string | null {
-  // The note on masking is not part of what is compared.
-  const before = recordingText({ ...recorded, masked: current.masked });
-  const after = recordingText(current);
+  // The note on masking is not part of what is compared, nor are the checks an engine could not grade.
+  const [recordedStarter, currentStarter] = comparable(recorded.starter, current.starter);
+  const [recordedSolution, currentSolution] = comparable(recorded.solution, current.solution);
+  const before = recordingText({ ...recorded, masked: current.masked, starter: recordedStarter, solution: recordedSolution });
+  const after = recordingText({ ...current, starter: currentStarter, solution: currentSolution });
   if (before === after) return null;
   return createTwoFilesPatch(`recorded/${RECORDING_FILE}`, `this run/${RECORDING_FILE}`, before, after, undefined, undefined, { context: 2 })
     .split('\n')

@@ -45,6 +45,10 @@ const COMPOSE = `services:
   backup:
     image: postgres:16-alpine
     profiles: [tools]
+    networks: [backend]
+networks:
+  backend:
+    internal: true
 volumes:
   dbdata:
 secrets:
@@ -130,6 +134,8 @@ describe('compose mutators', () => {
     expect(mutate('compose.trivial-healthcheck', input)[0]!.text).toContain('test: [ CMD, "true" ]');
     expect(parseDocument(mutate('compose.weaken-depends-on', input)[0]!.text).toJS().services.app.depends_on).toEqual({ db: { condition: 'service_started' } });
     expect(parseDocument(mutate('compose.drop-secret', input)[0]!.text).toJS().services.db.secrets).toBeUndefined();
+    expect(mutate('compose.drop-networks', input).map((mutation) => mutation.label)).toEqual(['service backup: networks removed (default network)']);
+    expect(parseDocument(mutate('compose.network-not-internal', input)[0]!.text).toJS().networks.backend?.internal).toBeUndefined();
     // The original document is left alone.
     expect(input.compose!.document.toString()).toBe(input.compose!.document.clone().toString());
   });

@@ -44,4 +44,13 @@ describe('recorded scorecards', () => {
     expect(diff).toContain('--- recorded/recording.json\n+++ this run/recording.json');
     expect(diff).toContain('-      "message": "the image runs as counter"\n+      "message": "the image runs as uid 1000"');
   });
+
+  it('does not compare a check one engine could not grade', () => {
+    const skipped = { ...check('platforms', 'skip', 'not graded on this engine: Docker 20.10 keeps one platform per image'), skippedFor: 'engine' as const };
+    const recorded = makeRecording('sample', { checks: [check('build', 'pass', 'built'), skipped] }, { checks: [check('build', 'pass', 'built'), skipped] });
+    expect(recorded.solution[1]).toEqual({ id: 'platforms', status: 'skip', message: 'not graded on this engine', skippedFor: 'engine' });
+    const elsewhere = makeRecording('sample', { checks: [check('build', 'pass', 'built'), check('platforms', 'fail', 'one platform')] }, { checks: [check('build', 'pass', 'built'), check('platforms', 'pass', 'two platforms')] });
+    expect(recordingDiff(recorded, elsewhere)).toBeNull();
+    expect(recordingDiff(recorded, makeRecording('sample', { checks: [check('build', 'fail', 'no'), skipped] }, { checks: [check('build', 'pass', 'built'), skipped] }))).toMatch(/-\s+"status": "pass",\n-\s+"message": "built"\n\+\s+"status": "fail",/);
+  });
 });

@@ -15,6 +15,8 @@ import { dropHealthcheck as dropServiceHealthcheck } from './compose/drop-health
 import { trivialHealthcheck as trivialServiceHealthcheck } from './compose/trivial-healthcheck.js';
 import { weakenDependsOn } from './compose/weaken-depends-on.js';
 import { dropSecret } from './compose/drop-secret.js';
+import { dropNetworks } from './compose/drop-networks.js';
+import { networkNotInternal } from './compose/network-not-internal.js';
 
 /** Every mutator `challenge:test --mutants` tries. Adding one: a file under dockerfile/ or compose/ and a line here. */
 export const MUTATORS: readonly Mutator[] = [
@@ -34,4 +36,6 @@ export const MUTATORS: readonly Mutator[] = [
   trivialServiceHealthcheck,
   weakenDependsOn,
   dropSecret,
+  dropNetworks,
+  networkNotInternal,
 ];

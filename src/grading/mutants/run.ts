@@ -155,10 +155,7 @@ async function touchesLearnerLines(pack: ChallengePack, solvedDir: string, mutat
         if (change.startsWith('-')) {
           if (learner.has(line)) return true;
           line += 1;
-        } else if (change.startsWith('+')) {
-          // An insertion next to a learner's line counts (a line moved there, an ARG added before a RUN).
-          if (learner.has(line) || learner.has(line - 1)) return true;
-        } else if (!change.startsWith('\\')) line += 1;
+        } else if (!change.startsWith('+') && !change.startsWith('\\')) line += 1;
       }
     }
   }
