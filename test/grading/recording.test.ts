@@ -27,6 +27,10 @@ describe('recorded scorecards', () => {
       'the value of secret "api_token" is readable by anyone with the image: <where>',
     );
     expect(maskMessage('`db` has no health check, so nothing can wait for it; `app` then exited with code 1: migrate: cannot reach')).toBe('`db` has no health check, so nothing can wait for it');
+    expect(maskMessage('pushed shop/api:1.4.2 and shop/api:1.4.2-275a415 to the registry')).toBe('pushed shop/api:1.4.2 and shop/api:1.4.2-<id> to the registry');
+    expect(maskMessage('no route out (deb.debian.org:80 from there: no-route, no default route; from the default network: connected)')).toBe(
+      'no route out (deb.debian.org:80 from there: <blocked>; from the default network: connected)',
+    );
     // "6 x 7" in a pattern is not a size factor.
     expect(maskMessage('matches /6 x 7 = 42/')).toBe('matches /6 x 7 = 42/');
     // What a verdict says in words stays.
