@@ -51,7 +51,7 @@ export function maskMessage(message: string): string {
       .replace(/\bshipshape[-_][\w.-]*[0-9a-f]{6,}[\w.-]*/gi, '<run-name>')
       .replace(/\b[0-9a-f]{12,64}\b/gi, '<id>')
       // A short commit id in a tag (shop/api:1.4.2-275a415): each run makes its own commit.
-      .replace(/-(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,11}\b/g, '-<id>')
+      .replace(/(:[\w.]+)-[0-9a-f]{7,11}\b/g, '$1-<id>')
       // How a blocked connection failed: a timeout where the engine drops packets, no route where it has none.
       .replace(/(\bfrom there): [^;)]+/g, '$1: <blocked>')
       .replace(/\d{4}[/-]\d{2}[/-]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?|\[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]/g, '<time>')

@@ -28,6 +28,7 @@ describe('recorded scorecards', () => {
     );
     expect(maskMessage('`db` has no health check, so nothing can wait for it; `app` then exited with code 1: migrate: cannot reach')).toBe('`db` has no health check, so nothing can wait for it');
     expect(maskMessage('pushed shop/api:1.4.2 and shop/api:1.4.2-275a415 to the registry')).toBe('pushed shop/api:1.4.2 and shop/api:1.4.2-<id> to the registry');
+    expect(maskMessage('shop/api:1.4.2-4566144 read back')).toBe('shop/api:1.4.2-<id> read back');
     expect(maskMessage('no route out (deb.debian.org:80 from there: no-route, no default route; from the default network: connected)')).toBe(
       'no route out (deb.debian.org:80 from there: <blocked>; from the default network: connected)',
     );
