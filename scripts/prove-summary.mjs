@@ -31,10 +31,17 @@ const lines = [
   '| challenge | result | checks | advice on the solution |',
   '| --- | --- | --- | --- |',
 ];
+/** Why a challenge is not proven: its mismatches, and verdicts that differ from its recording.json. */
+function problems(challenge) {
+  const found = [];
+  if (challenge.mismatches.length > 0 || challenge.recording?.state !== 'differs') found.push(`**${challenge.mismatches.length} mismatch(es)**`);
+  if (challenge.recording?.state === 'differs') found.push('**verdicts differ from recording.json**');
+  return found.join(', ');
+}
 for (const challenge of challenges) {
   const advised = challenge.rows.filter((row) => row.solution === 'advice').map((row) => row.id);
   lines.push(
-    `| ${cell(challenge.challenge)} | ${challenge.passed ? 'proven' : `**${challenge.mismatches.length} mismatch(es)**`} | ${challenge.rows.length} | ${advised.length ? cell(advised.join(', ')) : '-'} |`,
+    `| ${cell(challenge.challenge)} | ${challenge.passed ? 'proven' : problems(challenge)} | ${challenge.rows.length} | ${advised.length ? cell(advised.join(', ')) : '-'} |`,
   );
 }
 const failed = challenges.filter((challenge) => !challenge.passed);
@@ -42,6 +49,9 @@ if (failed.length > 0) {
   lines.push('', '### Mismatches', '');
   for (const challenge of failed) {
     for (const mismatch of challenge.mismatches) lines.push(`- **${cell(challenge.challenge)}** ${cell(mismatch)}`);
+    if (challenge.recording?.state === 'differs') {
+      lines.push(`- **${cell(challenge.challenge)}** verdicts differ from its recording.json:`, '', '```diff', challenge.recording.diff.replace(/```/g, "'''"), '```', '');
+    }
   }
 }
 console.log(lines.join('\n'));

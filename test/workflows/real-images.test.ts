@@ -54,6 +54,11 @@ describe('the real-images workflow', () => {
       expect(stdout).toContain('| docker-missing-multistage | proven | 2 | healthcheck-in-image |');
       expect(stdout).toContain('| docker-missing-healthcheck | **1 mismatch(es)** | 1 | - |');
       expect(stdout).toContain('- **docker-missing-healthcheck** migration-ran: solution: expected pass, got skip \\| x');
+      const differs = { challenge: 'docker-go-scratch', passed: false, mismatches: [], rows: [], recording: { state: 'differs', diff: '-      "message": "old"\n+      "message": "new"' } };
+      await writeFile(path.join(dir, 'prove.json'), JSON.stringify({ passed: false, challenges: [differs] }));
+      const recorded = (await run(process.execPath, [path.join(ROOT, 'scripts', 'prove-summary.mjs'), path.join(dir, 'prove.json')])).stdout;
+      expect(recorded).toContain('| docker-go-scratch | **verdicts differ from recording.json** | 0 | - |');
+      expect(recorded).toContain('```diff\n-      "message": "old"\n+      "message": "new"\n```');
       await writeFile(path.join(dir, 'prove.json'), JSON.stringify({ error: { message: 'No Docker engine answered', exitCode: 2 } }));
       expect((await run(process.execPath, [path.join(ROOT, 'scripts', 'prove-summary.mjs'), path.join(dir, 'prove.json')])).stdout).toContain(
         'challenge:test could not run',
