@@ -139,6 +139,25 @@ describe('compose mutators', () => {
     // The original document is left alone.
     expect(input.compose!.document.toString()).toBe(input.compose!.document.clone().toString());
   });
+
+  it('leaves out each hardening and limit setting of a service, one at a time', () => {
+    const input = composeInput(
+      'services:\n  app:\n    image: python:3.12-slim\n    cap_drop: [ALL]\n    read_only: true\n    tmpfs: [/tmp]\n    security_opt: ["no-new-privileges:true"]\n  worker:\n    image: python:3.12-slim\n    mem_limit: 96m\n    pids_limit: 32\n',
+    );
+    const mutants = mutate('compose.drop-runtime-setting', input);
+    expect(mutants.map((mutation) => mutation.label)).toEqual([
+      'service app: cap_drop left out',
+      'service app: read_only left out',
+      'service app: security_opt left out',
+      'service worker: mem_limit left out',
+      'service worker: pids_limit left out',
+    ]);
+    const withoutReadOnly = parseDocument(mutants[1]!.text).toJS().services.app;
+    expect(withoutReadOnly.read_only).toBeUndefined();
+    expect(withoutReadOnly.cap_drop).toEqual(['ALL']);
+    expect(withoutReadOnly.tmpfs).toEqual(['/tmp']);
+    expect(mutate('compose.drop-runtime-setting', composeInput('services:\n  app:\n    image: nginx:alpine\n'))).toEqual([]);
+  });
 });
 
 describe('generating the mutants of a pack', () => {

@@ -17,6 +17,7 @@ import { weakenDependsOn } from './compose/weaken-depends-on.js';
 import { dropSecret } from './compose/drop-secret.js';
 import { dropNetworks } from './compose/drop-networks.js';
 import { networkNotInternal } from './compose/network-not-internal.js';
+import { dropRuntimeSetting } from './compose/drop-runtime-setting.js';
 
 /** Every mutator `challenge:test --mutants` tries. Adding one: a file under dockerfile/ or compose/ and a line here. */
 export const MUTATORS: readonly Mutator[] = [
@@ -38,4 +39,5 @@ export const MUTATORS: readonly Mutator[] = [
   dropSecret,
   dropNetworks,
   networkNotInternal,
+  dropRuntimeSetting,
 ];
