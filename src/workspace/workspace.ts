@@ -5,8 +5,9 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { listFiles, sha256File } from './files.js';
 import { acquireWorkspaceLock } from './lock.js';
+import { STATE_DIR } from './state-dir.js';
 
-export const STATE_DIR = '.shipshape';
+export { STATE_DIR };
 export const MARKER_FILE = `${STATE_DIR}/challenge.json`;
 
 export type { Marker, Recovery } from './workspace-schema.js';
