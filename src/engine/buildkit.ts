@@ -8,6 +8,7 @@ import { type Engine, engineAnswers } from './connect.js';
 import { type BuildContextPlan, packBuildContext } from './context.js';
 import type { RunScope } from './scope.js';
 import { attributeBuildCache, buildCacheIds } from './buildkit/cache.js';
+import { loadExeca } from './execa.js';
 
 /** A build secret: the build reads it at /run/secrets/<id> through `RUN --mount=type=secret,id=<id>`. */
 export interface BuildSecret {
@@ -269,6 +270,3 @@ export class PlainProgress {
 }
 
 /** execa is loaded when a command first needs it, not at start-up. */
-async function loadExeca(): Promise<typeof import('execa').execa> {
-  return (await import('execa')).execa;
-}

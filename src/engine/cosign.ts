@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CosignRun, CosignTool } from '../checks/kind.js';
 import { errorMessage } from '../errors.js';
+import { loadExeca } from './execa.js';
 
 /** Where scripts/tools/cosign.sh puts Debian's cosign when none is on PATH (its SHIPSHAPE_TOOLS_DIR). */
 const toolsCosign = (env: NodeJS.ProcessEnv) => path.join(env.SHIPSHAPE_TOOLS_DIR?.trim() || '/var/lib/shipshape-tools', 'cosign', 'bin', 'cosign');
@@ -38,7 +39,7 @@ export const COSIGN_MISSING =
 export async function cosignTool(env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<CosignTool | { missing: string }> {
   const binary = await findCosign(env);
   if (!binary) return { missing: COSIGN_MISSING };
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const version = await execa(binary, ['version'], { reject: false, timeout: 15_000 });
   if (version.exitCode !== 0) return { missing: `${binary} does not run here: ${String(version.stderr || version.stdout).split('\n')[0]}` };
   const gitVersion = /GitVersion:\s*(\S+)/.exec(String(version.stdout))?.[1] ?? 'unknown';

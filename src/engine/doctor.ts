@@ -7,6 +7,7 @@ import { type Engine, MIN_API_VERSION, apiAtLeast, connectEngine, withTimeout } 
 import { resolveEndpoint } from './endpoint.js';
 import { type ImageStore, describeImageStore, imageStoreFromInfo } from './image-store.js';
 import { type Builder, type BuilderPreference, buildKitSupport, builderPreference, chooseBuilder, engineBuildSupport } from './buildkit/choose.js';
+import { loadExeca } from './execa.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -269,6 +270,3 @@ async function cosignFinding(): Promise<Finding> {
 }
 
 /** execa is loaded when a command first needs it, not at start-up. */
-async function loadExeca(): Promise<typeof import('execa').execa> {
-  return (await import('execa')).execa;
-}

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { findDockerCli } from './buildkit.js';
 import type { Engine } from './connect.js';
 import type { RunScope } from './scope.js';
+import { loadExeca } from './execa.js';
 
 /**
  * Whether this engine can build and keep one image for several platforms: the containerd image store
@@ -22,7 +23,7 @@ export async function multiPlatformSupport(engine: Engine): Promise<MultiPlatfor
   }
   try {
     const cli = await findDockerCli();
-    const { execa } = await import('execa');
+    const execa = await loadExeca();
     const result = await execa(cli, ['buildx', 'version'], { reject: false, timeout: 15_000, env: cliEnv(engine) });
     if (result.exitCode !== 0) {
       return { supported: false, reason: `${engineName} can hold multi-platform images, but the docker CLI (${cli}) has no buildx plugin to build them: ${String(result.stderr).split('\n')[0]}` };

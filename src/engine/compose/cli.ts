@@ -1,4 +1,5 @@
 import { UserError } from '../../errors.js';
+import { loadExeca } from '../execa.js';
 
 /**
  * The compose command used for a run. Chosen once per process: `SHIPSHAPE_COMPOSE` when set (a path to
@@ -84,6 +85,3 @@ export function allProfiles(cli: ComposeCli): string[] {
 }
 
 /** execa is loaded when a command first needs it, not at start-up. */
-export async function loadExeca(): Promise<typeof import('execa').execa> {
-  return (await import('execa')).execa;
-}
