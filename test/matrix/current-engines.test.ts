@@ -46,7 +46,7 @@ function requireLegs(): void {
 
 async function composeIsV2(leg: Leg): Promise<boolean> {
   try {
-    return /v?2\./.test(execFileSync('/usr/bin/docker', ['compose', 'version', '--short'], { env: { ...process.env, ...leg.env }, encoding: 'utf8' }));
+    return /v?2\./.test(execFileSync('/usr/bin/docker', ['compose', 'version', '--short'], { env: { ...process.env, ...leg.env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return false;
   }
