@@ -1,5 +1,6 @@
 import { type CommandOptions, type CommandRun, type ImageFacts, type ImageLayer, SIZE_MEASURE } from '../checks/kind.js';
 import { EngineProblemError, errorMessage } from '../errors.js';
+import type Docker from 'dockerode';
 import type { Engine } from './connect.js';
 import { type ImageSize, imageStore, layerBytes, uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
@@ -51,20 +52,31 @@ function unmeasured(error: unknown): ImageSize {
 }
 
 /**
- * Whether a path exists in an image, read through the container archive API on a created (never
- * started) container, so images without a shell work too.
+ * A container of the image that is created and never started (labelled, tracked, no network): its files
+ * can be read through the archive API, or it can be committed, without running anything of the image.
+ * `platform` picks one image of a multi-platform index.
  */
-export async function imagePathExists(engine: Engine, scope: RunScope, imageId: string, path: string): Promise<boolean> {
+export async function createIdleContainer(engine: Engine, scope: RunScope, imageId: string, platform?: string): Promise<Docker.Container> {
   const container = await engine.docker.createContainer({
     Image: imageId,
+    ...(platform ? { platform } : {}),
     // Never started: the command only has to satisfy create for images without CMD/ENTRYPOINT.
     Entrypoint: ['/shipshape-probe-never-started'],
     Cmd: [],
     Labels: scope.labels,
     NetworkDisabled: true,
     HostConfig: { NetworkMode: 'none' },
-  });
+  } as Docker.ContainerCreateOptions);
   scope.trackContainer(container.id);
+  return container;
+}
+
+/**
+ * Whether a path exists in an image, read through the container archive API on a created (never
+ * started) container, so images without a shell work too.
+ */
+export async function imagePathExists(engine: Engine, scope: RunScope, imageId: string, path: string): Promise<boolean> {
+  const container = await createIdleContainer(engine, scope, imageId);
   try {
     // A HEAD answered as a stream: it must be released, or its socket keeps the process alive.
     const response = (await container.infoArchive({ path })) as { destroy?: () => void; resume?: () => void };

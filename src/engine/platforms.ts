@@ -3,6 +3,7 @@ import type { MultiPlatformSupport, PlatformImage } from '../checks/kind.js';
 import { errorMessage } from '../errors.js';
 import { findDockerCli } from './buildkit.js';
 import type { Engine } from './connect.js';
+import { createIdleContainer } from './inspect.js';
 import type { RunScope } from './scope.js';
 import { loadExeca } from './execa.js';
 
@@ -69,16 +70,7 @@ export async function indexPlatforms(engine: Engine, imageId: string): Promise<{
  * container created for that platform and never started, so no emulation is needed.
  */
 export async function readFileHead(engine: Engine, scope: RunScope, imageId: string, filePath: string, options: { platform: string; bytes: number }): Promise<Buffer | null> {
-  const container = await engine.docker.createContainer({
-    Image: imageId,
-    platform: options.platform,
-    Entrypoint: ['/shipshape-probe-never-started'],
-    Cmd: [],
-    Labels: scope.labels,
-    NetworkDisabled: true,
-    HostConfig: { NetworkMode: 'none' },
-  } as never);
-  scope.trackContainer(container.id);
+  const container = await createIdleContainer(engine, scope, imageId, options.platform);
   try {
     let archive: Readable;
     try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type LocalRegistry, MARKER_LABEL, type RegistryManifest } from '../checks/kind.js';
 import { EngineProblemError, errorMessage } from '../errors.js';
 import type { Engine } from './connect.js';
+import { createIdleContainer } from './inspect.js';
 import { DEFAULT_LIMITS, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
 
@@ -142,15 +143,7 @@ function registryClient(engine: Engine, scope: RunScope, address: string): Local
       // A distinct image of ours with the same content: a never-started container of the original,
       // committed with a marker label that every image built on it inherits.
       const marker = randomBytes(8).toString('hex');
-      const container = await engine.docker.createContainer({
-        Image: imageId,
-        Entrypoint: ['/shipshape-probe-never-started'],
-        Cmd: [],
-        Labels: scope.labels,
-        NetworkDisabled: true,
-        HostConfig: { NetworkMode: 'none' },
-      });
-      scope.trackContainer(container.id);
+      const container = await createIdleContainer(engine, scope, imageId);
       try {
         const original = await engine.docker.getImage(imageId).inspect();
         // The commit's body is the new image's config (dockerode would put plain options in the query).
