@@ -1,5 +1,5 @@
 import type { Mutator } from '../mutator.js';
-import { editedCompose, services } from './edit.js';
+import { services, serviceWithoutKey } from './edit.js';
 
 /**
  * The settings a service is hardened and bounded with, as a learner writes them: each one left out is a
@@ -15,12 +15,7 @@ export const dropRuntimeSetting: Mutator = {
   mutate({ compose }) {
     if (!compose) return [];
     return services(compose.document).flatMap(({ name, node }) =>
-      RUNTIME_SETTINGS.filter((key) => node.has(key)).map((key) => ({
-        label: `service ${name}: ${key} left out`,
-        files: editedCompose(compose, (document) => {
-          services(document).find((candidate) => candidate.name === name)!.node.delete(key);
-        }),
-      })),
+      RUNTIME_SETTINGS.filter((key) => node.has(key)).map((key) => ({ label: `service ${name}: ${key} left out`, files: serviceWithoutKey(compose, name, key) })),
     );
   },
 };

@@ -1,6 +1,6 @@
 import { diffArrays } from 'diff';
 import { type Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { MutationInput } from '../mutator.js';
+import type { Mutation, MutationInput } from '../mutator.js';
 
 /** Each service's node in the compose file as written. */
 export function services(document: Document): Array<{ name: string; node: YAMLMap }> {
@@ -36,6 +36,20 @@ export function editedCompose(compose: NonNullable<MutationInput['compose']>, ed
     }
   }
   return { [compose.file]: lines.join('\n') };
+}
+
+/** The compose file with `key` removed from one service. */
+export function serviceWithoutKey(compose: NonNullable<MutationInput['compose']>, service: string, key: string): Record<string, string> {
+  return editedCompose(compose, (document) => {
+    services(document).find((candidate) => candidate.name === service)!.node.delete(key);
+  });
+}
+
+/** One mutant per service that has `key`, with that key removed from it and the rest of the file as written. */
+export function serviceKeyRemoved(compose: NonNullable<MutationInput['compose']>, key: string, label: (service: string) => string): Mutation[] {
+  return services(compose.document)
+    .filter(({ node }) => node.has(key))
+    .map(({ name }) => ({ label: label(name), files: serviceWithoutKey(compose, name, key) }));
 }
 
 export function sequence(node: YAMLMap, key: string): YAMLSeq | null {
