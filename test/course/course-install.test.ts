@@ -89,7 +89,10 @@ describeNeeding(needs.engine)('course:add from git and npm, then start and verif
     for (const format of FORMATS) {
       const report = await readFile(path.join(reports, format), 'utf8');
       expect(report, format).toContain('exec-form');
-      for (const secret of HIDDEN_SECRETS) expect(report, `${format} names ${secret}`).not.toContain(secret);
+      // Gradescope hides tests from students itself: the hidden checks are there, marked hidden, and nowhere else.
+      const shown = format === 'gradescope' ? JSON.stringify((JSON.parse(report) as { tests: Array<{ visibility: string }> }).tests.filter((test) => test.visibility !== 'hidden')) : report;
+      if (format === 'gradescope') expect(report).toContain('"visibility": "hidden"');
+      for (const secret of HIDDEN_SECRETS) expect(shown, `${format} names ${secret}`).not.toContain(secret);
     }
     // The learner's progress does not name it either.
     const progress = await readFile(path.join(workspace, '.shipshape', 'progress.json'), 'utf8');
