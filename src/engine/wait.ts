@@ -23,8 +23,9 @@ export interface WaitOptions {
 export type MaybeAnswer<T> = T | undefined | null | false;
 
 /**
- * Runs `probe` (at least once, unless the signal has already aborted) until it returns an answer.
- * Sleeps never reach past the deadline: the last probe runs at the deadline itself, so the whole
+ * Runs `probe` (at least once, unless the signal has already aborted) until it returns an answer;
+ * the probe gets the number of probes made before it (0 the first time). An error it throws ends the
+ * wait with that error: the probe decides what is fatal. Sleeps never reach past the deadline: the last probe runs at the deadline itself, so the whole
  * window is watched, and the wait ends within one probe's time after it.
  */
 export async function waitFor<T>(probe: (probes: number) => Promise<MaybeAnswer<T>> | MaybeAnswer<T>, options: WaitOptions): Promise<Waited<T>> {
