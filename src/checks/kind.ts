@@ -111,7 +111,9 @@ export interface ImageLayer {
   created: number;
 }
 
+/** What a command run in a container gave (docker exec, or a fresh container of the image). */
 export interface CommandRun {
+  /** Null when it has none: stopped at its time limit, or the engine never reported one. */
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -389,13 +391,6 @@ export interface ContainerSettings {
   imageId: string;
 }
 
-export interface ExecOutcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
 /** How `compose up` went: a failure (bad build, unhealthy dependency, timeout) fails every stack check with its reason. */
 export interface StackUp {
   ok: boolean;
@@ -404,7 +399,7 @@ export interface StackUp {
   outputTail: string[];
 }
 
-/** The stack brought up once per verify, shared by every stack check; implemented in src/engine/compose.ts. */
+/** The stack brought up once per verify, shared by every stack check; implemented in src/engine/compose/stack.ts. */
 export interface RunningStack {
   project: string;
   up: StackUp;
@@ -413,7 +408,7 @@ export interface RunningStack {
   healthyTimes(service: string): number[];
   /** Waits until the service's container runs (and is healthy when it has a health check), exits, or the time is up. */
   waitReady(service: string, timeoutMs: number): Promise<StackContainer | null>;
-  exec(service: string, command: string[], options: { timeoutMs: number; env?: string[]; user?: string }): Promise<ExecOutcome>;
+  exec(service: string, command: string[], options: { timeoutMs: number; env?: string[]; user?: string }): Promise<CommandRun>;
   /** Last lines of the service's container log. */
   logs(service: string, lines: number): Promise<string[]>;
   /** GET through the port the service publishes for `port` on the engine's host. */
@@ -427,7 +422,7 @@ export interface RunningStack {
   withVolumeContainer(
     volume: string,
     options: { image: string; target: string; readyCommand: string[]; command: string[]; timeoutMs: number },
-  ): Promise<{ ready: boolean; result: ExecOutcome | null; logTail: string[] }>;
+  ): Promise<{ ready: boolean; result: CommandRun | null; logTail: string[] }>;
   /**
    * Runs `command` in a throwaway container of ours (labels, limits, no ports, removed after) from
    * `image`, attached to every network the service's container is attached to (and nothing else), or
@@ -442,7 +437,7 @@ export interface RunningStack {
 export interface ProbeOutcome {
   /** False when the probe container could not be created or started: it then saw nothing. */
   ran: boolean;
-  result: ExecOutcome | null;
+  result: CommandRun | null;
   /** Why it did not run, or the engine's words about its exit. */
   problem?: string;
   /** Engine names of the networks it was attached to. */

@@ -11,6 +11,7 @@ function dockerClass(): typeof Docker {
 }
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type Endpoint, type EndpointSource, dockerodeOptions, resolveEndpoint } from './endpoint.js';
+import { waitFor } from './wait.js';
 
 export interface EngineInfo {
   /** Where we connected: a socket path or tcp address. */
@@ -108,12 +109,11 @@ export async function engineStopsAnswering(
   windowMs: number,
   options: { pingTimeoutMs?: number; intervalMs?: number } = {},
 ): Promise<boolean> {
-  const deadline = Date.now() + windowMs;
-  for (;;) {
-    if (!(await engineAnswers(engine, options.pingTimeoutMs))) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-  }
+  const stopped = await waitFor(async () => !(await engineAnswers(engine, options.pingTimeoutMs)), {
+    interval: options.intervalMs ?? 250,
+    deadline: Date.now() + windowMs,
+  });
+  return stopped.ready;
 }
 
 export interface ConnectOptions {

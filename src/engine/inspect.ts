@@ -2,6 +2,7 @@ import { type CommandOptions, type CommandRun, type ImageFacts, type ImageLayer,
 import { EngineProblemError, errorMessage } from '../errors.js';
 import type Docker from 'dockerode';
 import type { Engine } from './connect.js';
+import { EXEC_OUTPUT_LIMIT } from './exec.js';
 import { type ImageSize, imageStore, layerBytes, uncompressedSize } from './image-size.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
@@ -128,8 +129,6 @@ async function historySizes(engine: Engine, imageId: string, engineSizes: number
   return sizes;
 }
 
-const COMMAND_OUTPUT_LIMIT = 1_000_000;
-
 /**
  * Runs a command in a fresh container of the image, with the containment of every learner
  * container, no network unless asked, and a time limit; the container is removed afterwards.
@@ -174,8 +173,8 @@ export async function runInImage(
     ]);
     return {
       exitCode: waited ? waited.StatusCode : null,
-      stdout: demultiplex(stdout).slice(0, COMMAND_OUTPUT_LIMIT),
-      stderr: demultiplex(stderr).slice(0, COMMAND_OUTPUT_LIMIT),
+      stdout: demultiplex(stdout).slice(0, EXEC_OUTPUT_LIMIT),
+      stderr: demultiplex(stderr).slice(0, EXEC_OUTPUT_LIMIT),
       timedOut,
       durationMs: Date.now() - started,
     };

@@ -5,6 +5,7 @@ import type { Engine } from './connect.js';
 import { createIdleContainer } from './inspect.js';
 import { DEFAULT_LIMITS, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
+import { waitFor } from './wait.js';
 
 /** The registry image: the real `registry:2` where it was pulled, the stand-in (scripts/stand-ins/registry) offline. */
 export const REGISTRY_IMAGE = process.env.SHIPSHAPE_REGISTRY_IMAGE?.trim() || 'registry:2';
@@ -44,23 +45,25 @@ export async function startRegistry(engine: Engine, scope: RunScope, options: { 
   const hostPort = ports.find((binding) => binding.HostIp === '127.0.0.1')?.HostPort ?? ports[0]?.HostPort;
   if (!hostPort) throw new EngineProblemError('The run\'s registry container published no port for 5000/tcp.');
   const address = `127.0.0.1:${hostPort}`;
-  const started = Date.now();
   let lastError = '';
-  for (;;) {
-    if (options.signal?.aborted) throw new EngineProblemError('cancelled while the registry started');
-    try {
-      const response = await fetchWithin(`http://${address}/v2/`, {}, 2000);
-      if (response.status === 200) break;
-      lastError = `HTTP ${response.status}`;
-    } catch (error) {
-      lastError = errorMessage(error);
-    }
-    const state = (await container.inspect()).State;
-    if (!state.Running) throw new EngineProblemError(`The run's registry (${REGISTRY_IMAGE}) exited with code ${state.ExitCode} before it answered.`);
-    if (Date.now() - started > READY_TIMEOUT_MS) {
-      throw new EngineProblemError(`The run's registry on ${address} did not answer /v2/ within ${READY_TIMEOUT_MS / 1000} s (${lastError}): the engine must publish ports on this machine's 127.0.0.1 (a remote engine cannot serve this check).`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
+  const answered = await waitFor(
+    async () => {
+      try {
+        const response = await fetchWithin(`http://${address}/v2/`, {}, 2000);
+        if (response.status === 200) return true;
+        lastError = `HTTP ${response.status}`;
+      } catch (error) {
+        lastError = errorMessage(error);
+      }
+      const state = (await container.inspect()).State;
+      if (!state.Running) throw new EngineProblemError(`The run's registry (${REGISTRY_IMAGE}) exited with code ${state.ExitCode} before it answered.`);
+      return false;
+    },
+    { interval: 150, deadline: Date.now() + READY_TIMEOUT_MS, signal: options.signal },
+  );
+  if (!answered.ready && answered.reason === 'aborted') throw new EngineProblemError('cancelled while the registry started');
+  if (!answered.ready) {
+    throw new EngineProblemError(`The run's registry on ${address} did not answer /v2/ within ${READY_TIMEOUT_MS / 1000} s (${lastError}): the engine must publish ports on this machine's 127.0.0.1 (a remote engine cannot serve this check).`);
   }
   return registryClient(engine, scope, address);
 }

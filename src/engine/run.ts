@@ -1,7 +1,9 @@
 import type Docker from 'dockerode';
-import type { CommandRun, HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
+import type { HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.js';
 import { type Engine, apiAtLeast } from './connect.js';
+import { readinessOf } from './readiness.js';
 import type { RunScope } from './scope.js';
+import { waitFor } from './wait.js';
 
 /** Containment for learner code: applied to every container we start. */
 export interface ContainerLimits {
@@ -100,41 +102,32 @@ export async function runUntilHealthy(
   scope.trackContainer(container.id);
   await container.start();
 
-  let outcome: HealthOutcome['status'] = 'timeout';
   let exitCode: number | undefined;
   let log: HealthLogEntry[] = [];
   // The engine keeps the last few probes; each is reported once, by its start time.
   const reported = new Set<string>();
   let probes = 0;
-  while (Date.now() - started < options.timeoutMs && !options.signal?.aborted) {
-    const state = (await container.inspect()).State;
-    log = (state.Health?.Log ?? []).map((entry) => ({ exitCode: entry.ExitCode, output: entry.Output.trim() }));
-    if (options.onProbe) {
-      for (const entry of state.Health?.Log ?? []) {
-        const key = `${entry.Start}|${entry.End}`;
-        if (reported.has(key)) continue;
-        reported.add(key);
-        probes += 1;
-        const end = Date.parse(entry.End);
-        options.onProbe({ index: probes, exitCode: entry.ExitCode, output: entry.Output.trim().slice(-500), atMs: Number.isNaN(end) ? Date.now() - started : Math.max(0, end - started) });
+  const settled = await waitFor(
+    async () => {
+      const state = (await container.inspect()).State;
+      log = (state.Health?.Log ?? []).map((entry) => ({ exitCode: entry.ExitCode, output: entry.Output.trim() }));
+      if (options.onProbe) {
+        for (const entry of state.Health?.Log ?? []) {
+          const key = `${entry.Start}|${entry.End}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          probes += 1;
+          const end = Date.parse(entry.End);
+          options.onProbe({ index: probes, exitCode: entry.ExitCode, output: entry.Output.trim().slice(-500), atMs: Number.isNaN(end) ? Date.now() - started : Math.max(0, end - started) });
+        }
       }
-    }
-    // Exit first: a stopped container also reports its last health status, which would hide why.
-    if (!state.Running && state.Status !== 'created') {
-      outcome = 'exited';
-      exitCode = state.ExitCode;
-      break;
-    }
-    if (state.Health?.Status === 'healthy') {
-      outcome = 'healthy';
-      break;
-    }
-    if (state.Health?.Status === 'unhealthy') {
-      outcome = 'unhealthy';
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+      const readiness = readinessOf({ running: state.Running, status: state.Status, health: state.Health?.Status });
+      if (readiness === 'exited') exitCode = state.ExitCode;
+      return readiness === 'exited' || readiness === 'healthy' || readiness === 'unhealthy' ? readiness : undefined;
+    },
+    { interval: POLL_MS, deadline: started + options.timeoutMs, signal: options.signal },
+  );
+  const outcome: HealthOutcome['status'] = settled.ready ? settled.value : 'timeout';
   let containerLogTail: string[] = [];
   try {
     if (outcome === 'healthy' && options.onHealthy) await options.onHealthy(container);
@@ -143,62 +136,6 @@ export async function runUntilHealthy(
     await container.remove({ force: true, v: true }).catch(() => undefined);
   }
   return { status: outcome, elapsedMs: Date.now() - started, exitCode, log: log.slice(-3), containerLogTail, declared };
-}
-
-const EXEC_OUTPUT_LIMIT = 1_000_000;
-
-/**
- * Runs a command inside a running container with `docker exec` semantics: as the container's
- * own user, in its working directory, next to its main process. Bounded by a time limit.
- */
-export async function execInContainer(
-  engine: Engine,
-  container: Docker.Container,
-  command: string[],
-  timeoutMs: number,
-): Promise<CommandRun> {
-  const started = Date.now();
-  const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy?: () => void };
-  const raw: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => raw.push(chunk));
-  const ended = await Promise.race([
-    new Promise<boolean>((resolve) => {
-      stream.on('end', () => resolve(true));
-      stream.on('close', () => resolve(true));
-      stream.on('error', () => resolve(true));
-    }),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
-  ]);
-  if (!ended) stream.destroy?.();
-  let info = ended ? await exec.inspect() : null;
-  // The stream can close a moment before the engine records the exit code.
-  for (let tries = 0; info?.Running && tries < 20; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    info = await exec.inspect();
-  }
-  const output = splitStreams(Buffer.concat(raw));
-  return {
-    exitCode: info?.ExitCode ?? null,
-    stdout: output.stdout.slice(0, EXEC_OUTPUT_LIMIT),
-    stderr: output.stderr.slice(0, EXEC_OUTPUT_LIMIT),
-    timedOut: !ended,
-    durationMs: Date.now() - started,
-  };
-}
-
-/** Splits a multiplexed (non-TTY) attach stream into stdout (stream 1) and stderr (stream 2). */
-export function splitStreams(buffer: Buffer): { stdout: string; stderr: string } {
-  const parts: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const kind = buffer[offset];
-    const size = buffer.readUInt32BE(offset + 4);
-    const payload = buffer.subarray(offset + 8, offset + 8 + size);
-    (kind === 2 ? parts.stderr : parts.stdout).push(payload);
-    offset += 8 + size;
-  }
-  return { stdout: Buffer.concat(parts.stdout).toString('utf8'), stderr: Buffer.concat(parts.stderr).toString('utf8') };
 }
 
 async function logTail(container: { logs(options: object): Promise<unknown> }, lines: number): Promise<string[]> {

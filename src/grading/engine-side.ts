@@ -2,7 +2,8 @@
 // (context packing, layer reading, build stream parsing, running) would otherwise delay the first verdict.
 export { buildImage } from '../engine/build.js';
 export { imageHistory, imagePathExists, inspectImage, runInImage } from '../engine/inspect.js';
-export { DEFAULT_LIMITS, execInContainer, runUntilHealthy } from '../engine/run.js';
+export { DEFAULT_LIMITS, runUntilHealthy } from '../engine/run.js';
+export { execInContainer } from '../engine/exec.js';
 export { RunScope } from '../engine/scope.js';
 export { buildVariant } from '../engine/variant.js';
 export { findTextInImage, imageWastedBytes } from '../engine/layers.js';

@@ -5,6 +5,7 @@ import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChallengePack } from '../course/packs.js';
+import { waitFor } from '../engine/wait.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import { cacheDir } from '../workspace/cache-dir.js';
 
@@ -133,12 +134,15 @@ export async function joinPrefetch(
   const first = await runningPrefetch(challengeId, starterDir);
   if (!first || (first.endpoint && first.endpoint !== endpoint)) return false;
   options.onJoin?.(first);
-  const deadline = Date.now() + options.limitMs;
-  while (Date.now() < deadline && !options.signal?.aborted) {
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const marker = await runningPrefetch(challengeId, starterDir);
-    if (!marker || marker.pid !== first.pid) break;
-  }
+  await waitFor(
+    async (probes) => {
+      // The first look was `first`, just above.
+      if (probes === 0) return false;
+      const marker = await runningPrefetch(challengeId, starterDir);
+      return !marker || marker.pid !== first.pid;
+    },
+    { interval: 150, deadline: Date.now() + options.limitMs, signal: options.signal },
+  );
   return true;
 }
 

@@ -467,7 +467,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
                   signal: runtimeSignal,
                   onProbe,
                   onHealthy: async (container) => {
-                    run = await engineSide.execInContainer(engine, container, command, runOptions.commandTimeoutMs);
+                    run = await engineSide.execInContainer(container, command, { timeoutMs: runOptions.commandTimeoutMs });
                   },
                 });
                 return { health, run };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChallengeProgress, Progress } from './progress-schema.js';
 import { UserError } from '../errors.js';
+import { waitFor } from '../engine/wait.js';
 import { writeFileAtomic } from './atomic.js';
 import { STATE_DIR } from './workspace.js';
 
@@ -153,29 +154,29 @@ const LOCK_STALE_MS = 15_000;
 async function lockProgress(root: string): Promise<() => Promise<void>> {
   const file = path.join(root, STATE_DIR, 'progress.lock');
   await mkdir(path.dirname(file), { recursive: true });
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname() }));
-      await handle.close();
-      return async () => {
-        await rm(file, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Held only for one read and one write: an old lock was left by a killed process.
-      const info = await stat(file).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > LOCK_STALE_MS) {
-        await rm(file, { force: true });
-        continue;
+  const locked = await waitFor(
+    async () => {
+      for (;;) {
+        try {
+          const handle = await open(file, 'wx');
+          await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname() }));
+          await handle.close();
+          return async () => {
+            await rm(file, { force: true });
+          };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          // Held only for one read and one write: an old lock was left by a killed process.
+          const info = await stat(file).catch(() => null);
+          if (!info || Date.now() - info.mtimeMs <= LOCK_STALE_MS) return undefined;
+          await rm(file, { force: true });
+        }
       }
-      if (Date.now() > deadline) {
-        throw new UserError(`The progress file in ${root} is locked (${file}).`, 2, 'If no other shipshape is running, remove that lock file.');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+    },
+    { interval: 50, deadline: Date.now() + LOCK_WAIT_MS },
+  );
+  if (!locked.ready) throw new UserError(`The progress file in ${root} is locked (${file}).`, 2, 'If no other shipshape is running, remove that lock file.');
+  return locked.value;
 }
 
 /** The nearest directory at or above `from` holding a progress file, or null. */

@@ -55,7 +55,7 @@ export const composeCapabilities = defineCheck({
     if (!status) {
       // Could not look: never a pass.
       const said = `${result.stdout}${result.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 200);
-      return fail(`could not read /proc/1/status in \`${service}\` (\`cat\` exited ${result.exitCode}${said ? `: ${said}` : ''})`, { exitCode: result.exitCode, output: said });
+      return fail(`could not read /proc/1/status in \`${service}\` (\`cat\` exited ${result.exitCode ?? 'with no exit code'}${said ? `: ${said}` : ''})`, { exitCode: result.exitCode, output: said });
     }
     const effective = capabilitiesOf(status.capEff);
     const permitted = new Set(allowed.map(normalise));

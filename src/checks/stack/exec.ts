@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composeExec = defineCheck({
@@ -29,20 +30,23 @@ export const composeExec = defineCheck({
     let evidence: Record<string, unknown> = {};
     let message = '';
     // A command expected to succeed may race the service's start-up: retry it. One expected to fail is run once.
-    for (;;) {
-      const result = await stack.exec(service, command, { timeoutMs: Math.max(1000, deadline - Date.now()), user });
-      const text = `${result.stdout}${result.stderr}`;
-      const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-      evidence = { command, exitCode: result.exitCode, output: snippet, timedOut: result.timedOut };
-      const codeOk = exitCode === 'nonzero' ? result.exitCode > 0 : result.exitCode === exitCode;
-      if (codeOk && (!pattern || pattern.test(text))) return pass(`\`${shown}\` in \`${service}\`: exit ${result.exitCode}${pattern ? `, output matches /${output}/` : ''}`, evidence);
-      message = result.timedOut
-        ? `\`${shown}\` in \`${service}\` did not finish within ${timeoutSeconds} s`
-        : `\`${shown}\` in \`${service}\` exited ${result.exitCode} (expected ${expected})${codeOk ? `, but its output does not match /${output}/` : ''}${snippet ? `: ${snippet}` : ''}`;
-      // Retry only a failure to run (the service still starting): a command that exited 0 did its work, and may not be repeatable.
-      if (exitCode === 'nonzero' || result.exitCode === 0 || result.timedOut || Date.now() + 1000 > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    return fail(message, evidence);
+    const ran = await waitFor(
+      async () => {
+        const result = await stack.exec(service, command, { timeoutMs: Math.max(1000, deadline - Date.now()), user });
+        const text = `${result.stdout}${result.stderr}`;
+        const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+        evidence = { command, exitCode: result.exitCode, output: snippet, timedOut: result.timedOut };
+        const codeOk = exitCode === 'nonzero' ? (result.exitCode ?? 0) > 0 : result.exitCode === exitCode;
+        if (codeOk && (!pattern || pattern.test(text))) return pass(`\`${shown}\` in \`${service}\`: exit ${result.exitCode}${pattern ? `, output matches /${output}/` : ''}`, evidence);
+        message = result.timedOut
+          ? `\`${shown}\` in \`${service}\` did not finish within ${timeoutSeconds} s`
+          : `\`${shown}\` in \`${service}\` exited ${result.exitCode ?? 'with no exit code'} (expected ${expected})${codeOk ? `, but its output does not match /${output}/` : ''}${snippet ? `: ${snippet}` : ''}`;
+        // Retry only a failure to run (the service still starting): a command that exited 0 did its work, and may not be repeatable.
+        if (exitCode === 'nonzero' || result.exitCode === 0 || result.timedOut || Date.now() + 1000 > deadline) return fail(message, evidence);
+        return undefined;
+      },
+      { interval: 1000, deadline },
+    );
+    return ran.ready ? ran.value : fail(message, evidence);
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatSeconds } from '../format.js';
-import { defineCheck, fail, pass } from '../kind.js';
+import { waitFor } from '../../engine/wait.js';
+import { type Verdict, defineCheck, fail, pass } from '../kind.js';
 
 export const composeHttp = defineCheck({
   kind: 'compose.http',
@@ -24,26 +25,31 @@ export const composeHttp = defineCheck({
     let last = 'no answer';
     let evidence: Record<string, unknown> = {};
     let attempts = 0;
-    while (Date.now() < deadline) {
-      attempts++;
-      try {
-        const response = await stack.httpGet(service, port, path, Math.max(1000, Math.min(5000, deadline - Date.now())));
-        const snippet = response.body.replace(/\s+/g, ' ').trim().slice(0, 160);
-        evidence = { url: response.url, status: response.status, body: snippet, attempts };
-        if (response.status === status && (!pattern || pattern.test(response.body))) {
-          return pass(`GET ${path} on \`${service}\` answered ${response.status}${pattern ? ` with /${body}/` : ''} after ${formatSeconds(Date.now() - started)}`, evidence);
+    // Answers: a pass, or 'final' for an answer that retrying will not change. Nothing is tried when
+    // waiting for the service took all the time.
+    const answered = Date.now() >= deadline ? null : await waitFor<Verdict | 'final'>(
+      async () => {
+        attempts++;
+        try {
+          const response = await stack.httpGet(service, port, path, Math.max(1000, Math.min(5000, deadline - Date.now())));
+          const snippet = response.body.replace(/\s+/g, ' ').trim().slice(0, 160);
+          evidence = { url: response.url, status: response.status, body: snippet, attempts };
+          if (response.status === status && (!pattern || pattern.test(response.body))) {
+            return pass(`GET ${path} on \`${service}\` answered ${response.status}${pattern ? ` with /${body}/` : ''} after ${formatSeconds(Date.now() - started)}`, evidence);
+          }
+          last = `answered ${response.status}${response.status === status ? `, but the body does not match /${body}/` : ` (expected ${status})`}: ${snippet || '(empty body)'}`;
+          // Gateway errors may clear once the upstream is up; any other answer is the stack's real one.
+          return response.status < 500 && 'final';
+        } catch (error) {
+          const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+          last = message;
+          evidence = { error: message, attempts };
+          return /publishes no host port|has no container/.test(message) && 'final';
         }
-        last = `answered ${response.status}${response.status === status ? `, but the body does not match /${body}/` : ` (expected ${status})`}: ${snippet || '(empty body)'}`;
-        // Gateway errors may clear once the upstream is up; any other answer is the stack's real one.
-        if (response.status < 500) break;
-      } catch (error) {
-        const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-        last = message;
-        evidence = { error: message, attempts };
-        if (/publishes no host port|has no container/.test(message)) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+      },
+      { interval: 500, deadline },
+    );
+    if (answered?.ready && answered.value !== 'final') return answered.value;
     const log = await stack.logs(service, 3);
     return fail(`GET ${path} on \`${service}\` port ${port}: ${last}${log.length ? `; its log: ${log.join(' / ')}` : ''}`, { ...evidence, log });
   },

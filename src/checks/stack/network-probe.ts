@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Verdict } from '../kind.js';
 
@@ -129,18 +130,22 @@ export const composeNetworkProbe = defineCheck({
     let evidence: Record<string, unknown> = {};
     let answer: ProbeAnswer | null = null;
     // A connection expected to work may race the target's start-up (refused, timeout): try again until the time is up.
-    for (;;) {
-      const checked = await probeOnce(from.service, ...args);
-      answer = checked.answer;
-      evidence = { from: fromName, to: toName, networks: checked.networks, answer, ...(control ? { control, outsideAddress } : {}), ...(checked.problem ? { problem: checked.problem } : {}) };
-      if (checked.problem || !answer) {
-        // Could not look: never counts as blocked.
-        return fail(`the network probe from ${fromName} to ${toName} could not run, so nothing was learnt: ${checked.problem}`, evidence, `The probe runs python3 from the \`${probeImageOf}\` service's image; keep python3 in that image.`);
-      }
-      if (expect === 'blocked' || answer.result === 'connected' || Date.now() + 2000 > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    return judge(answer, expect, fromName, toName, evidence);
+    const probed = await waitFor(
+      async () => {
+        const checked = await probeOnce(from.service, ...args);
+        answer = checked.answer;
+        evidence = { from: fromName, to: toName, networks: checked.networks, answer, ...(control ? { control, outsideAddress } : {}), ...(checked.problem ? { problem: checked.problem } : {}) };
+        if (checked.problem || !answer) {
+          // Could not look: never counts as blocked.
+          return fail(`the network probe from ${fromName} to ${toName} could not run, so nothing was learnt: ${checked.problem}`, evidence, `The probe runs python3 from the \`${probeImageOf}\` service's image; keep python3 in that image.`);
+        }
+        if (expect === 'blocked' || answer.result === 'connected' || Date.now() + 2000 > deadline) return judge(answer, expect, fromName, toName, evidence);
+        return undefined;
+      },
+      { interval: 1000, deadline },
+    );
+    // The last probe always gives a verdict (it runs with at least 2 s left); a wait cut short still judges what it saw.
+    return probed.ready ? probed.value : judge(answer!, expect, fromName, toName, evidence);
   },
 });
 

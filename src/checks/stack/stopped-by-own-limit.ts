@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
 const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;
@@ -17,9 +18,14 @@ export const composeStoppedByOwnLimit = defineCheck({
     const deadline = Date.now() + timeoutSeconds * 1000;
     let container = await stack.waitReady(service, timeoutSeconds * 1000);
     // Ready means running (or healthy): the leak has yet to reach the limit. Wait for the stop.
-    while (container?.running && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      [container = null] = await stack.containers(service);
+    if (container?.running) {
+      await waitFor(
+        async (probes) => {
+          if (probes > 0) [container = null] = await stack.containers(service);
+          return !container?.running;
+        },
+        { interval: 500, deadline },
+      );
     }
     if (!container || !container.settings) return fail(`the stack has no \`${service}\` container`);
     const { settings } = container;

@@ -16,7 +16,7 @@ describe('compose.capabilities', () => {
   });
 
   it('passes the process that keeps only the allowed capabilities, with NoNewPrivs and the service asking for it', async () => {
-    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('00000000000000c0'), stderr: '', timedOut: false }) });
+    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('00000000000000c0'), stderr: '', timedOut: false, durationMs: 0 }) });
     const result = await runStack(composeCapabilities, { service: 'app', allowed: ['setuid', 'CAP_SETGID'] }, stack, hardened);
     expect(result.status, result.message).toBe('pass');
     expect(result.message).toBe('the main process of `app` runs with SETGID, SETUID and NoNewPrivs: 1');
@@ -24,7 +24,7 @@ describe('compose.capabilities', () => {
   });
 
   it("fails Docker's default set, naming the capabilities it keeps", async () => {
-    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status(DOCKER_DEFAULT), stderr: '', timedOut: false }) });
+    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status(DOCKER_DEFAULT), stderr: '', timedOut: false, durationMs: 0 }) });
     const result = await runStack(composeCapabilities, { service: 'app', allowed: ['SETUID', 'SETGID'] }, stack, hardened);
     expect(result.status).toBe('fail');
     expect(result.message).toContain('keeps 12 capabilities it does not need: CHOWN, DAC_OVERRIDE');
@@ -32,16 +32,16 @@ describe('compose.capabilities', () => {
   });
 
   it('fails NoNewPrivs set only by the grader: the service must ask for it', async () => {
-    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('0000000000000000'), stderr: '', timedOut: false }) });
+    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('0000000000000000'), stderr: '', timedOut: false, durationMs: 0 }) });
     const result = await runStack(composeCapabilities, { service: 'app' }, stack, 'services:\n  app:\n    image: x\n    cap_drop: [ALL]\n');
     expect(result.status).toBe('fail');
     expect(result.message).toContain('does not ask for `no-new-privileges`');
-    const flagOff = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('0000000000000000', 0), stderr: '', timedOut: false }) });
+    const flagOff = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 0, stdout: status('0000000000000000', 0), stderr: '', timedOut: false, durationMs: 0 }) });
     expect((await runStack(composeCapabilities, { service: 'app' }, flagOff, hardened)).message).toContain('NoNewPrivs: 0');
   });
 
   it('never passes when /proc/1/status could not be read', async () => {
-    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 127, stdout: '', stderr: 'exec: "cat": executable file not found', timedOut: false }) });
+    const stack = fakeStack({ containers: [container('app')], exec: async () => ({ exitCode: 127, stdout: '', stderr: 'exec: "cat": executable file not found', timedOut: false, durationMs: 0 }) });
     const result = await runStack(composeCapabilities, { service: 'app', allowed: [] }, stack, hardened);
     expect(result.status).toBe('fail');
     expect(result.message).toContain('could not read /proc/1/status');

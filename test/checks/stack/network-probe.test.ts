@@ -15,7 +15,7 @@ const stackContainers = [
 ];
 const answered = (answer: Record<string, unknown>, networks = ['p_frontend']): ProbeOutcome => ({
   ran: true,
-  result: { exitCode: 0, stdout: `SHIPSHAPE-PROBE ${JSON.stringify(answer)}\n`, stderr: '', timedOut: false },
+  result: { exitCode: 0, stdout: `SHIPSHAPE-PROBE ${JSON.stringify(answer)}\n`, stderr: '', timedOut: false, durationMs: 0 },
   networks,
 });
 
@@ -42,8 +42,8 @@ describe('compose.network-probe', () => {
   it('never counts a probe that did not run as blocked', async () => {
     const cases: ProbeOutcome[] = [
       { ran: false, result: null, problem: 'the probe container could not be created: no such image', networks: [] },
-      { ran: true, result: { exitCode: 139, stdout: '', stderr: 'Segmentation fault', timedOut: false }, networks: ['p_frontend'] },
-      { ran: true, result: { exitCode: 127, stdout: '', stderr: 'python3: not found', timedOut: false }, networks: ['p_frontend'] },
+      { ran: true, result: { exitCode: 139, stdout: '', stderr: 'Segmentation fault', timedOut: false, durationMs: 0 }, networks: ['p_frontend'] },
+      { ran: true, result: { exitCode: 127, stdout: '', stderr: 'python3: not found', timedOut: false, durationMs: 0 }, networks: ['p_frontend'] },
       answered({ result: 'probe-error', detail: "FileNotFoundError('/proc/net/route')" }),
     ];
     for (const outcome of cases) {

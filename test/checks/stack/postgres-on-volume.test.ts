@@ -11,7 +11,7 @@ describe('compose.postgres-on-volume', () => {
     const stack = fakeStack({
       withVolumeContainer: async (volume, options) => {
         calls.push({ volume, image: options.image, command: options.command });
-        return { ready: true, result: { exitCode: 0, stdout: '4\n', stderr: '', timedOut: false }, logTail: [] };
+        return { ready: true, result: { exitCode: 0, stdout: '4\n', stderr: '', timedOut: false, durationMs: 0 }, logTail: [] };
       },
     });
     const result = await runStack(composePostgresOnVolume, params, stack, CONFIG);
@@ -22,9 +22,9 @@ describe('compose.postgres-on-volume', () => {
   it('explains an empty volume, a failing query and a wrong answer', async () => {
     const empty = fakeStack({ withVolumeContainer: async () => ({ ready: false, result: null, logTail: ['Error: Database is uninitialized and superuser password is not specified.'] }) });
     expect(await runStack(composePostgresOnVolume, params, empty, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('holds no Postgres data directory') });
-    const missing = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 1, stdout: '', stderr: 'ERROR:  relation "orders" does not exist', timedOut: false }, logTail: [] }) });
+    const missing = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 1, stdout: '', stderr: 'ERROR:  relation "orders" does not exist', timedOut: false, durationMs: 0 }, logTail: [] }) });
     expect(await runStack(composePostgresOnVolume, params, missing, CONFIG)).toMatchObject({ status: 'fail', message: expect.stringContaining('failed: ERROR:  relation "orders" does not exist') });
-    const wrong = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 0, stdout: '3\n', stderr: '', timedOut: false }, logTail: [] }) });
+    const wrong = fakeStack({ withVolumeContainer: async () => ({ ready: true, result: { exitCode: 0, stdout: '3\n', stderr: '', timedOut: false, durationMs: 0 }, logTail: [] }) });
     expect(await runStack(composePostgresOnVolume, params, wrong, CONFIG)).toMatchObject({ status: 'fail', message: '`SELECT count(*) FROM orders` on `restored` returned "3", not /^4$/' });
   });
 
