@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { waitFor } from '../engine/wait.js';
 import { STATE_DIR } from './state-dir.js';
 
 export interface LockOwner {
@@ -35,32 +36,34 @@ export async function acquireFileLock(file: string, command: string, options: Fi
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
   const deadline = Date.now() + (options.waitMs ?? 0);
   let staleTakeovers = 0;
-  for (;;) {
+  let holder: LockOwner | null = null;
+  // One attempt: taken (true), or held by a live process or being written (undefined: try again).
+  const attempt = async (): Promise<true | undefined> => {
     try {
       const handle = await open(file, 'wx');
       await handle.writeFile(JSON.stringify(owner));
       await handle.close();
-      return async () => {
-        await rm(file, { force: true });
-      };
+      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = await readOwner(file);
-      if (holder && isAlive(holder)) {
-        if (Date.now() >= deadline) throw options.busy(holder);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
-      // An unreadable lock may be one another process has just created and not yet written: give it a moment.
-      if (!holder && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
-      // A lock left by a process that is gone (or never written): taken over, but not forever.
-      if (++staleTakeovers > 2) throw new UserError(`Could not take the lock ${file}.`, 2, 'Remove it if no other shipshape is running.');
-      await rm(file, { force: true });
     }
+    holder = await readOwner(file);
+    if (holder && isAlive(holder)) return undefined;
+    // An unreadable lock may be one another process has just created and not yet written: give it a moment.
+    if (!holder && Date.now() < deadline) return undefined;
+    // A lock left by a process that is gone (or never written): taken over, but not forever.
+    if (++staleTakeovers > 2) throw new UserError(`Could not take the lock ${file}.`, 2, 'Remove it if no other shipshape is running.');
+    await rm(file, { force: true });
+    return attempt();
+  };
+  const taken = await waitFor(attempt, { interval: 50, deadline });
+  if (!taken.ready) {
+    if (holder) throw options.busy(holder);
+    throw new UserError(`Could not take the lock ${file}.`, 2, 'Remove it if no other shipshape is running.');
   }
+  return async () => {
+    await rm(file, { force: true });
+  };
 }
 
 async function readOwner(file: string): Promise<LockOwner | null> {
