@@ -15,14 +15,14 @@ function outcome(name: string, status: SubmissionStatus): SubmissionOutcome {
     status,
     passed: status === 'pass',
     score: { points: status === 'pass' ? 10 : 0, maxPoints: 10, percent: status === 'pass' ? 100 : 0 },
-    counts: { pass: status === 'pass' ? 1 : 0, fail: status === 'fail' ? 1 : 0, skip: 0 },
+    counts: { pass: status === 'pass' ? 1 : 0, fail: status === 'fail' ? 1 : 0, skip: 0, advice: 0 },
     checks: [],
     provenance: null,
     message: status === 'pass' ? null : `it is ${status}`,
     phase: status === 'timeout' ? 'runtime' : null,
     durationMs: 1234,
     gradedAt: '2026-01-01T00:00:00.000Z',
-  } as SubmissionOutcome;
+  };
 }
 
 describe('the batch results cache (a real file, no engine)', () => {
