@@ -17,6 +17,7 @@ import type { BatchEvent, BatchJob, BatchOptions, BatchResult, CleanupTotals, Su
 export type { BatchEvent, BatchOptions, BatchResult, EngineUsage, SubmissionOutcome, SubmissionStatus } from './batch/types.js';
 export { challengeHash, defaultStateFile, submissionHash } from './batch/cache.js';
 export { listSubmissions } from './batch/submissions.js';
+export { connectEngines } from './batch/pool.js';
 
 /**
  * Grades every submission folder with the verify core: each is copied to a scratch workspace (the

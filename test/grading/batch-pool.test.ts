@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/connect.js';
+import { EngineUnavailableError, UserError } from '../../src/errors.js';
 import { dispatch } from '../../src/grading/batch/dispatch.js';
-import { EnginePool, type EngineSlot, type PoolProbes } from '../../src/grading/batch/pool.js';
+import { EnginePool, type EngineSlot, type PoolProbes, connectEngines } from '../../src/grading/batch/pool.js';
 import type { BatchEvent, BatchJob, GradeAttempt, SubmissionOutcome } from '../../src/grading/batch/types.js';
 import type { EngineCapacity } from '../../src/grading/placement.js';
 
@@ -209,5 +210,41 @@ describe('dispatching a batch over the pool (fake gradings)', () => {
     await d.run(['alice', 'bob', 'carol']);
     expect(d.finished.map((outcome) => outcome.name)).toEqual(['alice']);
     expect(events.filter((event) => event.type === 'start').map((event) => (event as { name: string }).name)).toEqual(['alice', 'bob']);
+  });
+});
+
+describe('connecting the engines of a batch (fake connect)', () => {
+  const refused = (host: string) => new EngineUnavailableError(`Cannot connect to ${host}`, 'Start it.');
+
+  it('connects the default engine when no --docker-host is given', async () => {
+    const asked: unknown[] = [];
+    const engines = await connectEngines([], () => undefined, async (options) => {
+      asked.push(options);
+      return fakeEngine('default');
+    });
+    expect(engines.map((engine) => engine.info.endpoint)).toEqual(['default']);
+    expect(asked).toEqual([undefined]);
+  });
+
+  it('connects each host once, leaves out one that does not answer with a warning, keeps the order given', async () => {
+    const warnings: string[] = [];
+    const engines = await connectEngines(['tcp://b:2375', 'tcp://down:2375', 'tcp://a:2375', 'tcp://b:2375'], (message) => warnings.push(message), async (options) => {
+      if (options?.dockerHost === 'tcp://down:2375') throw refused('tcp://down:2375');
+      return fakeEngine(options!.dockerHost!);
+    });
+    expect(engines.map((engine) => engine.info.endpoint)).toEqual(['tcp://b:2375', 'tcp://a:2375']);
+    expect(warnings).toEqual(['left out tcp://down:2375: Cannot connect to tcp://down:2375']);
+  });
+
+  it('none answering is one engine error naming each; a malformed host is bad input whatever the others do', async () => {
+    const none = connectEngines(['tcp://x:1', 'tcp://y:2'], () => undefined, async (options) => Promise.reject(refused(options!.dockerHost!)));
+    await expect(none).rejects.toBeInstanceOf(EngineUnavailableError);
+    await expect(none).rejects.toThrow('None of the engines answered:\n  Cannot connect to tcp://x:1\n  Cannot connect to tcp://y:2');
+    const malformed = connectEngines(['tcp://ok:1', 'bogus://'], () => undefined, async (options) => {
+      if (options?.dockerHost === 'bogus://') throw new UserError('--docker-host bogus:// is not an engine address', 2);
+      return fakeEngine(options!.dockerHost!);
+    });
+    await expect(malformed).rejects.toThrow('--docker-host bogus:// is not an engine address');
+    await expect(malformed).rejects.not.toBeInstanceOf(EngineUnavailableError);
   });
 });

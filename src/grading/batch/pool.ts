@@ -1,10 +1,36 @@
-import { errorMessage } from '../../errors.js';
-import { type Engine, withTimeout } from '../../engine/connect.js';
+import { EngineUnavailableError, UserError, errorMessage } from '../../errors.js';
+import { type ConnectOptions, type Engine, connectEngine, withTimeout } from '../../engine/connect.js';
 import { LABEL_OWNER, currentOwner } from '../../engine/labels.js';
 import { DEFAULT_LIMITS } from '../../engine/run.js';
 import { removeLeftovers } from '../../engine/scope.js';
 import { type EngineCapacity, type GradingNeeds, pickSlot, readCapacity } from '../placement.js';
 import type { BatchEvent, CleanupTotals, EngineUsage } from './types.js';
+
+/** Connects to every --docker-host (or the default engine). Hosts that do not answer are left out with a warning; none answering is an error. */
+export async function connectEngines(
+  hosts: string[],
+  warn: (message: string) => void,
+  connect: (options?: ConnectOptions) => Promise<Engine> = connectEngine,
+): Promise<Engine[]> {
+  if (hosts.length === 0) return [await connect()];
+  const unique = [...new Set(hosts)];
+  const settled = await Promise.allSettled(unique.map((host) => connect({ dockerHost: host })));
+  const engines: Engine[] = [];
+  const problems: string[] = [];
+  settled.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') engines.push(outcome.value);
+    else {
+      // A malformed host is bad input whatever the others do.
+      if (outcome.reason instanceof UserError && !(outcome.reason instanceof EngineUnavailableError)) throw outcome.reason;
+      problems.push(errorMessage(outcome.reason));
+      warn(`left out ${unique[index]}: ${errorMessage(outcome.reason)}`);
+    }
+  });
+  if (engines.length === 0) {
+    throw new EngineUnavailableError(`None of the engines answered:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, 'Start at least one of them, or check the --docker-host values.');
+  }
+  return engines;
+}
 
 export interface EngineSlot {
   engine: Engine;
