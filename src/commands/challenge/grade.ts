@@ -4,9 +4,8 @@ import * as Flags from '@oclif/core/flags';
 import { builderFlags, courseFlags } from '../../cli/flags.js';
 import { builderPreference } from '../../engine/buildkit/choose.js';
 import { findPack, packRoots } from '../../course/packs.js';
-import { type Engine, connectEngine } from '../../engine/connect.js';
-import { EngineUnavailableError, UserError, errorMessage } from '../../errors.js';
-import { type BatchResult, defaultStateFile, gradeBatch, listSubmissions } from '../../grading/batch.js';
+import { UserError } from '../../errors.js';
+import { type BatchResult, connectEngines, defaultStateFile, gradeBatch, listSubmissions } from '../../grading/batch.js';
 import { BATCH_FORMATS, type BatchFormat, renderBatch, summaryTable } from '../../grading/batch-report.js';
 import { createBatchProgress } from '../../ui/batch-progress.js';
 import { colorWanted, interactiveWanted, makeStyle } from '../../ui/style.js';
@@ -111,28 +110,6 @@ export default class ChallengeGrade extends ShipshapeCommand {
     process.exitCode = allEnginesLost && result.counts.error > 0 ? 2 : result.counts.pass === result.counts.total ? 0 : 1;
     return result;
   }
-}
-
-/** Connects to every --docker-host (or the default engine). Hosts that do not answer are left out with a warning; none answering is an error. */
-async function connectEngines(hosts: string[], warn: (message: string) => void): Promise<Engine[]> {
-  if (hosts.length === 0) return [await connectEngine()];
-  const unique = [...new Set(hosts)];
-  const settled = await Promise.allSettled(unique.map((host) => connectEngine({ dockerHost: host })));
-  const engines: Engine[] = [];
-  const problems: string[] = [];
-  settled.forEach((outcome, index) => {
-    if (outcome.status === 'fulfilled') engines.push(outcome.value);
-    else {
-      // A malformed host is bad input whatever the others do.
-      if (outcome.reason instanceof UserError && !(outcome.reason instanceof EngineUnavailableError)) throw outcome.reason;
-      problems.push(errorMessage(outcome.reason));
-      warn(`left out ${unique[index]}: ${errorMessage(outcome.reason)}`);
-    }
-  });
-  if (engines.length === 0) {
-    throw new EngineUnavailableError(`None of the engines answered:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, 'Start at least one of them, or check the --docker-host values.');
-  }
-  return engines;
 }
 
 function isInside(file: string, dir: string): boolean {
