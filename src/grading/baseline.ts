@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Baseline, SIZE_MEASURE, type SizeMeasure } from '../checks/kind.js';
 import { DockerfileModel } from '../checks/dockerfile/model.js';
-import { EngineProblemError, UserError } from '../errors.js';
+import { EngineProblemError, EngineUnavailableError, UserError } from '../errors.js';
 import { type BuildRequest, buildImage } from '../engine/build.js';
 import type { Engine } from '../engine/connect.js';
 import { inspectImage } from '../engine/inspect.js';
@@ -67,6 +67,13 @@ export async function starterBaseline(options: {
     signal: options.signal,
     ...options.build,
   });
+  if (!result.imageId && result.engineLost) {
+    // Not the starter's fault: batch grading then grades the submission again on another engine.
+    throw new EngineUnavailableError(
+      `The Docker engine at ${options.engine.info.endpoint} stopped answering while the challenge's starter was built to measure its size: ${result.failure?.message ?? 'no image'}.`,
+      'Check that Docker is still running (`docker info`), then verify again. Your files were not changed.',
+    );
+  }
   if (!result.imageId) {
     throw new UserError(
       `Could not build the challenge's starter to measure its size: ${result.failure?.message ?? 'no image'}${result.failure?.step ? ` (${result.failure.step})` : ''}.`,
