@@ -1,4 +1,5 @@
 import type { CheckKind } from './kind.js';
+import { loadZod } from './zod-api.js';
 
 /**
  * Every check kind the manifests may name, each loaded only when needed: a verify imports the kinds its
@@ -68,8 +69,13 @@ export function isStaticKindName(name: string): boolean {
   return isCheckKindName(name) && /^(?:dockerfile|context)\./.test(name);
 }
 
-/** Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped. */
-export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES): Promise<CheckKind[]> {
+/**
+ * Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped.
+ * With `schemas: false` zod is not loaded for their parameter schemas: the caller reads parameters
+ * through checkParams (src/checks/params.ts), which loads it only when they were not validated already.
+ */
+export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES, options: { schemas?: boolean } = {}): Promise<CheckKind[]> {
+  if (options.schemas !== false) await loadZod();
   const wanted = [...new Set(names)].filter(isCheckKindName);
   await Promise.all(
     wanted

@@ -21,6 +21,7 @@ import type {
 } from '../checks/kind.js';
 import { SIZE_MEASURE } from '../checks/kind.js';
 import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
+import { checkParams } from '../checks/params.js';
 import { defaultLocation, relativeTo } from '../checks/location.js';
 import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
@@ -131,7 +132,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const { manifest } = pack;
   const kindNames = manifest.checks.map((check) => check.kind);
   // The static phase's kinds first; the others load once the static verdicts are out.
-  await loadCheckKinds(kindNames.filter(isStaticKindName));
+  await loadCheckKinds(kindNames.filter(isStaticKindName), { schemas: false });
   const connecting = typeof options.engine === 'function' ? null : Promise.resolve(options.engine);
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
   connecting?.catch(() => undefined);
@@ -633,7 +634,7 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
   let verdict: Verdict;
   let params: unknown = undefined;
   try {
-    params = kind.params.parse(check.with);
+    params = await checkParams(kind, check);
     verdict = await kind.run(params, context as never);
   } catch (error) {
     // An engine error inside one check fails that check with the reason rather than ending the run.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ChallengeProgress, Progress } from './progress-schema.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { progressIfWellFormed } from './state-shapes.js';
 import { STATE_DIR } from './workspace.js';
 
 /**
@@ -71,6 +72,9 @@ export async function readProgress(root: string, options: ProgressOptions = {}):
       'Update Shipshape, or run it from another directory to keep a separate progress.',
     );
   }
+  // As Shipshape writes it: no need to load the schema (and zod) for it.
+  const wellFormed = progressIfWellFormed(data);
+  if (wellFormed) return wellFormed;
   const { ProgressSchema } = await import('./progress-schema.js');
   const parsed = ProgressSchema.safeParse(data);
   if (!parsed.success) {
