@@ -246,7 +246,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('static', staticContext);
     }
 
-    await loadCheckKinds(kindNames);
+    await loadCheckKinds(kindNames, { schemas: false });
 
     // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
     let composeContext: ComposeContext | null = null;

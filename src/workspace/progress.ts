@@ -110,8 +110,9 @@ export async function updateProgress(
     await removeDeadTemporaries(root);
     const progress = await readProgress(root, options);
     change(progress);
-    const { ProgressSchema } = await import('./progress-schema.js');
-    await writeFileAtomic(progressFile(root), `${JSON.stringify(ProgressSchema.parse(progress), null, 2)}\n`);
+    // What the schema would give back unchanged needs no schema (nor zod) to be written.
+    const checked = progressIfWellFormed(progress) ?? (await import('./progress-schema.js')).ProgressSchema.parse(progress);
+    await writeFileAtomic(progressFile(root), `${JSON.stringify(checked, null, 2)}\n`);
     return progress;
   } finally {
     await release();
