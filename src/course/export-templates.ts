@@ -12,7 +12,13 @@ export interface TemplateInput {
   workspaces: Array<{ dir: string; challenge: string; title: string }>;
   /** Some challenge builds with BuildKit or grades a compose stack: the docker CLI (and Compose) must be installed too. */
   needsDockerCli?: boolean;
+  /** `course:add` sources of the courses the challenges come from (none for the built-in course). */
+  courses?: string[];
 }
+
+/** A word for a POSIX shell, always single-quoted (course sources carry `#` and `@`). */
+const quoted = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const courseAdds = (input: TemplateInput) => (input.courses ?? []).map((source) => `shipshape course:add ${quoted(source)}`);
 
 /** The shell line every platform runs (GitHub through the action): one verify, several reports. Words come quoted as needed. */
 export function verifyCommand(dir: string, reports: string[]): string {
@@ -50,6 +56,7 @@ export function githubWorkflow(input: TemplateInput): string {
     '        with:',
     `          directory: ${matrix ? '${{ matrix.workspace }}' : '.'}`,
     `          version: ${JSON.stringify(input.version)}`,
+    ...((input.courses ?? []).length > 0 ? ['          courses: |', ...(input.courses ?? []).map((source) => `            ${source}`)] : []),
     '      - name: Upload the findings to code scanning',
     "        if: always() && steps.shipshape.outputs.sarif != ''",
     '        uses: github/codeql-action/upload-sarif@v3',
@@ -90,6 +97,7 @@ export function gitlabCi(input: TemplateInput): string {
     // BuildKit builds and compose stacks go through the docker CLI; everything else talks to the engine's API.
     ...(input.needsDockerCli ? ['    - apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io docker-compose >/dev/null'] : []),
     `    - npm install --global --no-audit --no-fund shipshape@${input.version}`,
+    ...courseAdds(input).map((line) => `    - ${JSON.stringify(line)}`),
     `    - ${verifyCommand('"$WORKSPACE"', ['"junit=$REPORT"'])}`,
     '',
     ...jobs,
@@ -117,6 +125,8 @@ from pathlib import Path
 
 VERSION = ${JSON.stringify(input.version)}
 WORKSPACES = ${dirs}
+# Courses the challenges come from, installed (pinned) before grading; none for the built-in course.
+COURSES = ${JSON.stringify(input.courses ?? [])}
 SHIPSHAPE = os.environ.get("SHIPSHAPE_BIN", "").split() or ["npx", "--yes", f"shipshape@{VERSION}"]
 
 
@@ -128,6 +138,12 @@ def verify(directory: str, output: Path) -> int:
 def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as scratch:
+        # Courses go into a data directory of this run only.
+        os.environ["SHIPSHAPE_DATA_DIR"] = str(Path(scratch) / "data")
+        for source in COURSES:
+            if subprocess.run([*SHIPSHAPE, "course:add", source], check=False).returncode != 0:
+                print(f"::error::shipshape could not install the course {source}", file=sys.stderr)
+                return 1
         for index, directory in enumerate(WORKSPACES):
             output = Path(scratch) / f"result-{index}.json"
             code = verify(directory, output)
@@ -163,7 +179,7 @@ apt-get install -y --no-install-recommends ca-certificates curl gnupg docker.io$
 curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
 apt-get install -y --no-install-recommends nodejs
 npm install --global --no-audit --no-fund shipshape@${input.version}
-`;
+${courseAdds(input).map((line) => `${line}\n`).join('')}`;
 }
 
 export function gradescopeRunAutograder(input: TemplateInput): string {
@@ -206,7 +222,7 @@ export function readme(task: string, input: TemplateInput): string {
 
 Every push is graded by [Shipshape](https://www.npmjs.com/package/shipshape) ${input.version}${where}:
 
-- **Locally**: \`npm install --global shipshape@${input.version}\`, then \`shipshape challenge:verify${single ? '' : ' --dir <folder>'}\`.
+- **Locally**: \`npm install --global shipshape@${input.version}\`, ${courseAdds(input).map((line) => `\`${line}\`, `).join('')}then \`shipshape challenge:verify${single ? '' : ' --dir <folder>'}\`.
 - **GitHub Actions** (\`.github/workflows/shipshape.yml\`): a job summary, annotations on the Dockerfile lines, and the same findings under Security → Code scanning.
 - **GitLab CI** (\`.gitlab-ci.yml\`): the checks in the pipeline's Tests tab.
 - **Classroom 50** (\`classroom50/autograder.py\`) and **Gradescope** (\`gradescope/\`): autograders for instructors; see the comments at the top of each file.

@@ -29,6 +29,8 @@ export interface ExportOptions {
   /** `owner/repo@ref` of the composite action; default DEFAULT_ACTION_REPOSITORY at this version's tag. */
   action?: string;
   version?: string;
+  /** `course:add` sources the CI installs first (courseSourcesFor). */
+  courses?: string[];
   /** A lesson export: its title and text head the README. */
   lesson?: { id: string; title: string; body: string };
 }
@@ -48,6 +50,7 @@ export async function planExport(packs: ChallengePack[], options: ExportOptions 
     action: options.action ?? `${DEFAULT_ACTION_REPOSITORY}@v${version}`,
     workspaces: packs.map((pack) => ({ dir: single ? '.' : pack.manifest.id, challenge: pack.manifest.id, title: pack.manifest.title })),
     needsDockerCli: packs.some((pack) => pack.manifest.build.buildkit || Boolean(pack.manifest.compose)),
+    courses: options.courses ?? [],
   };
   const files: ExportFile[] = [];
   let starterGitignore = '';

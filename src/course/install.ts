@@ -13,6 +13,7 @@ import {
   type CourseLockEntry,
   type CourseSource,
   builtinCourse,
+  courseLockFile,
   installedCourses,
   installedCoursesDir,
   readCourseLock,
@@ -20,6 +21,7 @@ import {
 } from './courses.js';
 import { listLessons } from './lessons.js';
 import { listPacks } from './packs.js';
+import { acquireFileLock } from '../workspace/lock.js';
 
 /**
  * course:add and course:remove. A course is fetched into a staging directory (git clone with hooks
@@ -77,45 +79,67 @@ export async function addCourse(input: string): Promise<AddedCourse> {
   try {
     const fetched = await fetchCourse(spec, staging);
     const course = await readCourse(fetched.dir);
-    const { manifest } = course;
     await refuseSymlinks(fetched.dir);
-    const { lessons, packs } = await validateCourse(course);
-    const lock = await readCourseLock();
-    await refuseClashes(course, lock, packs, lessons);
-    const target = path.join(root, manifest.id);
-    // A directory left without a lock entry (an interrupted remove) is replaced.
-    await rm(target, { recursive: true, force: true });
-    await rename(fetched.dir, target);
-    const entry: CourseLockEntry = {
-      title: manifest.title,
-      version: fetched.version ?? manifest.version,
-      lessons: manifest.lessons,
-      challenges: manifest.challenges,
-      source: fetched.source,
-      ...(fetched.commit ? { commit: fetched.commit } : {}),
-      ...(fetched.integrity ? { integrity: fetched.integrity } : {}),
-      installedAt: new Date().toISOString(),
-    };
-    lock.courses[manifest.id] = entry;
-    await writeCourseLock(lock);
-    return { id: manifest.id, title: manifest.title, version: entry.version, dir: target, lessons: lessons.length, challenges: packs.length, entry };
+    const validated = await validateCourse(course);
+    // Another course:add or course:remove may be writing the lock file: one at a time, or an entry is lost.
+    return await withCoursesLocked('course:add', () => installFetched(root, fetched, course, validated));
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Moves a validated course into place and records it in the lock file (under the courses lock). */
+async function installFetched(root: string, fetched: Fetched, course: Course, { lessons, packs }: Awaited<ReturnType<typeof validateCourse>>): Promise<AddedCourse> {
+  const { manifest } = course;
+  const lock = await readCourseLock();
+  await refuseClashes(course, lock, packs, lessons);
+  const target = path.join(root, manifest.id);
+  // A directory left without a lock entry (an interrupted remove) is replaced.
+  await rm(target, { recursive: true, force: true });
+  await rename(fetched.dir, target);
+  const entry: CourseLockEntry = {
+    title: manifest.title,
+    version: fetched.version ?? manifest.version,
+    lessons: manifest.lessons,
+    challenges: manifest.challenges,
+    source: fetched.source,
+    ...(fetched.commit ? { commit: fetched.commit } : {}),
+    ...(fetched.integrity ? { integrity: fetched.integrity } : {}),
+    installedAt: new Date().toISOString(),
+  };
+  lock.courses[manifest.id] = entry;
+  await writeCourseLock(lock);
+  return { id: manifest.id, title: manifest.title, version: entry.version, dir: target, lessons: lessons.length, challenges: packs.length, entry };
+}
+
+/** Runs `action` holding the lock on the installed courses (their lock file and directories). */
+async function withCoursesLocked<T>(command: string, action: () => Promise<T>): Promise<T> {
+  const release = await acquireFileLock(`${courseLockFile()}.lock`, command, {
+    // Adding or removing holds it for milliseconds: wait a little before saying another one runs.
+    waitMs: 10_000,
+    busy: (holder) => new UserError(`Another ${holder.command} is changing the installed courses (pid ${holder.pid}, since ${holder.since}).`, 2, 'Wait for it to finish, then try again.'),
+  });
+  try {
+    return await action();
+  } finally {
+    await release();
   }
 }
 
 /** Removes an installed course: its directory and its lock entry. */
 export async function removeCourse(id: string): Promise<void> {
   if (id === BUILTIN_COURSE.id || id === 'builtin') throw new UserError('The built-in course cannot be removed.', 2, 'Use --course or SHIPSHAPE_COURSES to choose other courses instead.');
-  const lock = await readCourseLock();
-  if (!lock.courses[id]) {
-    const known = Object.keys(lock.courses);
-    throw new UserError(`No installed course "${id}".`, 2, known.length > 0 ? `Installed: ${known.join(', ')}.` : 'No course is installed; see `shipshape course:list`.');
-  }
-  delete lock.courses[id];
-  // The lock first: a course whose directory outlives it is ignored, never half-listed.
-  await writeCourseLock(lock);
-  await rm(path.join(installedCoursesDir(), id), { recursive: true, force: true });
+  await withCoursesLocked('course:remove', async () => {
+    const lock = await readCourseLock();
+    if (!lock.courses[id]) {
+      const known = Object.keys(lock.courses);
+      throw new UserError(`No installed course "${id}".`, 2, known.length > 0 ? `Installed: ${known.join(', ')}.` : 'No course is installed; see `shipshape course:list`.');
+    }
+    delete lock.courses[id];
+    // The lock first: a course whose directory outlives it is ignored, never half-listed.
+    await writeCourseLock(lock);
+    await rm(path.join(installedCoursesDir(), id), { recursive: true, force: true });
+  });
 }
 
 interface Fetched {

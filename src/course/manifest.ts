@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
+import { findCheckKind, loadCheckKinds, phaseOfKindName } from '../checks/registry.js';
 
 // Validation needs every kind's parameter schema.
 const CHECK_KINDS = await loadCheckKinds();
@@ -148,7 +148,7 @@ export const ManifestSchema = z
   .superRefine((manifest, context) => {
     // Dockerfile checks need a Dockerfile, compose checks a compose file: say which is missing.
     manifest.checks.forEach((check, index) => {
-      const phase = findCheckKind(check.kind)?.phase;
+      const phase = phaseOfKindName(check.kind);
       if (!phase) return;
       const needsCompose = phase === 'compose' || phase === 'stack';
       if (manifest.composeOverrides && !manifest.compose && index === 0) {

@@ -7,6 +7,7 @@ import { type BuildContextPlan, packBuildContext, planBuildContext } from './con
 import type { RunScope } from './scope.js';
 import { type BuildSecret, buildWithCli, findDockerCli } from './buildkit.js';
 import { BuildKitUnavailable, buildWithBuildKit } from './buildkit/api-build.js';
+import { LineBuffer } from './line-buffer.js';
 
 export type BuildEvent =
   | { type: 'context'; fileCount: number; totalBytes: number; ignoredCount: number }
@@ -332,17 +333,9 @@ class StreamState {
   }
 
   async consume(stream: Readable): Promise<void> {
-    let buffered = '';
-    for await (const chunk of stream) {
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        this.message(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-      }
-    }
-    if (buffered.trim()) this.message(buffered);
+    const lines = new LineBuffer((line) => this.message(line));
+    for await (const chunk of stream) lines.feed(chunk as Buffer);
+    lines.end();
   }
 
   private message(raw: string): void {

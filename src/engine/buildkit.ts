@@ -9,6 +9,7 @@ import { type BuildContextPlan, packBuildContext } from './context.js';
 import type { RunScope } from './scope.js';
 import { attributeBuildCache, buildCacheIds } from './buildkit/cache.js';
 import { loadExeca } from './execa.js';
+import { LineBuffer } from './line-buffer.js';
 
 /** A build secret: the build reads it at /run/secrets/<id> through `RUN --mount=type=secret,id=<id>`. */
 export interface BuildSecret {
@@ -165,7 +166,7 @@ export class PlainProgress {
   private readonly lines: string[] = [];
   private readonly trailer: string[] = [];
   private errorLine: { vertex: string; message: string } | null = null;
-  private buffered = '';
+  private readonly input = new LineBuffer((line) => this.line(line));
 
   constructor(
     private readonly mask: (line: string) => string,
@@ -173,18 +174,11 @@ export class PlainProgress {
   ) {}
 
   feed(chunk: Buffer | string): void {
-    this.buffered += chunk.toString();
-    let newline = this.buffered.indexOf('\n');
-    while (newline >= 0) {
-      this.line(this.buffered.slice(0, newline));
-      this.buffered = this.buffered.slice(newline + 1);
-      newline = this.buffered.indexOf('\n');
-    }
+    this.input.feed(chunk);
   }
 
   end(): void {
-    if (this.buffered.trim()) this.line(this.buffered);
-    this.buffered = '';
+    this.input.end();
   }
 
   tail(): string[] {

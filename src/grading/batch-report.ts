@@ -7,6 +7,8 @@ import { classroom50Result, Classroom50ResultSchema } from './formats/classroom5
 import { gradescopeResult, GradescopeResultSchema } from './formats/gradescope.js';
 import { sarifLog, sarifRun } from './formats/sarif.js';
 import type { VerifyResult } from './result.js';
+import type { Manifest } from '../course/manifest.js';
+import { platformView } from './visibility.js';
 
 /** `classroom` is GitHub Classroom's autograding format (GitHub Classroom was discontinued in 2026); kept for old pipelines. */
 export const BATCH_FORMATS = ['json', 'junit', 'csv', 'classroom', 'classroom50', 'gradescope', 'sarif'] as const;
@@ -104,7 +106,12 @@ export type ClassroomResult = z.infer<typeof ClassroomResultSchema>;
 /** `--format classroom`: one autograding result per submission, keyed by submission folder. */
 export const ClassroomBatchSchema = z.record(z.string(), ClassroomResultSchema);
 
-export function renderBatch(result: BatchResult, format: BatchFormat): string {
+export interface BatchRenderOptions {
+  /** The challenge's checks, for their `visibility`: Gradescope documents mark the held-back ones hidden. */
+  manifest?: Pick<Manifest, 'checks'>;
+}
+
+export function renderBatch(result: BatchResult, format: BatchFormat, options: BatchRenderOptions = {}): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(BatchResultSchema.parse(result), null, 2)}\n`;
@@ -117,7 +124,7 @@ export function renderBatch(result: BatchResult, format: BatchFormat): string {
     case 'classroom50':
       return `${JSON.stringify(z.record(z.string(), Classroom50ResultSchema).parse(toClassroom50Batch(result)), null, 2)}\n`;
     case 'gradescope':
-      return `${JSON.stringify(z.record(z.string(), GradescopeResultSchema).parse(toGradescopeBatch(result)), null, 2)}\n`;
+      return `${JSON.stringify(z.record(z.string(), GradescopeResultSchema).parse(toGradescopeBatch(result, options)), null, 2)}\n`;
     case 'sarif':
       return `${JSON.stringify(toSarifBatch(result), null, 2)}\n`;
   }
@@ -154,10 +161,13 @@ export function toClassroom50Batch(result: BatchResult, now = new Date()) {
 }
 
 /** `--format gradescope`: one results.json per submission, keyed by folder; a timeout or error is a failed `grading` test. */
-export function toGradescopeBatch(result: BatchResult) {
+export function toGradescopeBatch(result: BatchResult, options: BatchRenderOptions = {}) {
   return Object.fromEntries(
     result.submissions.map((outcome) => {
-      const graded = gradescopeResult(asVerifyResult(result, outcome));
+      // Students see these documents in Gradescope: a check the manifest holds back is marked hidden there.
+      const whole = asVerifyResult(result, outcome);
+      const platform = options.manifest ? platformView(whole, options.manifest, { passedBefore: false }) : null;
+      const graded = platform ? gradescopeResult(platform.result, { visibilityOf: platform.visibilityOf }) : gradescopeResult(whole);
       if (outcome.status === 'timeout' || outcome.status === 'error') {
         graded.tests = [...(graded.tests ?? []), { name: 'grading', score: 0, max_score: 0, status: 'failed', output: outcome.message ?? outcome.status, visibility: 'visible' }];
       }

@@ -3,7 +3,8 @@ import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import type { Phase } from '../checks/kind.js';
-import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
+import { loadCheckKinds } from '../checks/registry.js';
+import { planChecks } from './plan.js';
 import type { ChallengePack } from '../course/packs.js';
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type Engine, engineAnswers, engineStopsAnswering, withTimeout } from '../engine/connect.js';
@@ -501,7 +502,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
         ...partial,
         ...pack.manifest.checks
           .filter((check) => !reached.has(check.id))
-          .map((check) => skipped(check, phaseOfKind(check.kind) ?? 'runtime', reason)),
+          .map((check) => skipped(check, planChecks(pack.manifest.checks).phaseOf(check), reason)),
       ];
       const scored = score(checks);
       return {
@@ -520,7 +521,7 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
   }
 
   function errorOutcome(name: string, contentHash: string, attempts: number, message: string, engine: string | null = null, durationMs = 0): SubmissionOutcome {
-    const checks: CheckResult[] = pack.manifest.checks.map((check) => skipped(check, phaseOfKind(check.kind) ?? 'runtime', `not graded: ${message}`));
+    const checks: CheckResult[] = pack.manifest.checks.map((check) => skipped(check, planChecks(pack.manifest.checks).phaseOf(check), `not graded: ${message}`));
     const scored = score(checks);
     return {
       name,
@@ -541,9 +542,6 @@ export async function gradeBatch(options: BatchOptions, graderVersion: string): 
   }
 }
 
-function phaseOfKind(kind: string): Phase | undefined {
-  return findCheckKind(kind)?.phase;
-}
 
 function isEngineLoss(error: unknown): boolean {
   if (error instanceof EngineUnavailableError) return true;

@@ -19,9 +19,10 @@ import type {
   Verdict,
   WastedBytes,
 } from '../checks/kind.js';
-import { SIZE_MEASURE } from '../checks/kind.js';
-import { findCheckKind, isStaticKindName, loadCheckKinds } from '../checks/registry.js';
+import { PHASES, SIZE_MEASURE } from '../checks/kind.js';
+import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
 import { checkParams } from '../checks/params.js';
+import { planChecks } from './plan.js';
 import { defaultLocation, relativeTo } from '../checks/location.js';
 import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js';
 import type { BuildSettings, CheckEntry } from '../course/manifest.js';
@@ -130,9 +131,9 @@ export class CancelledError extends UserError {
 export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyResult> {
   const { pack, onEvent } = options;
   const { manifest } = pack;
-  const kindNames = manifest.checks.map((check) => check.kind);
+  const plan = planChecks(manifest.checks);
   // The static phase's kinds first; the others load once the static verdicts are out.
-  await loadCheckKinds(kindNames.filter(isStaticKindName), { schemas: false });
+  await loadCheckKinds(plan.kindsOf('static'), { schemas: false });
   const connecting = typeof options.engine === 'function' ? null : Promise.resolve(options.engine);
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
   connecting?.catch(() => undefined);
@@ -147,8 +148,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   let baseline: Promise<Baseline> | null = null;
   // Notes can quote learner files and engine output: made safe here, once, for every renderer.
   const emit = (event: VerifyEvent) => onEvent?.(event.type === 'note' ? { ...event, message: safeText(event.message, NOTE_LIMIT) } : event);
-  const checksOf = (phase: Phase) =>
-    manifest.checks.filter((check) => (phase === 'static' ? isStaticKindName(check.kind) : findCheckKind(check.kind)?.phase === phase));
+  const checksOf = plan.checksOf;
 
   /** Where a phase's verdicts and events go: straight out, or held while an earlier phase still runs. */
   interface PhaseOutput {
@@ -246,7 +246,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('static', staticContext);
     }
 
-    await loadCheckKinds(kindNames, { schemas: false });
+    await loadCheckKinds(plan.kindsOf(...PHASES), { schemas: false });
 
     // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
     let composeContext: ComposeContext | null = null;

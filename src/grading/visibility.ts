@@ -1,3 +1,4 @@
+import { phaseOfKindName } from '../checks/registry.js';
 import type { CheckEntry, Manifest } from '../course/manifest.js';
 import type { VerifyEvent } from './verify.js';
 import { type CheckResult, type VerifyResult, score } from './result.js';
@@ -93,7 +94,7 @@ export function learnerEvent(event: VerifyEvent, manifest: Pick<Manifest, 'check
 
 function restrictsRuntime(manifest: Pick<Manifest, 'checks'>, state: LearnerState): boolean {
   return (manifest.checks as Policy[]).some(
-    (check) => check.kind?.startsWith('runtime.') && (!isShown(check, state.passedBefore) || (check.detail ?? 'full') !== 'full'),
+    (check) => phaseOfKindName(check.kind ?? '') === 'runtime' && (!isShown(check, state.passedBefore) || (check.detail ?? 'full') !== 'full'),
   );
 }
 
@@ -107,5 +108,24 @@ export function learnerEvents(
   return (event) => {
     const shown = learnerEvent(event, manifest, state);
     if (shown) onEvent(shown);
+  };
+}
+
+/**
+ * The view for a platform that hides tests from students itself (Gradescope): every check is kept, a
+ * shown one as the learner sees it (title only where the manifest says so), a held-back one whole, and
+ * `visibilityOf` says which is which, so the platform keeps hidden what Shipshape would.
+ */
+export function platformView<T extends Pick<VerifyResult, 'passed' | 'checks'>>(
+  result: T,
+  manifest: Pick<Manifest, 'checks'>,
+  state: LearnerState,
+): { result: T; visibilityOf: (check: CheckResult) => 'visible' | 'hidden' } {
+  const byId = policies(manifest);
+  const passed = state.passedBefore || result.passed;
+  const shown = (check: CheckResult) => isShown(byId.get(check.id), passed);
+  return {
+    result: { ...result, checks: result.checks.map((check) => (shown(check) ? learnerCheck(check, byId.get(check.id)) : check)) },
+    visibilityOf: (check) => (shown(check) ? 'visible' : 'hidden'),
   };
 }

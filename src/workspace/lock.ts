@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { STATE_DIR } from './state-dir.js';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   command: string;
@@ -15,11 +15,27 @@ interface LockOwner {
  * One verify at a time per workspace: a lock file created exclusively. A lock whose process is gone
  * (on this host) is stale and taken over.
  */
-export async function acquireWorkspaceLock(root: string, command: string): Promise<() => Promise<void>> {
-  const file = path.join(root, STATE_DIR, 'verify.lock');
+export function acquireWorkspaceLock(root: string, command: string): Promise<() => Promise<void>> {
+  return acquireFileLock(path.join(root, STATE_DIR, 'verify.lock'), command, {
+    busy: (holder) =>
+      new UserError(`Another ${holder.command} is running in this workspace (pid ${holder.pid}, since ${holder.since}).`, 2, 'Wait for it to finish, or stop it with Ctrl-C.'),
+  });
+}
+
+export interface FileLockOptions {
+  /** The error when a live process holds the lock. */
+  busy: (holder: LockOwner) => UserError;
+  /** How long to wait for a live holder to let go before `busy` (short critical sections); default 0. */
+  waitMs?: number;
+}
+
+/** A lock file created exclusively, naming its owner; stale when that process is gone on this host. */
+export async function acquireFileLock(file: string, command: string, options: FileLockOptions): Promise<() => Promise<void>> {
   await mkdir(path.dirname(file), { recursive: true });
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let staleTakeovers = 0;
+  for (;;) {
     try {
       const handle = await open(file, 'wx');
       await handle.writeFile(JSON.stringify(owner));
@@ -31,16 +47,20 @@ export async function acquireWorkspaceLock(root: string, command: string): Promi
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readOwner(file);
       if (holder && isAlive(holder)) {
-        throw new UserError(
-          `Another ${holder.command} is running in this workspace (pid ${holder.pid}, since ${holder.since}).`,
-          2,
-          'Wait for it to finish, or stop it with Ctrl-C.',
-        );
+        if (Date.now() >= deadline) throw options.busy(holder);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
       }
+      // An unreadable lock may be one another process has just created and not yet written: give it a moment.
+      if (!holder && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      // A lock left by a process that is gone (or never written): taken over, but not forever.
+      if (++staleTakeovers > 2) throw new UserError(`Could not take the lock ${file}.`, 2, 'Remove it if no other shipshape is running.');
       await rm(file, { force: true });
     }
   }
-  throw new UserError(`Could not take the workspace lock ${file}.`, 2, 'Remove it if no other shipshape is running.');
 }
 
 async function readOwner(file: string): Promise<LockOwner | null> {

@@ -70,7 +70,7 @@ describe("the kinds' own locate()", () => {
     const { imageConfig } = await import('../../src/checks/image/config.js');
     const { execForm } = await import('../../src/checks/dockerfile/exec-form.js');
     const { buildSucceeds } = await import('../../src/checks/build/succeeds.js');
-    const { buildTarget } = await import('../../src/checks/build/target.js');
+    const { buildTarget } = await import('../../src/checks/image/target.js');
     const { historyNo } = await import('../../src/checks/image/history-no.js');
     const verdict = (message: string, evidence?: Record<string, unknown>) => ({ status: 'fail' as const, message, evidence });
     expect(imageConfig.locate!({ nonRootUser: true } as never, base as never, verdict('the image runs as root (USER is root)'))?.line).toBe(4);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/checks/kind.js';
-import { CHECK_KIND_NAMES, findCheckKind, isStaticKindName, loadCheckKinds } from '../../src/checks/registry.js';
+import { CHECK_KIND_NAMES, findCheckKind, loadCheckKinds, phaseOfKindName } from '../../src/checks/registry.js';
 import { ROOT } from '../support/cli.js';
 
 describe('check kind registry (loaded on demand)', () => {
@@ -24,10 +24,19 @@ describe('check kind registry (loaded on demand)', () => {
       expect(kind.summary.length, kind.kind).toBeGreaterThan(10);
       expect(typeof kind.params.safeParse, kind.kind).toBe('function');
       expect(typeof kind.run, kind.kind).toBe('function');
-      // verify loads the static phase's kinds by name before the others: the name must tell the phase.
-      expect(isStaticKindName(kind.kind), kind.kind).toBe(kind.phase === 'static');
+      // The plan reads the phase from the registry line, without loading the kind: both must agree.
+      expect(phaseOfKindName(kind.kind), kind.kind).toBe(kind.phase);
     }
-    expect(isStaticKindName('dockerfile.no-such-kind')).toBe(false);
+    expect(phaseOfKindName('dockerfile.no-such-kind')).toBeUndefined();
+  });
+
+  it('each kind lives in the folder of its phase (static kinds in dockerfile/ or context/)', async () => {
+    const source = await readFile(new URL('../../src/checks/registry.ts', import.meta.url), 'utf8');
+    const lines = [...source.matchAll(/'([\w.-]+)': \{ phase: '(\w+)', load: \(\) => import\('\.\/([\w-]+)\//g)];
+    expect(lines.length).toBe(CHECK_KIND_NAMES.length);
+    for (const [, name, phase, folder] of lines) {
+      expect(phase === 'static' ? ['dockerfile', 'context'] : [phase], name).toContain(folder);
+    }
   });
 });
 
@@ -59,7 +68,7 @@ describe('every check kind is made to pass and to fail by a unit test', () => {
   async function registryLines(): Promise<Map<string, { module: string; exported: string }>> {
     const source = await readFile(path.join(ROOT, 'src', 'checks', 'registry.ts'), 'utf8');
     const lines = new Map<string, { module: string; exported: string }>();
-    for (const match of source.matchAll(/'([a-z]+\.[a-z-]+)': \(\) => import\('\.\/([^']+)\.js'\)\.then\(\(module\) => module\.(\w+)\)/g)) {
+    for (const match of source.matchAll(/'([a-z]+\.[a-z-]+)': \{ phase: '\w+', load: \(\) => import\('\.\/([^']+)\.js'\)\.then\(\(module\) => module\.(\w+)\)/g)) {
       lines.set(match[1]!, { module: match[2]!, exported: match[3]! });
     }
     return lines;

@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packRoots } from '../../src/course/packs.js';
 import { connectEngine } from '../../src/engine/connect.js';
@@ -10,6 +11,7 @@ import { shipshape } from '../support/cli.js';
 import { readEvents, request } from '../web/http.js';
 import { COURSE_CHALLENGE, COURSE_LESSON, HIDDEN_SECRETS, writeCourse } from '../support/course.js';
 import { describeNeeding, needs } from '../support/needs.js';
+import { lintWorkflowText } from '../support/workflow-lint.js';
 
 /**
  * Courses as packages, end to end on the engine: a course installed from a local git repository at a
@@ -64,6 +66,20 @@ describeNeeding(needs.engine)('course:add from git and npm, then start and verif
     const installed = path.join(env.SHIPSHAPE_DATA_DIR!, 'courses', 'demo-course');
     expect((await readdir(installed)).sort()).toEqual(['challenges', 'course.yaml', 'lessons', 'package.json']);
 
+    // Exported for CI: every platform installs this course, pinned by its commit, before it verifies.
+    const exported = await shipshape(['challenge:export', COURSE_CHALLENGE, path.join(scratch, 'export-git'), '--json'], { env });
+    expect(exported.exitCode, exported.all).toBe(0);
+    const pinned = `file://${repo}#${tagged}`;
+    expect(JSON.parse(exported.stdout).courses).toEqual([pinned]);
+    const exportedFile = (file: string) => readFile(path.join(scratch, 'export-git', file), 'utf8');
+    const workflow = await exportedFile('.github/workflows/shipshape.yml');
+    expect(parse(workflow).jobs.verify.steps[1].with.courses.trim()).toBe(pinned);
+    expect(await lintWorkflowText(workflow, '.github/workflows/shipshape.yml')).toEqual([]);
+    expect(parse(await exportedFile('.gitlab-ci.yml'))['.shipshape'].script).toContain(`shipshape course:add '${pinned}'`);
+    expect(await exportedFile('gradescope/setup.sh')).toContain(`shipshape course:add '${pinned}'`);
+    expect(await exportedFile('classroom50/autograder.py')).toContain(`COURSES = ${JSON.stringify([pinned])}`);
+    expect(await exportedFile('README.md')).toContain(`shipshape course:add '${pinned}'`);
+
     const started = await shipshape(['challenge:start', COURSE_CHALLENGE, '--dir', 'ws-git'], { env, cwd: scratch });
     expect(started.exitCode, started.all).toBe(0);
     const workspace = path.join(scratch, 'ws-git');
@@ -89,7 +105,10 @@ describeNeeding(needs.engine)('course:add from git and npm, then start and verif
     for (const format of FORMATS) {
       const report = await readFile(path.join(reports, format), 'utf8');
       expect(report, format).toContain('exec-form');
-      for (const secret of HIDDEN_SECRETS) expect(report, `${format} names ${secret}`).not.toContain(secret);
+      // Gradescope hides tests from students itself: the hidden checks are there, marked hidden, and nowhere else.
+      const shown = format === 'gradescope' ? JSON.stringify((JSON.parse(report) as { tests: Array<{ visibility: string }> }).tests.filter((test) => test.visibility !== 'hidden')) : report;
+      if (format === 'gradescope') expect(report).toContain('"visibility": "hidden"');
+      for (const secret of HIDDEN_SECRETS) expect(shown, `${format} names ${secret}`).not.toContain(secret);
     }
     // The learner's progress does not name it either.
     const progress = await readFile(path.join(workspace, '.shipshape', 'progress.json'), 'utf8');

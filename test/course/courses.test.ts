@@ -159,6 +159,17 @@ describe('course:add from a directory, --course and SHIPSHAPE_COURSES', { timeou
     expect((await execa('ls', ['-A', path.join(env.SHIPSHAPE_DATA_DIR!, 'courses')])).stdout.split('\n')).toEqual(['dir-course']);
   });
 
+  it('challenge:export of a challenge from a course installed from a directory is refused: no CI runner could install it', async () => {
+    const exported = await shipshape(['challenge:export', COURSE_CHALLENGE, path.join(scratch, 'export-dir-course')], { env });
+    expectOneMessage(exported, /comes from the course "dir-course", installed from .*dir-course on this machine: a CI runner cannot install it/);
+    expect(exported.stderr).toContain('course:remove dir-course');
+    // The built-in course's challenges export as before, with no course to install.
+    const builtin = await shipshape(['challenge:export', 'docker-missing-multistage', path.join(scratch, 'export-builtin'), '--json'], { env });
+    expect(builtin.exitCode, builtin.stderr).toBe(0);
+    expect(JSON.parse(builtin.stdout).courses).toEqual([]);
+    expect(await readFile(path.join(scratch, 'export-builtin', '.github', 'workflows', 'shipshape.yml'), 'utf8')).not.toContain('courses:');
+  });
+
   it('course:remove takes it away again; the lock file forgets it', async () => {
     const removed = await shipshape(['course:remove', 'dir-course'], { env });
     expect(removed.exitCode).toBe(0);

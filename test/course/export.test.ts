@@ -132,3 +132,30 @@ describe('challenge:export and verify --format on the command line', () => {
     expect(unknown.all + two.all + noDir.all).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the course an exported challenge comes from', () => {
+  const entry = (source: object, extra: object = {}) => ({ title: 't', version: '2.1.0', lessons: 'l', challenges: 'c', source, installedAt: 'x', ...extra }) as never;
+
+  it('is installed in CI exactly as here: a git course by its commit, an npm one by the version installed', async () => {
+    const { pinnedSource } = await import('../../src/course/export-courses.js');
+    expect(pinnedSource('c', entry({ kind: 'git', url: 'https://git.example/c.git', ref: 'v2' }, { commit: 'a'.repeat(40) }), 'x')).toBe(`https://git.example/c.git#${'a'.repeat(40)}`);
+    expect(pinnedSource('c', entry({ kind: 'npm', spec: '@acme/docker-course@^2' }), 'x')).toBe('@acme/docker-course@2.1.0');
+    expect(pinnedSource('c', entry({ kind: 'npm', spec: 'docker-course' }), 'x')).toBe('docker-course@2.1.0');
+    expect(() => pinnedSource('c', entry({ kind: 'npm', spec: '/tmp/c-2.1.0.tgz' }), 'x')).toThrow(/installed from \/tmp\/c-2\.1\.0\.tgz on this machine/);
+    expect(() => pinnedSource('c', entry({ kind: 'dir', path: '/srv/c' }), 'x')).toThrow(UserError);
+  });
+
+  it('the workflow passes the courses to the action, which installs them before it verifies; both lint clean', async () => {
+    const files = await planExport([await findPack(ID)], { version: '1.2.3', courses: ["https://git.example/it's.git#v1"] });
+    const workflow = String(files.find((file) => file.path === '.github/workflows/shipshape.yml')!.content);
+    expect(parse(workflow).jobs.verify.steps[1].with.courses).toBe("https://git.example/it's.git#v1\n");
+    expect(await lintWorkflowText(workflow, '.github/workflows/shipshape.yml')).toEqual([]);
+    // Quoted for the shell, whatever the source holds.
+    expect(String(files.find((file) => file.path === 'gradescope/setup.sh')!.content)).toContain("shipshape course:add 'https://git.example/it'\\''s.git#v1'");
+    const action = parse(await readFile(path.join(ROOT, 'action.yml'), 'utf8'));
+    const steps = action.runs.steps.map((step: { name?: string; id?: string }) => step.name ?? step.id);
+    expect(steps.indexOf('Install courses')).toBeGreaterThan(steps.indexOf('Install Shipshape'));
+    expect(steps.indexOf('Install courses')).toBeLessThan(steps.indexOf('Verify'));
+    expect(action.inputs.courses.default).toBe('');
+  });
+});

@@ -295,5 +295,15 @@ describe('batch formats', () => {
     const gradescope = JSON.parse(renderBatch(batch, 'gradescope'));
     for (const document of Object.values(gradescope)) GradescopeResultSchema.parse(document);
     expect(gradescope.dave.tests.at(-1)).toMatchObject({ name: 'grading', status: 'failed', output: 'no engine' });
+    expect(Object.values(gradescope).flatMap((document) => (document as { tests: Array<{ visibility: string }> }).tests.map((test) => test.visibility))).not.toContain('hidden');
+  });
+
+  it('gradescope: a check the manifest holds back is marked hidden, so students do not see it in Gradescope', () => {
+    const hiddenId = result.checks[1]!.id;
+    const manifest = { checks: result.checks.map((entry) => ({ id: entry.id, visibility: entry.id === hiddenId ? 'hidden' : 'visible' })) } as never;
+    const gradescope = JSON.parse(renderBatch(batch, 'gradescope', { manifest }));
+    const tests = gradescope["o'brien, b"].tests as Array<{ name: string; visibility: string }>;
+    expect(tests.map((test) => test.visibility)).toEqual(result.checks.map((entry) => (entry.id === hiddenId ? 'hidden' : 'visible')));
+    expect(tests[1]!.name).toContain(result.checks[1]!.title);
   });
 });

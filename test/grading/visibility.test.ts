@@ -3,7 +3,7 @@ import type { Manifest } from '../../src/course/manifest.js';
 import { renderVerify, VERIFY_FORMATS } from '../../src/grading/formats/index.js';
 import type { CheckResult, VerifyResult } from '../../src/grading/result.js';
 import type { VerifyEvent } from '../../src/grading/verify.js';
-import { TITLE_ONLY_MESSAGE, learnerEvent, learnerEvents, learnerView } from '../../src/grading/visibility.js';
+import { TITLE_ONLY_MESSAGE, learnerEvent, learnerEvents, learnerView, platformView } from '../../src/grading/visibility.js';
 import { createPlainRenderer } from '../../src/ui/plain.js';
 import { makeStyle } from '../../src/ui/style.js';
 
@@ -155,5 +155,32 @@ describe('hidden checks in every learner output', () => {
     expect(learnerEvent(probe, hiddenRuntime, { passedBefore: true })).toBeNull();
     const note: VerifyEvent = { type: 'note', message: 'hello' };
     expect(learnerEvent(note, manifest, { passedBefore: false })).toBe(note);
+  });
+});
+
+describe('Gradescope, which hides tests from students itself', () => {
+  const gradescope = (passed: boolean, passedBefore = false) => {
+    const view = platformView(graded(passed), manifest, { passedBefore });
+    return JSON.parse(renderVerify(view.result, 'gradescope', { gradescope: { visibilityOf: view.visibilityOf } }).document) as {
+      score: number;
+      tests: Array<{ name: string; visibility: string; output: string }>;
+    };
+  };
+
+  it('gets every check, the held-back ones whole and marked hidden, so Gradescope keeps them from students', () => {
+    const document = gradescope(false);
+    expect(document.tests.map((test) => test.visibility)).toEqual(['visible', 'hidden', 'hidden', 'visible']);
+    // The hidden test keeps what the instructor needs: Gradescope shows it to them only.
+    expect(document.tests[1]!.output).toContain('HIDDEN-MESSAGE-7f3');
+    expect(document.tests[1]!.name).toContain('Hidden probe title');
+    // A title-only check stays title-only for students.
+    expect(document.tests[3]!.output).not.toContain('TERSE-MESSAGE');
+    expect(document.score).toBe(10);
+  });
+
+  it('shows an after-pass check once the learner passed, now or before', () => {
+    expect(gradescope(true).tests[2]!.visibility).toBe('visible');
+    expect(gradescope(false, true).tests[2]!.visibility).toBe('visible');
+    expect(gradescope(true).tests[1]!.visibility).toBe('hidden');
   });
 });

@@ -19,7 +19,7 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
 
   beforeAll(async () => {
     requireEngine();
-    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim', 'php:8.2-fpm-alpine', 'registry:2');
+    requireImages('alpine:3.20', 'busybox:1.36', 'golang:1.22-alpine', 'node:20-alpine', 'python:3.12-slim', 'php:8.2-fpm-alpine', 'registry:2', 'nginx:alpine', 'postgres:16-alpine');
     engine = await connectEngine();
     scope = new RunScope(engine.docker, 'stand-ins-test');
   });
@@ -50,6 +50,22 @@ describeNeeding(needs.engine)('stand-in base images', { timeout: 300_000 }, () =
     expect(Number(applets)).toBeGreaterThan(200);
     expect([wget, httpd]).toEqual(['/usr/bin/wget', '/usr/sbin/httpd']);
     expect([nobody, wwwData]).toEqual(['65534', '33']);
+  });
+
+  it("BusyBox wget behaves as in the Alpine-based images, -T included (health checks use it): 0 on success, 1 with the reason otherwise", async () => {
+    // A one-shot HTTP answer from BusyBox nc, then the checks a health check or a probe would run.
+    const script = [
+      '(printf "HTTP/1.0 200 OK\\r\\n\\r\\nok\\n" | nc -l -p 8080 >/dev/null) & sleep 1',
+      'wget -T 3 -q -O - http://127.0.0.1:8080/; echo "served=$?"',
+      'wget -T 2 -q -O /dev/null http://127.0.0.1:9/; echo "refused=$?"',
+      'wget -T 2 -q -O /dev/null http://no-such-host.invalid/; echo "unknown=$?"',
+    ].join('; ');
+    for (const image of ['alpine:3.20', 'busybox:1.36', 'node:20-alpine', 'golang:1.22-alpine', 'nginx:alpine', 'php:8.2-fpm-alpine', 'postgres:16-alpine']) {
+      const run = await sh(image, script, { user: '0' });
+      expect(run.stdout.trim().split('\n'), `${image}: ${run.stderr}`).toEqual(['ok', 'served=0', 'refused=1', 'unknown=1']);
+      expect(run.stderr, image).toMatch(/Connection refused/);
+      expect(run.stderr, image).toMatch(/bad address 'no-such-host\.invalid'/);
+    }
   });
 
   it("alpine:3.20 takes Alpine's adduser/addgroup options and installs packages with apk add", async () => {

@@ -48,13 +48,16 @@ export default class ChallengeExport extends ShipshapeCommand {
     }
     const packs = await Promise.all(ids.map((id) => findPack(id, roots)));
     const { planExport, writeExport } = await import('../../course/export.js');
-    const files = await planExport(packs, { action: flags.action, lesson });
+    const { courseSourcesFor } = await import('../../course/export-courses.js');
+    // A challenge of an installed course: the CI installs that course, pinned, before it verifies.
+    const courses = await courseSourcesFor(packs);
+    const files = await planExport(packs, { action: flags.action, lesson, courses });
     const result = await writeExport(dir, files);
     if (!this.jsonEnabled()) {
       this.log(`Exported ${ids.join(', ')} to ${result.dir} (${result.written.length} files).`);
       this.log('Next: git init, commit and push it; every push is graded (.github/workflows/shipshape.yml, .gitlab-ci.yml).');
       this.log('Instructors: classroom50/autograder.py and gradescope/ hold the autograders; see the comments at their top.');
     }
-    return { challenges: ids, ...result };
+    return { challenges: ids, courses, ...result };
   }
 }

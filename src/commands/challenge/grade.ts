@@ -96,11 +96,11 @@ export default class ChallengeGrade extends ShipshapeCommand {
     const tableOnStdout = !json && (format === null || outputFile !== null);
     const table = summaryTable(result);
     if (format && outputFile) {
-      await writeFileAtomic(outputFile, renderBatch(result, format));
+      await writeFileAtomic(outputFile, renderBatch(result, format, { manifest: pack.manifest }));
     }
     if (tableOnStdout) this.log(table.join('\n'));
     else if (!json) process.stderr.write(`${table.join('\n')}\n`);
-    if (format && !outputFile && !json) process.stdout.write(renderBatch(result, format));
+    if (format && !outputFile && !json) process.stdout.write(renderBatch(result, format, { manifest: pack.manifest }));
     if (outputFile) process.stderr.write(`Results (${format}) written to ${outputFile}\n`);
     for (const engine of result.engines.filter((candidate) => candidate.lost)) {
       process.stderr.write(`⚠ ${engine.endpoint} was left out (${engine.lostReason}); once it is back, \`shipshape clean --docker-host ${engine.endpoint}\` removes what this batch left there.\n`);

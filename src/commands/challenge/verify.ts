@@ -5,7 +5,7 @@ import { type VerifyOptions, verifyWorkspace } from '../../grading/verify.js';
 import type { WatchOutcome } from '../../grading/watch.js';
 import { UserError } from '../../errors.js';
 import { learnerStateOf, recordVerifyOrWarn } from '../../grading/record.js';
-import { type LearnerState, learnerEvents, learnerView } from '../../grading/visibility.js';
+import { type LearnerState, learnerEvents, learnerView, platformView } from '../../grading/visibility.js';
 import type { VerifyResult } from '../../grading/result.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import type { VerifyFormat } from '../../grading/formats/names.js';
@@ -116,7 +116,7 @@ export default class ChallengeVerify extends ShipshapeCommand {
           if (connected.info.endpointSource !== 'default') out(style.dim(`engine: ${connected.info.endpoint} (${connected.info.foundBy})`) + '\n');
         };
       }
-      const result = forLearner(await verifyWorkspace({
+      const graded = await verifyWorkspace({
         pack,
         workspaceDir: workspace.root,
         engine,
@@ -125,11 +125,18 @@ export default class ChallengeVerify extends ShipshapeCommand {
         ...limits,
         signal: cancel.signal,
         onEvent: learnerEvents(renderer?.onEvent, pack.manifest, learner),
-      }));
+      });
+      const result = forLearner(graded);
       renderer?.finish(result);
       await recordVerifyOrWarn(workspace, result, warn);
       for (const report of emitReport ? reports : []) {
-        const wrote = await emitReport!(result, report.format, { output: report.output, stdout: (text) => process.stdout.write(text) });
+        // Gradescope hides tests from students itself: it gets every check, the held-back ones marked hidden.
+        const platform = report.format === 'gradescope' ? platformView(graded, pack.manifest, learner) : null;
+        const wrote = await emitReport!(platform?.result ?? result, report.format, {
+          output: report.output,
+          stdout: (text) => process.stdout.write(text),
+          ...(platform ? { gradescope: { visibilityOf: platform.visibilityOf } } : {}),
+        });
         if (wrote.length > 0) process.stderr.write(`Report (${report.format}) written to ${wrote.join(' and ')}\n`);
       }
       process.exitCode = result.passed ? 0 : 1;

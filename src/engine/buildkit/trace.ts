@@ -2,6 +2,7 @@ import type { BuildFailure, BuildStep } from '../../checks/kind.js';
 import type { BuildEvent } from '../build.js';
 import { bounded, oneLine, safeText } from '../../text/safe.js';
 import { decodeTrace, type Trace, type TraceVertex } from './status.js';
+import { LineBuffer } from '../line-buffer.js';
 
 const TAIL_LINES = 15;
 const KEPT_LINES = 200;
@@ -51,7 +52,7 @@ export class TraceProgress {
   private readonly lines: string[] = [];
   private errorVertex: { digest: string; message: string } | null = null;
   private announcedSteps = 0;
-  private buffered = '';
+  private readonly input = new LineBuffer((line) => this.line(line));
 
   constructor(
     private readonly mask: (line: string) => string = (line) => line,
@@ -60,18 +61,11 @@ export class TraceProgress {
 
   /** Feeds raw bytes of the HTTP stream (newline-separated JSON messages). */
   feed(chunk: Buffer | string): void {
-    this.buffered += chunk.toString();
-    let newline = this.buffered.indexOf('\n');
-    while (newline >= 0) {
-      this.line(this.buffered.slice(0, newline));
-      this.buffered = this.buffered.slice(newline + 1);
-      newline = this.buffered.indexOf('\n');
-    }
+    this.input.feed(chunk);
   }
 
   end(): void {
-    if (this.buffered.trim()) this.line(this.buffered);
-    this.buffered = '';
+    this.input.end();
   }
 
   private line(raw: string): void {

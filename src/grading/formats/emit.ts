@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../workspace/atomic.js';
 import type { VerifyResult } from '../result.js';
-import { type VerifyFormat, renderVerify } from './index.js';
+import { type RenderOptions, type VerifyFormat, renderVerify } from './index.js';
 
 export interface EmitOptions {
   /** --output: the document goes there (written atomically) instead of stdout. */
@@ -10,6 +10,7 @@ export interface EmitOptions {
   env?: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   now?: Date;
+  gradescope?: RenderOptions['gradescope'];
 }
 
 /**
@@ -19,7 +20,7 @@ export interface EmitOptions {
  */
 export async function emitReport(result: VerifyResult, format: VerifyFormat, options: EmitOptions): Promise<string[]> {
   const env = options.env ?? process.env;
-  const { document, commands } = renderVerify(result, format, { env, now: options.now });
+  const { document, commands } = renderVerify(result, format, { env, now: options.now, gradescope: options.gradescope });
   const wrote: string[] = [];
   for (const line of commands ?? []) options.stdout(`${line}\n`);
   if (format === 'github' && env.GITHUB_STEP_SUMMARY) {

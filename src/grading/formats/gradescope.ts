@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VerifyResult } from '../result.js';
+import type { CheckResult, VerifyResult } from '../result.js';
 import { checkName, explanation, locatedFile, outcomeOf, provenancePairs } from './common.js';
 
 const Visibility = z.enum(['hidden', 'after_due_date', 'after_published', 'visible']);
@@ -49,8 +49,18 @@ export const GradescopeResultSchema = z
   });
 export type GradescopeResult = z.infer<typeof GradescopeResultSchema>;
 
+export type GradescopeVisibility = z.infer<typeof Visibility>;
+
+export interface GradescopeOptions {
+  /**
+   * Gradescope hides a test from students itself when told (`visibility: hidden`), so its document holds
+   * every check and says which the learner may not see; without this every test is visible.
+   */
+  visibilityOf?: (check: CheckResult) => GradescopeVisibility;
+}
+
 /** One verify as Gradescope results: a test per check (advice passes with its note; a skip fails with its reason). */
-export function gradescopeResult(result: VerifyResult): GradescopeResult {
+export function gradescopeResult(result: VerifyResult, options: GradescopeOptions = {}): GradescopeResult {
   const tests = result.checks.map((check, index) => {
     const outcome = outcomeOf(check);
     const where = check.location ? `${locatedFile(result, check.location)}:${check.location.line}: ` : '';
@@ -63,7 +73,7 @@ export function gradescopeResult(result: VerifyResult): GradescopeResult {
       output: outcome === 'pass' ? explanation(check) : `${where}${explanation(check)}`,
       output_format: 'text' as const,
       tags: [check.phase, check.kind],
-      visibility: 'visible' as const,
+      visibility: options.visibilityOf?.(check) ?? ('visible' as const),
     };
   });
   return {
@@ -78,6 +88,6 @@ export function gradescopeResult(result: VerifyResult): GradescopeResult {
   };
 }
 
-export function toGradescope(result: VerifyResult): string {
-  return `${JSON.stringify(GradescopeResultSchema.parse(gradescopeResult(result)), null, 2)}\n`;
+export function toGradescope(result: VerifyResult, options: GradescopeOptions = {}): string {
+  return `${JSON.stringify(GradescopeResultSchema.parse(gradescopeResult(result, options)), null, 2)}\n`;
 }

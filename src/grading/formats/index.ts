@@ -1,7 +1,7 @@
 import type { VerifyResult } from '../result.js';
 import { toClassroom50 } from './classroom50.js';
 import { githubAnnotations, githubSummary } from './github.js';
-import { toGradescope } from './gradescope.js';
+import { type GradescopeOptions, toGradescope } from './gradescope.js';
 import { toJunitReport } from './junit.js';
 import { toSarif } from './sarif.js';
 
@@ -13,6 +13,8 @@ export interface RenderOptions {
   /** Environment of the CI job (GITHUB_WORKSPACE, Classroom 50's variables); default process.env. */
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  /** Gradescope enforces visibility itself: which checks of the (whole) result the learner may see. */
+  gradescope?: GradescopeOptions;
 }
 
 /**
@@ -30,7 +32,7 @@ export function renderVerify(result: VerifyResult, format: VerifyFormat, options
     case 'sarif':
       return { document: toSarif(result, { root }) };
     case 'gradescope':
-      return { document: toGradescope(result) };
+      return { document: toGradescope(result, options.gradescope) };
     case 'classroom50':
       return { document: toClassroom50(result, env, options.now) };
     case 'github':

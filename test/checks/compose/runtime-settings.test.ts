@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { composeHealthy } from '../../../src/checks/compose/healthy.js';
-import { composeNoBindMount } from '../../../src/checks/compose/no-bind-mount.js';
-import { composeResourceLimits } from '../../../src/checks/compose/resource-limits.js';
-import { composeRestartPolicy } from '../../../src/checks/compose/restart-policy.js';
-import { composeStoppedByOwnLimit } from '../../../src/checks/compose/stopped-by-own-limit.js';
+import { composeHealthy } from '../../../src/checks/stack/healthy.js';
+import { composeNoBindMount } from '../../../src/checks/stack/no-bind-mount.js';
+import { composeResourceLimits } from '../../../src/checks/stack/resource-limits.js';
+import { composeRestartPolicy } from '../../../src/checks/stack/restart-policy.js';
+import { composeStoppedByOwnLimit } from '../../../src/checks/stack/stopped-by-own-limit.js';
 import type { ContainerSettings } from '../../../src/checks/kind.js';
 import { container, fakeStack, runStack } from './helpers.js';
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DockerfileModel } from '../../../src/checks/dockerfile/model.js';
 import type { CheckKind, Verdict } from '../../../src/checks/kind.js';
-import { findCheckKind, isStaticKindName, loadCheckKinds } from '../../../src/checks/registry.js';
+import { findCheckKind, loadCheckKinds } from '../../../src/checks/registry.js';
+import { planChecks } from '../../../src/grading/plan.js';
 import { loadPack, type ChallengePack } from '../../../src/course/packs.js';
 import { ROOT } from '../../support/cli.js';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   }
 });
 
-const staticChecks = () => pack.manifest.checks.filter((check) => isStaticKindName(check.kind));
+const staticChecks = () => planChecks(pack.manifest.checks).checksOf('static');
 
 async function verdict(id: string, side: 'starter' | 'solution'): Promise<Verdict> {
   const check = pack.manifest.checks.find((candidate) => candidate.id === id)!;

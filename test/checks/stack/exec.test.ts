@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeExec } from '../../../src/checks/compose/exec.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { composeExec } from '../../../src/checks/stack/exec.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 describe('compose.exec', () => {
   it('passes on the expected exit code and output, retrying a start-up failure', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeHttp } from '../../../src/checks/compose/http.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { composeHttp } from '../../../src/checks/stack/http.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 const web = [container('web', { ports: { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: 32768 }] } })];
 

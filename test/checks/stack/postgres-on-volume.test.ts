@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composePostgresOnVolume } from '../../../src/checks/compose/postgres-on-volume.js';
-import { fakeStack, runStack } from './helpers.js';
+import { composePostgresOnVolume } from '../../../src/checks/stack/postgres-on-volume.js';
+import { fakeStack, runStack } from '../compose/helpers.js';
 
 const CONFIG = 'services:\n  db: {image: "postgres:16-alpine"}\n';
 const params = { volume: 'restored', imageOf: 'db', user: 'shop', database: 'shop', sql: 'SELECT count(*) FROM orders', output: '^4$' };

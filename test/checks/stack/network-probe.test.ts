@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PROBE_SCRIPT, composeNetworkProbe, readProbeAnswer } from '../../../src/checks/compose/network-probe.js';
+import { PROBE_SCRIPT, composeNetworkProbe, readProbeAnswer } from '../../../src/checks/stack/network-probe.js';
 import type { ContainerSettings, ProbeOutcome } from '../../../src/checks/kind.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 const settings = (networks: string[]): ContainerSettings => ({
   memoryBytes: 0, nanoCpus: 0, pidsLimit: 0, oomKilled: false, restartPolicy: { name: 'no', maximumRetryCount: 0 }, readOnlyRootfs: false,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { capabilitiesOf, composeCapabilities, readProcStatus } from '../../../src/checks/compose/capabilities.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { capabilitiesOf, composeCapabilities, readProcStatus } from '../../../src/checks/stack/capabilities.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 const status = (capEff: string, noNewPrivs = 1) => `Name:\tpython3\nUmask:\t0022\nState:\tS (sleeping)\nCapInh:\t0000000000000000\nCapPrm:\t${capEff}\nCapEff:\t${capEff}\nCapBnd:\t${capEff}\nNoNewPrivs:\t${noNewPrivs}\nSeccomp:\t2\n`;
 const DOCKER_DEFAULT = '00000000a80425fb';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeRunService } from '../../../src/checks/compose/run-service.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { composeRunService } from '../../../src/checks/stack/run-service.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 const CONFIG = 'services:\n  db: {image: postgres}\n  backup: {image: postgres, profiles: [tools]}\n';
 

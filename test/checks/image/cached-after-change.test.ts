@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedAfterChange } from '../../../src/checks/build/cached-after-change.js';
+import { cachedAfterChange } from '../../../src/checks/image/cached-after-change.js';
 import type { BuildStep, VariantBuild } from '../../../src/checks/kind.js';
 import { FakeInspector, facts, imageContext } from '../image/fake.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTarget } from '../../../src/checks/build/target.js';
+import { buildTarget } from '../../../src/checks/image/target.js';
 import type { VariantBuild } from '../../../src/checks/kind.js';
 import { FakeInspector, commandRun, facts, imageContext } from '../image/fake.js';
 

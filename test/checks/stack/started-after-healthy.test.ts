@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeStartedAfterHealthy } from '../../../src/checks/compose/started-after-healthy.js';
-import { container, fakeStack, runStack } from './helpers.js';
+import { composeStartedAfterHealthy } from '../../../src/checks/stack/started-after-healthy.js';
+import { container, fakeStack, runStack } from '../compose/helpers.js';
 
 const HEALTHY_AT = Date.parse('2026-01-01T00:00:05.000Z');
 const health = { status: 'healthy', log: [{ start: '2026-01-01T00:00:04.900Z', end: '2026-01-01T00:00:05.000Z', exitCode: 0, output: 'accepting connections' }] };
