@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DockerfileModel } from './dockerfile/model.js';
 import type { ComposeModel } from './compose/model.js';
 import type { SourceLocation } from './location.js';
+import { type ZodApi, zodApi } from './zod-api.js';
 
 /**
  * Cheap phases run first; a later phase is skipped, with the reason, when one it needs failed.
@@ -476,8 +477,22 @@ export interface CheckKind<Params extends z.ZodType = z.ZodType, P extends Phase
   locate?(params: z.output<Params>, context: ContextByPhase[P], verdict: Verdict): SourceLocation | null;
 }
 
-export function defineCheck<Params extends z.ZodType, P extends Phase>(kind: CheckKind<Params, P>): CheckKind<Params, P> {
-  return kind;
+/**
+ * A kind as written in its file: `params` is its schema, or a function of zod that builds it. The static
+ * kinds use the function, so loading them loads no zod: a verify whose parameters were validated already
+ * reaches its first verdict without it (src/checks/params.ts); the schema is built on first use.
+ */
+export type CheckKindDefinition<Params extends z.ZodType, P extends Phase> = Omit<CheckKind<Params, P>, 'params'> & {
+  params: Params | ((zod: ZodApi) => Params);
+};
+
+export function defineCheck<Params extends z.ZodType, P extends Phase>(kind: CheckKindDefinition<Params, P>): CheckKind<Params, P> {
+  const { params } = kind;
+  if (typeof params !== 'function') return kind as CheckKind<Params, P>;
+  let schema: Params | undefined;
+  const defined = { ...kind } as CheckKind<Params, P>;
+  Object.defineProperty(defined, 'params', { enumerable: true, get: () => (schema ??= params(zodApi())) });
+  return defined;
 }
 
 export const pass = (message: string, evidence?: Record<string, unknown>): Verdict => ({ status: 'pass', message, evidence });

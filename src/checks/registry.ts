@@ -1,4 +1,5 @@
 import type { CheckKind, Phase } from './kind.js';
+import { loadZod } from './zod-api.js';
 
 interface KindEntry {
   /** The phase the kind's checks run in: written here so a plan needs no kind loaded to know it. */
@@ -74,8 +75,13 @@ export function phaseOfKindName(name: string): Phase | undefined {
   return isCheckKindName(name) ? KINDS[name].phase : undefined;
 }
 
-/** Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped. */
-export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES): Promise<CheckKind[]> {
+/**
+ * Loads the named kinds (all by default) so findCheckKind can answer for them; unknown names are skipped.
+ * With `schemas: false` zod is not loaded for their parameter schemas: the caller reads parameters
+ * through checkParams (src/checks/params.ts), which loads it only when they were not validated already.
+ */
+export async function loadCheckKinds(names: Iterable<string> = CHECK_KIND_NAMES, options: { schemas?: boolean } = {}): Promise<CheckKind[]> {
+  if (options.schemas !== false) await loadZod();
   const wanted = [...new Set(names)].filter(isCheckKindName);
   await Promise.all(
     wanted

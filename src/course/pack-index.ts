@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsedParamsOf, rememberParams } from '../checks/params.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import type { Manifest } from './manifest.js';
 
@@ -11,9 +12,10 @@ import type { Manifest } from './manifest.js';
  * verify) then needs neither the YAML parser nor the check schemas, which cost more start-up time than
  * everything else together. An entry counts only for the same manifest text and the same build of
  * Shipshape (dist/build-stamp.json, written by `npm run build`); code run from src/ (the unit tests) has
- * no stamp and always validates.
+ * no stamp and always validates. Each check's parameters are kept as its kind's schema parsed them, so a
+ * verify reaches its first static verdict without loading zod (src/checks/params.ts).
  */
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 const MAX_ENTRIES = 300;
 const STAMP_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build-stamp.json');
 
@@ -22,6 +24,10 @@ interface IndexEntry {
   manifest: Manifest;
   /** Guards against a damaged or hand-edited index: the manifest as stored must hash to this. */
   manifestSha: string;
+  /** Per check (same order as manifest.checks): its parsed parameters, or null when they are parsed at each run. */
+  params?: Array<{ value: unknown } | null>;
+  /** The same guard for `params`; parameters that do not match it are not used (they are parsed again). */
+  paramsSha?: string;
   usedAt: number;
 }
 
@@ -60,10 +66,23 @@ export async function readPackIndex(options: PackIndexOptions = {}): Promise<Pac
     lookup(manifestPath, textSha) {
       const entry = entries[manifestPath];
       if (!entry || entry.textSha !== textSha || sha256(JSON.stringify(entry.manifest)) !== entry.manifestSha) return undefined;
+      const { params } = entry;
+      if (Array.isArray(params) && params.length === entry.manifest.checks.length && sha256(JSON.stringify(params)) === entry.paramsSha) {
+        rememberParams(entry.manifest.checks, params);
+      }
       return entry.manifest;
     },
     remember(manifestPath, textSha, manifest) {
-      added.set(manifestPath, { textSha, manifest, manifestSha: sha256(JSON.stringify(manifest)), usedAt: Date.now() });
+      const params = parsedParamsOf(manifest.checks);
+      rememberParams(manifest.checks, params);
+      added.set(manifestPath, {
+        textSha,
+        manifest,
+        manifestSha: sha256(JSON.stringify(manifest)),
+        params,
+        paramsSha: sha256(JSON.stringify(params)),
+        usedAt: Date.now(),
+      });
     },
     async save() {
       if (added.size === 0) return;

@@ -21,6 +21,7 @@ import type {
 } from '../checks/kind.js';
 import { PHASES, SIZE_MEASURE } from '../checks/kind.js';
 import { findCheckKind, loadCheckKinds } from '../checks/registry.js';
+import { checkParams } from '../checks/params.js';
 import { planChecks } from './plan.js';
 import { defaultLocation, relativeTo } from '../checks/location.js';
 import { largestAddedLayers, type LayerSummary } from '../checks/image/layers.js';
@@ -132,7 +133,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
   const { manifest } = pack;
   const plan = planChecks(manifest.checks);
   // The static phase's kinds first; the others load once the static verdicts are out.
-  await loadCheckKinds(plan.kindsOf('static'));
+  await loadCheckKinds(plan.kindsOf('static'), { schemas: false });
   const connecting = typeof options.engine === 'function' ? null : Promise.resolve(options.engine);
   // Awaited after the static phases; until then a failed connection must not count as unhandled.
   connecting?.catch(() => undefined);
@@ -245,7 +246,7 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRes
       await runPhase('static', staticContext);
     }
 
-    await loadCheckKinds(plan.kindsOf(...PHASES));
+    await loadCheckKinds(plan.kindsOf(...PHASES), { schemas: false });
 
     // The compose model: bad YAML, a file compose rejects or host access end the run with one clear message.
     let composeContext: ComposeContext | null = null;
@@ -633,7 +634,7 @@ async function runCheck(check: CheckEntry, phase: Phase, context: ContextByPhase
   let verdict: Verdict;
   let params: unknown = undefined;
   try {
-    params = kind.params.parse(check.with);
+    params = await checkParams(kind, check);
     verdict = await kind.run(params, context as never);
   } catch (error) {
     // An engine error inside one check fails that check with the reason rather than ending the run.

@@ -5,6 +5,7 @@ import type { ChallengeProgress, Progress } from './progress-schema.js';
 import { UserError } from '../errors.js';
 import { waitFor } from '../engine/wait.js';
 import { writeFileAtomic } from './atomic.js';
+import { progressIfWellFormed } from './state-shapes.js';
 import { STATE_DIR } from './workspace.js';
 
 /**
@@ -72,6 +73,9 @@ export async function readProgress(root: string, options: ProgressOptions = {}):
       'Update Shipshape, or run it from another directory to keep a separate progress.',
     );
   }
+  // As Shipshape writes it: no need to load the schema (and zod) for it.
+  const wellFormed = progressIfWellFormed(data);
+  if (wellFormed) return wellFormed;
   const { ProgressSchema } = await import('./progress-schema.js');
   const parsed = ProgressSchema.safeParse(data);
   if (!parsed.success) {
@@ -107,8 +111,9 @@ export async function updateProgress(
     await removeDeadTemporaries(root);
     const progress = await readProgress(root, options);
     change(progress);
-    const { ProgressSchema } = await import('./progress-schema.js');
-    await writeFileAtomic(progressFile(root), `${JSON.stringify(ProgressSchema.parse(progress), null, 2)}\n`);
+    // What the schema would give back unchanged needs no schema (nor zod) to be written.
+    const checked = progressIfWellFormed(progress) ?? (await import('./progress-schema.js')).ProgressSchema.parse(progress);
+    await writeFileAtomic(progressFile(root), `${JSON.stringify(checked, null, 2)}\n`);
     return progress;
   } finally {
     await release();

@@ -12,6 +12,7 @@ export const MARKER_FILE = `${STATE_DIR}/challenge.json`;
 
 export type { Marker, Recovery } from './workspace-schema.js';
 import type { Marker, Recovery } from './workspace-schema.js';
+import { markerIfWellFormed } from './state-shapes.js';
 
 export const RECOVERY_FILE = `${STATE_DIR}/recovery.json`;
 
@@ -186,9 +187,13 @@ export async function readMarker(root: string): Promise<Marker | null> {
   } catch {
     return null;
   }
-  const { MarkerSchema } = await import('./workspace-schema.js');
   try {
-    return MarkerSchema.parse(JSON.parse(text));
+    const data: unknown = JSON.parse(text);
+    // As Shipshape writes it: no need to load the schema (and zod) for it.
+    const wellFormed = markerIfWellFormed(data);
+    if (wellFormed) return wellFormed;
+    const { MarkerSchema } = await import('./workspace-schema.js');
+    return MarkerSchema.parse(data);
   } catch {
     throw new UserError(`The workspace marker ${file} is damaged.`, 2, 'Run `shipshape challenge:start <id> --force` in that directory to begin again.');
   }

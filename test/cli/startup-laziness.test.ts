@@ -34,15 +34,16 @@ describe('start-up loads only what the command needs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function loaded(args: string[], name: string): Promise<{ stdout: string; modules: string[] }> {
+  async function loaded(args: string[], name: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; modules: string[] }> {
     const log = path.join(dir, `${name}.log`);
     await writeFile(log, '');
-    const { stdout } = await run(process.execPath, ['--import', register, BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', register, BIN, ...args], {
       // A directory with no course progress: nothing there to validate.
       cwd: dir,
-      env: { ...process.env, LOADED_LOG: log, NO_COLOR: '1' },
-    });
-    return { stdout, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+      // This test's own cache (the index of validated manifests), filled by the first command.
+      env: { ...process.env, SHIPSHAPE_CACHE_DIR: path.join(dir, 'cache'), LOADED_LOG: log, NO_COLOR: '1', ...env },
+    }).catch((failed: { stdout: string; stderr: string }) => failed);
+    return { stdout, stderr, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
   }
 
   const packages = (modules: string[]) => new Set(modules.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter(Boolean));
@@ -63,6 +64,24 @@ describe('start-up loads only what the command needs', () => {
     const used = packages(modules);
     expect(used.has('@oclif/core')).toBe(true);
     for (const name of ['dockerode', 'ink', 'react', 'zod', 'yaml', 'hono', 'execa']) expect(used.has(name), name).toBe(false);
+  });
+
+  it('challenge:verify (manifest indexed at challenge:start) gives its static verdicts and reads marker and progress without loading zod', async () => {
+    const workspace = path.join(dir, 'seed');
+    const started = await loaded(['challenge:start', 'docker-missing-multistage', '--dir', workspace, '--no-prefetch'], 'start');
+    expect(started.stderr).toBe('');
+    // No engine answers: the run ends after the static phase, with every kind of the challenge loaded (the
+    // check parameters come validated from the index; zod would load only for one that does not).
+    const { stdout, stderr, modules } = await loaded(['challenge:verify', '--dir', workspace, '--plain'], 'verify', {
+      DOCKER_HOST: `unix://${path.join(dir, 'no-engine.sock')}`,
+    });
+    expect(stdout).toMatch(/(✔ PASS|✖ FAIL) .*\(multi-stage\)/);
+    expect(stderr).toContain('No Docker engine answered');
+    expect(modules.some((url) => url.endsWith('/dist/checks/image/size-vs-starter.js'))).toBe(true);
+    expect(modules.some((url) => url.endsWith('/dist/workspace/state-shapes.js'))).toBe(true);
+    const used = packages(modules);
+    expect(used.has('dockerfile-ast')).toBe(true);
+    for (const name of ['zod', 'yaml', 'ink', 'react', 'hono']) expect(used.has(name), name).toBe(false);
   });
 
   it("the progress defaults spelled out for start-up equal the schema's", () => {

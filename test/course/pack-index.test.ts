@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/course/manifest-file.js';
 import { readPackIndex } from '../../src/course/pack-index.js';
+import { checkParams } from '../../src/checks/params.js';
+import { findCheckKind, loadCheckKinds } from '../../src/checks/registry.js';
 import { BUILTIN_CHALLENGES, ManifestError, listPacks } from '../../src/course/packs.js';
 import { ROOT, shipshape } from '../support/cli.js';
 
@@ -23,7 +25,7 @@ afterEach(async () => {
 });
 
 const index = () => readPackIndex({ stampFile, indexFile });
-const readIndex = async () => JSON.parse(await readFile(indexFile, 'utf8')) as { stamp: string; entries: Record<string, { manifest: { title: string }; manifestSha: string }> };
+const readIndex = async () => JSON.parse(await readFile(indexFile, 'utf8')) as { stamp: string; entries: Record<string, { manifest: { title: string }; manifestSha: string; params: Array<{ value: Record<string, unknown> } | null>; paramsSha: string }> };
 
 /** A copy of the seed challenge under its own id, in a pack root of this test. */
 async function copySeed(id = 'index-demo'): Promise<{ root: string; manifestPath: string }> {
@@ -75,6 +77,40 @@ describe('the validated-manifest index', () => {
     await writeFile(stampFile, JSON.stringify({ stamp: 'build-two' }));
     expect((await listPacks([root], { index: await index() }))[0]!.manifest.title).not.toBe('Title from the index');
     expect((await readIndex()).stamp).toBe('build-two');
+  });
+
+  it("keeps each check's parsed parameters with the manifest, used only while their checksum holds", async () => {
+    const { root, manifestPath } = await copySeed();
+    await listPacks([root], { index: await index() });
+    const stored = await readIndex();
+    const entry = stored.entries[manifestPath]!;
+    const position = (await listPacks([root], { index: await index() }))[0]!.manifest.checks.findIndex((check) => check.kind === 'dockerfile.stage-count');
+    // As the kind's schema parsed the `with:` block.
+    expect(entry.params[position]).toEqual({ value: { min: 2 } });
+    const paramsOf = async () => {
+      const check = (await listPacks([root], { index: await index() }))[0]!.manifest.checks[position]!;
+      await loadCheckKinds([check.kind]);
+      return checkParams(findCheckKind(check.kind)!, check);
+    };
+    expect(await paramsOf()).toEqual({ min: 2 });
+
+    // Marked in the index with a valid checksum: the verify takes the stored value, without parsing again.
+    entry.params[position] = { value: { min: 7 } };
+    entry.paramsSha = createHash('sha256').update(JSON.stringify(entry.params)).digest('hex');
+    await writeFile(indexFile, JSON.stringify(stored));
+    expect(await paramsOf()).toEqual({ min: 7 });
+
+    // Changed without the checksum (damaged, edited by hand): not used; the `with:` block is parsed again.
+    entry.params[position] = { value: { min: 9 } };
+    await writeFile(indexFile, JSON.stringify(stored));
+    expect(await paramsOf()).toEqual({ min: 2 });
+  });
+
+  it('a check whose parameters were not validated before is parsed by its kind (defaults, refusals)', async () => {
+    await loadCheckKinds(['dockerfile.stage-count']);
+    const kind = findCheckKind('dockerfile.stage-count')!;
+    expect(await checkParams(kind, { kind: kind.kind, with: {} })).toEqual({ min: 2 });
+    await expect(checkParams(kind, { kind: kind.kind, with: { min: 0 } })).rejects.toThrow();
   });
 
   it('a manifest broken after it was indexed is reported, never answered from the index', async () => {

@@ -1,5 +1,4 @@
 import type { Instruction } from 'dockerfile-ast';
-import { z } from 'zod';
 import type { DockerfileModel } from '../dockerfile/model.js';
 import { formatSeconds } from '../format.js';
 import { type BuildOutcome, defineCheck, fail, pass } from '../kind.js';
@@ -48,7 +47,8 @@ export const buildSucceeds = defineCheck({
   kind: 'build.succeeds',
   phase: 'build',
   summary: 'The Dockerfile builds on the engine: no error in the build stream and an image id produced.',
-  params: z.object({}),
+  params: (z) =>
+    z.object({}),
   example: {},
   // The failing step's instruction.
   locate: (_params, { build, dockerfile }) => atBuildStep(dockerfile, build.failure?.step ?? null),

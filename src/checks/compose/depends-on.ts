@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composeDependsOn = defineCheck({
   kind: 'compose.depends-on',
   phase: 'compose',
   summary: 'Service A depends on service B with the given condition (service_healthy by default).',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1).describe('The dependent service'),
     on: z.string().min(1).describe('The service it waits for'),
     condition: z

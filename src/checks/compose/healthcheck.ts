@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { trivialHealthTest } from './model.js';
 
@@ -7,7 +6,8 @@ export const composeHealthcheck = defineCheck({
   phase: 'compose',
   summary:
     'The service declares a health check that is enabled, not trivially true (`true`, `exit 0`, `… || true`), and whose test runs the expected command.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     command: z.string().min(1).optional().describe('A command the test must run, as a word, e.g. pg_isready'),
   }),

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composePublishedPort = defineCheck({
   kind: 'compose.published-port',
   phase: 'compose',
   summary: 'The service publishes the container port, on the given host port when one is named.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     target: z.number().int().min(1).max(65535).describe('Container port'),
     published: z.number().int().min(1).max(65535).optional().describe('Required host port'),

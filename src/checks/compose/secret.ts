@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { isRecord } from './model.js';
 
@@ -8,7 +7,8 @@ export const composeSecret = defineCheck({
   phase: 'compose',
   summary:
     'A secret is defined from a non-empty file, given to the service, named by a *_FILE variable pointing at its /run/secrets path, and the plaintext variables are gone from the service and the compose file.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     secret: z.string().min(1).describe('Secret name under the top-level secrets:'),
     fileEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*_FILE$/).optional().describe('Variable that must point at the secret, e.g. POSTGRES_PASSWORD_FILE'),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { globToRegExp } from '../dockerfile/glob.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -6,7 +5,8 @@ export const composeServiceDefined = defineCheck({
   kind: 'compose.service-defined',
   phase: 'compose',
   summary: 'The compose model has the service, optionally with an image matching a glob or a build section.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1).describe('Service name'),
     image: z.string().min(1).optional().describe('Glob the image must match, e.g. postgres:16*'),
     build: z.boolean().optional().describe('true: the service must be built (build:); false: it must not be'),

@@ -1,5 +1,4 @@
 import path from 'node:path/posix';
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { isRecord } from './model.js';
 
@@ -7,7 +6,8 @@ export const composeVolumeMount = defineCheck({
   kind: 'compose.volume-mount',
   phase: 'compose',
   summary: 'A named volume, declared at the top level, is mounted into the service at the given path (read-write unless asked).',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     target: z.string().startsWith('/').optional().describe('Mount path in the container; any path when omitted (then `volume` is required)'),
     volume: z.string().min(1).optional().describe('Required volume name; any named volume when omitted'),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { plannedBuildContext } from './plan.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -7,7 +6,8 @@ export const contextExcludes = defineCheck({
   phase: 'static',
   summary:
     'Paths (files or whole directories) are not in the build context the docker CLI would send, as the workspace and its .dockerignore decide.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     paths: z
       .array(z.string().min(1).max(500).refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'a path relative to the workspace'))
       .min(1)

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { plannedBuildContext } from './plan.js';
 import { formatBytes } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
@@ -7,7 +6,8 @@ export const contextSizeUnder = defineCheck({
   kind: 'context.size-under',
   phase: 'static',
   summary: 'The build context the docker CLI would send (after .dockerignore) stays within a byte budget; the biggest files are shown.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     maxKilobytes: z.number().positive().max(10_000_000).describe('Most kilobytes (10^3 bytes) of file content the context may hold'),
   }),
   example: { maxKilobytes: 100 },

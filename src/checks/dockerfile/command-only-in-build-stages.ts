@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Stage } from './model.js';
 import { describeFinal, linesPhrase, parentChain, runCommand, regexSource, stagesUsedByFinal } from './operands.js';
@@ -8,8 +7,9 @@ export const commandOnlyInBuildStages = defineCheck({
   kind: 'dockerfile.command-only-in-build-stages',
   phase: 'static',
   summary: 'RUN instructions matching `pattern` appear in a build stage the final image uses, and never in the final stage.',
-  params: z.object({
-    pattern: regexSource.describe('Regular expression (JavaScript source) matched against each RUN command, e.g. "\\bcomposer\\s+install\\b"'),
+  params: (z) =>
+    z.object({
+    pattern: regexSource(z).describe('Regular expression (JavaScript source) matched against each RUN command, e.g. "\\bcomposer\\s+install\\b"'),
     description: z.string().trim().min(1).max(80).describe('How the command is named to the learner, e.g. "composer install"'),
   }),
   example: { pattern: '\\bcomposer\\s+install\\b', description: 'composer install' },

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { matchesGlob } from './glob.js';
 import { flagValue, instructionRef, type Stage } from './model.js';
@@ -22,7 +21,8 @@ export const copyFromStage = defineCheck({
   kind: 'dockerfile.copy-from-stage',
   phase: 'static',
   summary: 'The final stage copies `source` (or a path under it) out of the build stage `stage` with COPY --from.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     stage: z.string().trim().min(1).max(128).describe('Name of the build stage copied from (the AS name), e.g. "builder"'),
     source: z
       .string()

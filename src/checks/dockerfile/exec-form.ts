@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef } from './model.js';
 import { argumentText, describeBase, describeFinal, effectiveCommand, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
@@ -8,7 +7,8 @@ export const execForm = defineCheck({
   kind: 'dockerfile.exec-form',
   phase: 'static',
   summary: 'The CMD (or ENTRYPOINT) that takes effect in the final stage is written in exec (JSON array) form.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     instruction: z.enum(['CMD', 'ENTRYPOINT']).default('CMD').describe('Which instruction must use exec form'),
     allowInherited: z
       .boolean()

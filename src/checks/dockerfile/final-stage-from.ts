@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { matchesImageRef } from './glob.js';
 import { describeFinal, expandInitialArgs } from './operands.js';
@@ -7,7 +6,8 @@ export const finalStageFrom = defineCheck({
   kind: 'dockerfile.final-stage-from',
   phase: 'static',
   summary: 'The final stage starts (directly or through earlier stages) from an image matching the `image` glob.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     image: z
       .string()
       .trim()

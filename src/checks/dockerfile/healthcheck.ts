@@ -1,5 +1,4 @@
 import type { Instruction } from 'dockerfile-ast';
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { instructionRef, type Stage } from './model.js';
 import { argumentText, describeFinal, effectiveInstructions, linesPhrase, parseExecForm } from './operands.js';
@@ -63,7 +62,8 @@ export const healthcheck = defineCheck({
   kind: 'dockerfile.healthcheck',
   phase: 'static',
   summary: 'The final stage declares exactly one HEALTHCHECK with a test command that can actually fail.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     stage: z.enum(['final']).default('final').describe('Stage that must declare the HEALTHCHECK; only "final" is supported'),
     requireMeaningful: z
       .boolean()

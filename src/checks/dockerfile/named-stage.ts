@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { matchesImageRef } from './glob.js';
 import { expandInitialArgs } from './operands.js';
@@ -8,7 +7,8 @@ export const namedStage = defineCheck({
   kind: 'dockerfile.named-stage',
   phase: 'static',
   summary: 'A build stage is named `name` (FROM … AS name) and, when `from` is given, starts from an image matching that glob.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     name: z
       .string()
       .trim()

@@ -1,5 +1,4 @@
 import type { Instruction } from 'dockerfile-ast';
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { flagValue, instructionRef, type Stage } from './model.js';
 import { copyOperands, describeFinal, earlierStage, parentChain, regexSource } from './operands.js';
@@ -17,8 +16,9 @@ export const noCopyOf = defineCheck({
   kind: 'dockerfile.no-copy-of',
   phase: 'static',
   summary: 'No COPY or ADD in the final stage (or a stage it is built FROM) copies a source path matching `pattern`.',
-  params: z.object({
-    pattern: regexSource.describe(
+  params: (z) =>
+    z.object({
+    pattern: regexSource(z).describe(
       'Regular expression (JavaScript source) tested on each COPY/ADD source path, e.g. "(^|/)composer(\\.phar)?$"',
     ),
     description: z.string().trim().min(1).max(80).describe('How the forbidden file is named to the learner, e.g. "the Composer binary"'),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { ZodApi } from '../zod-api.js';
 import type { Instruction } from 'dockerfile-ast';
 import type { DockerfileModel, Stage } from './model.js';
 import { expandWord, splitWords } from './args.js';
@@ -146,7 +146,8 @@ export function describeFinal(dockerfile: DockerfileModel, stage: Stage): string
 }
 
 /** A manifest parameter holding a regular expression: refused at load time when it does not compile. */
-export const regexSource = z
+export const regexSource = (z: ZodApi) =>
+  z
   .string()
   .min(1)
   .max(500)

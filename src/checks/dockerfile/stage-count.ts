@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { linesPhrase } from './operands.js';
 
@@ -6,7 +5,8 @@ export const stageCount = defineCheck({
   kind: 'dockerfile.stage-count',
   phase: 'static',
   summary: 'The Dockerfile has at least `min` build stages (FROM instructions).',
-  params: z.object({
+  params: (z) =>
+    z.object({
     min: z.number().int().min(1).max(20).default(2).describe('Fewest stages accepted'),
   }),
   example: { min: 2 },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { regexText } from '../expect.js';
 import { defineCheck, fail, pass, type BuildStep } from '../kind.js';
@@ -32,7 +31,8 @@ export const cachedAfterChange = defineCheck({
   phase: 'image',
   summary:
     'Rebuilds the workspace with source files changed (on a copy, sharing the layer cache of the first build) and requires the steps matching a pattern, such as the dependency install, to come from the cache. Runs with the image checks, after the build, so a miss does not stop the image and runtime checks.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     append: z
       .record(z.string().min(1).max(500), z.string().min(1).max(10_000))
       .refine((files) => Object.keys(files).length > 0, 'name at least one file')

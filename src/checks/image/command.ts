@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { commandEvidence, commandExpectation, commandMismatch, showCommand } from '../expect.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -7,7 +6,8 @@ export const imageCommand = defineCheck({
   phase: 'image',
   summary:
     "Runs a command in a fresh container of the built image (no network, resource limits, removed afterwards) and checks its exit code and output, like container-structure-test's command tests.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     ...commandExpectation,
     entrypoint: z
       .array(z.string())

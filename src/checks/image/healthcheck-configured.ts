@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { alwaysSucceeds } from '../dockerfile/healthcheck.js';
 import { advice, defineCheck, fail, pass } from '../kind.js';
@@ -23,7 +22,8 @@ export const healthcheckConfigured = defineCheck({
   phase: 'image',
   summary:
     "The built image's config carries a health check (declared or inherited), not NONE; by default its test must be meaningful: not trivially true, and it should fail in a container of the image where the application was not started (one that passes there gets an advice).",
-  params: z
+  params: (z) =>
+    z
     .object({
       requireMeaningful: z
         .boolean()

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { EngineProblemError } from '../../errors.js';
 import { type LayersRead, defineCheck, fail, pass } from '../kind.js';
 import { describeRead, layersUnreadVerdict } from './layers.js';
@@ -46,7 +45,8 @@ export const historyNoSecret = defineCheck({
   usesBuildSecret: true,
   summary:
     "A build secret's value (new and random on every verify) appears nowhere in the image's history (the instruction of every layer), its config (env, labels, cmd, entrypoint, health check, user, working dir), nor in the files of its own layers (deleted ones too; layers that cannot all be read fail it as an engine problem).",
-  params: z
+  params: (z) =>
+    z
     .object({
       secret: z
         .string()

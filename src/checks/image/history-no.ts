@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { regexText } from '../expect.js';
 import { defineCheck, fail, pass } from '../kind.js';
@@ -9,7 +8,8 @@ export const historyNo = defineCheck({
   phase: 'image',
   summary:
     "No layer in the image's history (`docker history`: the command that made each layer, build arguments included) matches a pattern, e.g. a secret's name or a tool that must not run in the final image.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     pattern: regexText.describe('A regular expression (case-insensitive) no layer command may match'),
     description: z.string().min(1).max(200).describe('What the pattern stands for, for messages'),
   }),

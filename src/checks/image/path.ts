@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import { atMatching } from '../location.js';
 
@@ -6,7 +5,8 @@ export const imagePath = defineCheck({
   kind: 'image.path',
   phase: 'image',
   summary: "A path is present (or absent) in the built image's filesystem, read through the archive API (no shell needed).",
-  params: z.object({
+  params: (z) =>
+    z.object({
     path: z.string().startsWith('/').max(1024).describe('Absolute path inside the image'),
     exists: z.boolean().default(true).describe('true: must be present; false: must be absent'),
   }),

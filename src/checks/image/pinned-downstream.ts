@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { argNameParam, repositoryParam, tagParam, workspacePathParam } from './registry-params.js';
 import { MARKER_LABEL, defineCheck, fail, pass } from '../kind.js';
 
@@ -8,7 +7,8 @@ export const pinnedDownstream = defineCheck({
   phase: 'image',
   summary:
     'Pushes the built image to a registry the run starts on 127.0.0.1 under a tag, then pushes another image over the same tag (as a moved or hijacked tag would), and builds a downstream Dockerfile of the workspace with build args naming the registry, the tag and the first push\'s digest. Passes only when the downstream image was built on the first push: a FROM that follows the tag gets the other image.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     dockerfile: workspacePathParam.describe('The downstream Dockerfile, relative to the workspace (built with the workspace as its context)'),
     repository: repositoryParam.describe('Repository in the run\'s registry, e.g. shop/api'),
     tag: tagParam.describe('The tag pushed, then moved to another image'),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass, unsupported } from '../kind.js';
 
@@ -29,7 +28,8 @@ export const imagePlatforms = defineCheck({
   phase: 'image',
   summary:
     'Builds the Dockerfile for several platforms into one image index (buildx, the containerd image store), checks that the index the engine holds lists every platform, and reads the ELF header of a binary in each platform\'s image (a created, never started container: no emulation) for that platform\'s machine. Skipped, saying why, on an engine without the containerd image store or buildx.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     platforms: z.array(z.string().regex(PLATFORM)).min(2).max(6).describe('Platforms of the index, e.g. linux/amd64 and linux/arm64'),
     binary: z.string().startsWith('/').max(1024).describe('The executable whose ELF machine must match each platform'),
   }),

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { TAG, argNameParam, repositoryParam } from './registry-params.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -18,7 +17,8 @@ export const registryPush = defineCheck({
   phase: 'image',
   summary:
     'Builds the Dockerfile again as a CI job would (fixed build args, and a new random 40-hex git revision each verify), pushes that image to a registry the run starts on 127.0.0.1 under tags made from those args, then reads every tag back from the registry: all must name the digest the push gave, and the image config the registry serves must carry each label with its build arg\'s value.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     repository: repositoryParam.describe('Repository in the run\'s registry, e.g. shop/api'),
     args: z.record(argNameParam, z.string().max(500)).default({}).describe('Fixed build args (e.g. VERSION, SOURCE)'),
     revisionArg: argNameParam.default('REVISION').describe('Build arg given a new random 40-hex commit id each verify'),

@@ -1,7 +1,6 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { repositoryParam, tagParam, workspacePathParam } from './registry-params.js';
 import { LearnerFileError, readLearnerFile } from '../../workspace/learner-file.js';
 import type { CosignRun } from '../kind.js';
@@ -31,7 +30,8 @@ export const imageSigned = defineCheck({
   phase: 'image',
   summary:
     'Pushes the built image to a registry the run starts on 127.0.0.1, signs it by digest with the workspace\'s cosign private key, and runs `cosign verify` against the workspace\'s public key: the signature must verify for that digest. Then pushes another image over the same tag: verifying the tag must now fail. Offline (no transparency log). Fails, saying so, when cosign is not installed.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     repository: repositoryParam.describe('Repository in the run\'s registry'),
     tag: tagParam.describe('The tag pushed, signed, then moved to another image'),
     privateKey: workspacePathParam.default('cosign.key').describe('The private key file in the workspace (cosign generate-key-pair)'),

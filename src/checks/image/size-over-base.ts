@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers, sizeUnknownVerdict } from './layers.js';
@@ -10,7 +9,8 @@ export const sizeOverBase = defineCheck({
   phase: 'image',
   summary:
     "Bytes the image adds on top of its final stage's base image, measured on the same engine as uncompressed layers (alike on every image store), stay within a budget.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may add over its base'),
   }),
   example: { maxMegabytes: 20 },

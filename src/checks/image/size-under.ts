@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 import { sizeUnknownVerdict } from './layers.js';
@@ -7,7 +6,8 @@ export const sizeUnder = defineCheck({
   kind: 'image.size-under',
   phase: 'image',
   summary: 'The whole image, base layers included, measured as the uncompressed size of its layers (alike on every image store), stays within an absolute budget.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     maxMegabytes: z.number().positive().max(100_000).describe('Most megabytes (10^6 bytes) the image may take'),
   }),
   example: { maxMegabytes: 20 },

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatBytes } from '../format.js';
 import { type Baseline, SIZE_MEASURE, defineCheck, fail, pass } from '../kind.js';
 import { largestAddedLayers, layersUnreadVerdict, sizeUnknownVerdict } from './layers.js';
@@ -9,7 +8,8 @@ export const sizeVsStarter = defineCheck({
   kind: 'image.size-vs-starter',
   phase: 'image',
   summary: "The image is at most a fraction of the challenge starter's image, both built on the same engine and measured as uncompressed layers (alike on every image store).",
-  params: z.object({
+  params: (z) =>
+    z.object({
     maxFraction: z.number().gt(0).max(1).describe('Largest accepted size as a fraction of the starter image (0.6 = 60%)'),
   }),
   example: { maxFraction: 0.6 },

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { EngineProblemError } from '../../errors.js';
 import { formatBytes } from '../format.js';
 import { type ImageContext, type WastedBytes, defineCheck, fail, pass } from '../kind.js';
@@ -39,7 +38,8 @@ export const wastedBytes = defineCheck({
   phase: 'image',
   summary:
     "Bytes the image's own layers hide (files added in one layer and deleted or overwritten in a later one, which every pull still downloads) stay within a budget; measured from the image's layers as dive does. Layers that cannot all be read and matched to the image's diff ids fail it as an engine problem.",
-  params: z
+  params: (z) =>
+    z
     .object({
       maxMegabytes: z.number().min(0).max(100_000).describe('Most wasted megabytes (10^6 bytes) accepted'),
     })

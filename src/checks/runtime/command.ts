@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { commandEvidence, commandExpectation, commandMismatch, showCommand } from '../expect.js';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
@@ -8,7 +7,8 @@ export const runtimeCommand = defineCheck({
   phase: 'runtime',
   summary:
     'Starts a container from the image, waits until its own health check says healthy, then runs a command inside it (docker exec: as the container runs, next to its main process) and checks exit code and output.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     ...commandExpectation,
     healthyTimeoutSeconds: z.number().int().min(5).max(600).default(60).describe('Longest wait for healthy before the command'),
     probeIntervalSeconds: z.number().min(0.5).max(30).default(1).describe('Probe interval used instead of the declared one'),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import { atKeywordOrFinalStage } from '../location.js';
@@ -8,7 +7,8 @@ export const runtimeHealthy = defineCheck({
   phase: 'runtime',
   summary:
     "A container from the image reaches `healthy` under the learner's own health test, probed at a short interval; stops at once on unhealthy or exit.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     timeoutSeconds: z.number().int().min(5).max(600).default(60).describe('Longest wait for healthy'),
     probeIntervalSeconds: z.number().min(0.5).max(30).default(1).describe('Probe interval used instead of the declared one'),
   }),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 /** Linux capability numbers (include/uapi/linux/capability.h) to names, for reading CapEff. */
@@ -36,7 +35,8 @@ export const composeCapabilities = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: the effective capabilities of the service's main process (CapEff in /proc/1/status, read inside the container) are at most the allowed ones, and with `noNewPrivileges` its NoNewPrivs flag is set and the service asks for `no-new-privileges` itself (Shipshape adds it to every graded container, so the flag alone proves nothing).",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     allowed: z.array(z.string().min(1)).default([]).describe('Capabilities the main process may keep, e.g. [SETUID, SETGID]; the rest must be dropped'),
     noNewPrivileges: z.boolean().default(true).describe('Also require NoNewPrivs: 1 and `security_opt: [no-new-privileges:true]` on the service'),

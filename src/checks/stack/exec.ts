@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -7,7 +6,8 @@ export const composeExec = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: a command run in the service's container (once it is ready) exits as expected with output matching a regex; a command expected to succeed that exits non-zero is retried until the time is up (one that ran is never repeated).",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     command: z.array(z.string()).min(1).describe('argv; use ["sh", "-c", "..."] for a shell'),
     exitCode: z.union([z.number().int().min(0).max(255), z.literal('nonzero')]).default(0).describe("Expected exit code, or 'nonzero'"),

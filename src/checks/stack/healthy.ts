@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composeHealthy = defineCheck({
@@ -6,7 +5,8 @@ export const composeHealthy = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: the service's container runs and its own health check reports healthy (engine health state) within the time given; an exit or `unhealthy` fails at once, with the last probes and log lines.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     timeoutSeconds: z.number().int().min(1).max(300).default(60),
   }),

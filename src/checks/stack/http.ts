@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { waitFor } from '../../engine/wait.js';
 import { type Verdict, defineCheck, fail, pass } from '../kind.js';
@@ -8,7 +7,8 @@ export const composeHttp = defineCheck({
   phase: 'stack',
   summary:
     'On the running stack: an HTTP GET through the port the service publishes returns the status and a body matching a regex; retried until it does or the time is up.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     port: z.number().int().min(1).max(65535).describe('Container port the service publishes'),
     path: z.string().startsWith('/').default('/'),

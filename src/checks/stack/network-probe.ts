@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Verdict } from '../kind.js';
@@ -61,14 +60,14 @@ export function readProbeAnswer(output: string): ProbeAnswer | null {
   }
 }
 
-const Endpoint = z.object({ service: z.string().min(1) }).strict();
-
 export const composeNetworkProbe = defineCheck({
   kind: 'compose.network-probe',
   phase: 'stack',
   summary:
     "On the running stack: a throwaway container of the grader's, attached to exactly the networks a service's container is on, tries a TCP connection to another service by its name (or, with `to: outside`, looks for a route out of those networks); `from: host` asks the engine whether the target's port is published on the host. With `to: outside`, a control probe from the engine's default network must first reach `outsideAddress`, and the probe then tries that address. `reach` passes only on a connection made; `blocked` only on a name that does not resolve, no route, or no answer, never on a probe that could not run.",
-  params: z.object({
+  params: (z) => {
+    const Endpoint = z.object({ service: z.string().min(1) }).strict();
+    return z.object({
     from: z.union([Endpoint, z.literal('host')]).describe('{ service: web }: from that service\'s networks; host: from the machine the engine runs on'),
     to: z.union([Endpoint.extend({ port: z.number().int().min(1).max(65535) }).strict(), z.literal('outside')]).describe('{ service: db, port: 5432 }, or outside (any address beyond the stack)'),
     expect: z.enum(['reach', 'blocked']),
@@ -79,7 +78,8 @@ export const composeNetworkProbe = defineCheck({
       .default('deb.debian.org:80')
       .describe('With `to: outside`: a host:port beyond the engine; a probe from the engine\'s default network must reach it first, or nothing can be told'),
     timeoutSeconds: z.number().int().min(5).max(300).default(30),
-  }),
+    });
+  },
   example: { from: { service: 'web' }, to: { service: 'db', port: 5432 }, expect: 'blocked', probeImageOf: 'app' },
   async run({ from, to, expect, probeImageOf, outsideAddress, timeoutSeconds }, context) {
     const { stack } = context;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composeNoBindMount = defineCheck({
@@ -6,7 +5,8 @@ export const composeNoBindMount = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: the service's container has no bind mount of a host directory or file (the engine's Mounts), optionally only under the given container paths: in production the code comes from the image.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     under: z.array(z.string().startsWith('/')).optional().describe('Only bind mounts at or below these container paths count (all by default)'),
     timeoutSeconds: z.number().int().min(1).max(300).default(30),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 export const composePostgresOnVolume = defineCheck({
@@ -6,7 +5,8 @@ export const composePostgresOnVolume = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: a fresh Postgres container of the grader's (same image as a service) starts on one of the stack's named volumes, e.g. one a restore job filled, and a query over the local socket returns output matching a regex.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     volume: z.string().min(1).describe('Named volume of the stack holding a Postgres data directory'),
     imageOf: z.string().min(1).describe('Service whose image runs Postgres, e.g. db'),
     user: z.string().min(1),

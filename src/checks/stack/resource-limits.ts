@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { ContainerSettings } from '../kind.js';
 
@@ -28,7 +27,8 @@ export const composeResourceLimits = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: each listed service's container runs with a memory, CPU and process limit of its own (HostConfig Memory, NanoCpus, PidsLimit as the engine applied them, from `deploy.resources.limits` or `mem_limit`/`cpus`/`pids_limit`), each at most the given bound. Shipshape caps every graded container; a value at that cap is not the service's own limit.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     services: z.array(z.string().min(1)).min(1),
     maxMemoryMiB: z.number().positive().describe('Largest memory limit accepted, in MiB'),
     maxCpus: z.number().positive().describe('Largest CPU limit accepted, in CPUs'),

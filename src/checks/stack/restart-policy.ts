@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCheck, fail, pass } from '../kind.js';
 
 const POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'] as const;
@@ -7,7 +6,8 @@ export const composeRestartPolicy = defineCheck({
   kind: 'compose.restart-policy',
   phase: 'stack',
   summary: "On the running stack: the engine restarts the service's container by one of the given policies (HostConfig.RestartPolicy as the engine applied it).",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1),
     policies: z.array(z.enum(POLICIES)).min(1).default(['always', 'unless-stopped', 'on-failure']).describe('Policies accepted'),
     timeoutSeconds: z.number().int().min(1).max(300).default(30),

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -7,7 +6,8 @@ export const composeRunService = defineCheck({
   phase: 'stack',
   summary:
     'On the running stack: `compose run --rm` of a one-off service (e.g. a backup job under a `tools` profile) exits 0 with output matching a regex, while the listed services keep running, neither stopped nor restarted.',
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1).describe('The one-off service to run'),
     output: z.string().min(1).optional().describe('Regex its output must match'),
     keepsRunning: z.array(z.string().min(1)).default([]).describe('Services that must stay up, unrestarted, through the run'),

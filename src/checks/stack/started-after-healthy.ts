@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatSeconds } from '../format.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -7,7 +6,8 @@ export const composeStartedAfterHealthy = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: the service's container started only after the dependency first reported healthy (engine health events), and it is still running.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1).describe('The service that must wait'),
     after: z.string().min(1).describe('The service whose health it waits for'),
     timeoutSeconds: z.number().int().min(5).max(600).default(90).describe('Longest wait for both to settle'),

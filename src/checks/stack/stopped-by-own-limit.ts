@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { waitFor } from '../../engine/wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
@@ -9,7 +8,8 @@ export const composeStoppedByOwnLimit = defineCheck({
   phase: 'stack',
   summary:
     "On the running stack: a service that keeps taking memory is stopped by the kernel at its own memory limit (State.OOMKilled with a HostConfig memory limit below Shipshape's cap for graded containers, which stands in for the host), within the time given.",
-  params: z.object({
+  params: (z) =>
+    z.object({
     service: z.string().min(1).describe('The service that leaks memory'),
     timeoutSeconds: z.number().int().min(1).max(300).default(30).describe('Longest wait for it to be stopped'),
   }),
