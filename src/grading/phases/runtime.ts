@@ -1,4 +1,4 @@
-import type { CommandRun, RuntimeContext } from '../../checks/kind.js';
+import type { CommandRun, ImageContext, RuntimeContext } from '../../checks/kind.js';
 import { safeText } from '../../text/safe.js';
 import type { PhaseOutput, VerifyRun } from '../run.js';
 import type { PhaseStep } from './step.js';
@@ -19,7 +19,7 @@ export const runtimeStep: PhaseStep = {
   },
 };
 
-function runtimeContext(run: VerifyRun, imageContext: NonNullable<VerifyRun['image']>['context'] & object, out: PhaseOutput, stop?: AbortSignal): RuntimeContext {
+function runtimeContext(run: VerifyRun, imageContext: ImageContext, out: PhaseOutput, stop?: AbortSignal): RuntimeContext {
   const { engine, side, scope, limits } = run.session;
   // Its containers stop on Ctrl-C, and when the image phase beside it fails.
   const signals = [run.signal, stop].filter((signal): signal is AbortSignal => signal !== undefined);
