@@ -6,12 +6,13 @@
 //   npm run bench -- --quick   start-up, first static result and the warm verdict only
 //   npm run bench -- --only bounds   only the bounds the tests used to time (health timeout, watch restart)
 //   npm run bench -- --only stores   only the Docker 28 image-store figures (containerd vs overlay2 build, warm verdict there)
+//   npm run bench -- --only before   only the first static result and warm verdict against the code before #18 (BEFORE_REFACTOR)
 //
 // Uses the built CLI (dist/) and /usr/bin/docker for the hand baselines. Every Docker object it
 // makes carries Shipshape's labels with a bench session and is removed at the end (also on Ctrl-C).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile, access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,9 @@ const SESSION = `bench-${process.pid}-${randomBytes(3).toString('hex')}`;
 const OWNER = `${os.hostname()}:${process.pid}`;
 const LABELS = ['--label', 'dev.shipshape.tool=shipshape', '--label', `dev.shipshape.session=${SESSION}`, '--label', `dev.shipshape.owner=${OWNER}`];
 const SECOND_NAME = 'benchb';
+// The last commit before grading became a pipeline of phase steps (#18): its first static result and warm
+// verdict are measured in the same run, alternately with this tree's, and must stay within 5 %.
+const BEFORE_REFACTOR = process.env.SHIPSHAPE_BENCH_BEFORE ?? '8cb5573';
 const SECOND = `unix:///run/shipshape-${SECOND_NAME}/docker.sock`;
 const SECOND_SCRIPT = path.join(ROOT, 'scripts', 'second-engine.sh');
 
@@ -65,7 +69,7 @@ function run(command, args, options = {}) {
 }
 
 async function shipshape(args, options = {}) {
-  return run(process.execPath, [BIN, ...args], options);
+  return run(process.execPath, [options.bin ?? BIN, ...args], options);
 }
 
 async function docker(args, options = {}) {
@@ -101,8 +105,8 @@ async function startWorkspace(dir, variant = (text) => text, env = undefined) {
   await writeFile(dockerfile, variant(await readFile(dockerfile, 'utf8')));
 }
 
-async function verifyTimed(workspace, env) {
-  const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });
+async function verifyTimed(workspace, env, bin = BIN) {
+  const result = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env, bin });
   const report = JSON.parse(result.stdout);
   if (!report.passed) throw new Error(`the verify of ${workspace} did not pass: ${result.stdout.slice(0, 500)}`);
   // The starter's size is cached per base image id: when another job rebuilds a base image meanwhile,
@@ -200,10 +204,11 @@ async function startup(env) {
   return node;
 }
 
-async function firstStaticOnce(workspace, env) {
+async function firstStaticOnce(workspace, env, bin = BIN) {
   let first = null;
   await shipshape(['challenge:verify', '--dir', workspace, '--plain'], {
     env,
+    bin,
     onStdout: (text, elapsed, child) => {
       if (first === null && /(✔ PASS|✖ FAIL)/.test(text)) {
         first = elapsed;
@@ -649,6 +654,44 @@ async function engineStores(env) {
   await removeOwn(host);
 }
 
+/**
+ * This tree against the code before #18 (BEFORE_REFACTOR, built in a scratch checkout with this
+ * tree's node_modules): the first static result and the warm verdict, each measured alternately with
+ * both builds on the same workspace (each build with its own cache directory, warmed first), so both
+ * see the same load. Target: within 5 % of before.
+ */
+async function beforeRefactor(workspace, env) {
+  const dir = path.join(scratch, 'before');
+  const checkout = await run('git', ['-C', ROOT, 'worktree', 'add', '--detach', dir, BEFORE_REFACTOR]);
+  if (checkout.code !== 0) throw new Error(`git worktree add ${BEFORE_REFACTOR} failed: ${checkout.stderr.trim()}`);
+  try {
+    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    const built = await run('npm', ['run', 'build', '--silent'], { cwd: dir });
+    if (built.code !== 0) throw new Error(`building ${BEFORE_REFACTOR} failed: ${built.stderr.slice(-500)}`);
+    const beforeBin = path.join(dir, 'bin', 'run.js');
+    const beforeEnv = { ...env, XDG_CACHE_HOME: path.join(scratch, 'cache-before') };
+    // Warm-up of each: the index of validated manifests and the starter-size cache.
+    await verifyTimed(workspace, beforeEnv, beforeBin);
+    await verifyTimed(workspace, env);
+    const reps = QUICK ? 3 : 5;
+    const times = { staticBefore: [], staticNow: [], warmBefore: [], warmNow: [] };
+    for (let i = 0; i < reps; i++) {
+      times.staticBefore.push(await firstStaticOnce(workspace, beforeEnv, beforeBin));
+      times.staticNow.push(await firstStaticOnce(workspace, env));
+    }
+    for (let i = 0; i < (QUICK ? 2 : 3); i++) {
+      times.warmBefore.push((await verifyTimed(workspace, beforeEnv, beforeBin)).ms);
+      times.warmNow.push((await verifyTimed(workspace, env)).ms);
+    }
+    const label = `before #18 (${BEFORE_REFACTOR})`;
+    record({ id: 'first-static-vs-before', label: 'first static result vs before the refactor', value: median(times.staticNow), unit: 'ms', baseline: { label, value: median(times.staticBefore) }, target: { of: 'ratio', op: '<=', value: 1.05 } });
+    record({ id: 'warm-vs-before', label: 'warm verdict vs before the refactor', value: median(times.warmNow), unit: 'ms', baseline: { label, value: median(times.warmBefore) }, target: { of: 'ratio', op: '<=', value: 1.05 } });
+    await removeOwn();
+  } finally {
+    await run('git', ['-C', ROOT, 'worktree', 'remove', '--force', dir]);
+  }
+}
+
 async function main() {
   if (!(await exists(path.join(ROOT, 'dist', 'commands')))) throw new Error('dist/ is missing: run `npm run build` first');
   scratch = await mkdtemp(path.join(os.tmpdir(), 'shipshape-bench-'));
@@ -677,6 +720,8 @@ async function main() {
     await watchRestart(env);
   } else if (ONLY === 'stores') {
     await engineStores(env);
+  } else if (ONLY === 'before') {
+    await beforeRefactor(workspace, env);
   } else {
     const nodeMs = await startup(env);
     await firstStatic(workspace, env, nodeMs);
@@ -684,6 +729,7 @@ async function main() {
     const warmMs = await verdicts(workspace, env);
     record({ id: 'warm-vs-floor', label: 'warm verdict vs the physical floor', value: warmMs, unit: 'ms', baseline: { label: 'cached build+start+probe@1s', value: await physicalFloor(workspace) }, target: { of: 'ratio', op: '<=', value: 2 } });
     await firstAfterStart(env, warmMs);
+    await beforeRefactor(workspace, env);
     await engineStores(env);
     if (!QUICK) {
       await packing();
