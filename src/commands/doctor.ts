@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { neededImages } from '../course/images.js';
+import { describeUses, neededImages } from '../course/images.js';
 import { listPacks, packRoots } from '../course/packs.js';
 import { runDoctor } from '../engine/doctor.js';
 import { makeStyle, colorWanted } from '../ui/style.js';
@@ -19,7 +19,8 @@ export default class Doctor extends ShipshapeCommand {
 
   async run() {
     const { flags } = await this.parse(Doctor);
-    const images = await neededImages(await listPacks(await packRoots(flags.pack ?? [], flags.course)));
+    const needed = await neededImages(await listPacks(await packRoots(flags.pack ?? [], flags.course)));
+    const images = needed.map((image) => ({ ref: image.ref, neededBy: describeUses(image.uses) }));
     const report = await runDoctor({ dockerHost: flags['docker-host'], images });
     if (!this.jsonEnabled()) {
       const style = makeStyle(colorWanted(process.stdout));

@@ -11,7 +11,7 @@ function dockerClass(): typeof Docker {
 }
 import { EngineUnavailableError, UserError, errorMessage } from '../errors.js';
 import { type Endpoint, type EndpointSource, dockerodeOptions, resolveEndpoint } from './endpoint.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../wait.js';
 
 export interface EngineInfo {
   /** Where we connected: a socket path or tcp address. */

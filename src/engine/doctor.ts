@@ -1,7 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { formatBytes } from '../checks/format.js';
-import { type NeededImage, describeUses } from '../course/images.js';
 import { UserError, errorMessage } from '../errors.js';
 import { type Engine, MIN_API_VERSION, apiAtLeast, connectEngine, withTimeout } from './connect.js';
 import { resolveEndpoint } from './endpoint.js';
@@ -48,7 +47,13 @@ export interface DoctorReport {
 const DISK_FAIL_BYTES = 1_000_000_000;
 const DISK_WARN_BYTES = 5_000_000_000;
 
-export async function runDoctor(options: { dockerHost?: string; images: NeededImage[]; pingTimeoutMs?: number }): Promise<DoctorReport> {
+/** An image the course needs, and which challenges need it, in words (the course describes its own uses). */
+export interface DoctorImage {
+  ref: string;
+  neededBy: string;
+}
+
+export async function runDoctor(options: { dockerHost?: string; images: DoctorImage[]; pingTimeoutMs?: number }): Promise<DoctorReport> {
   const findings: Finding[] = [];
   const add = (finding: Finding) => findings.push(finding);
   const report: DoctorReport = {
@@ -72,7 +77,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
     const tooOld = /too old/.test(error.message);
     add({ id: 'engine', title: 'Engine', status: 'fail', detail: error.message, fix: error.suggestion ?? null });
     if (!tooOld) {
-      report.images = options.images.map((image) => ({ ref: image.ref, present: null, id: null, neededBy: describeUses(image.uses) }));
+      report.images = options.images.map((image) => ({ ref: image.ref, present: null, id: null, neededBy: image.neededBy }));
       add(await composeFinding(report));
       add(await cosignFinding());
       if (options.images.length > 0) {
@@ -169,7 +174,7 @@ export async function runDoctor(options: { dockerHost?: string; images: NeededIm
     add(await cosignFinding());
 
     for (const image of options.images) {
-      const neededBy = describeUses(image.uses);
+      const { neededBy } = image;
       try {
         const inspected = await engine.docker.getImage(image.ref).inspect();
         report.images.push({ ref: image.ref, present: true, id: inspected.Id, neededBy });

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { CommandRun } from '../checks/kind.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../wait.js';
 
 /** Characters kept of each stream: a command that floods its output cannot fill the grader's memory. */
 export const EXEC_OUTPUT_LIMIT = 1_000_000;

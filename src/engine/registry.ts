@@ -5,7 +5,7 @@ import type { Engine } from './connect.js';
 import { createIdleContainer } from './inspect.js';
 import { DEFAULT_LIMITS, hostConfigFor } from './run.js';
 import type { RunScope } from './scope.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../wait.js';
 
 /** The registry image: the real `registry:2` where it was pulled, the stand-in (scripts/stand-ins/registry) offline. */
 export const REGISTRY_IMAGE = process.env.SHIPSHAPE_REGISTRY_IMAGE?.trim() || 'registry:2';

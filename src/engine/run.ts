@@ -3,7 +3,7 @@ import type { HealthLogEntry, HealthOutcome, ImageFacts } from '../checks/kind.j
 import { type Engine, apiAtLeast } from './connect.js';
 import { readinessOf } from './readiness.js';
 import type { RunScope } from './scope.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../wait.js';
 
 /** Containment for learner code: applied to every container we start. */
 export interface ContainerLimits {

@@ -5,7 +5,7 @@ import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChallengePack } from '../course/packs.js';
-import { waitFor } from '../engine/wait.js';
+import { waitFor } from '../wait.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import { cacheDir } from '../workspace/cache-dir.js';
 

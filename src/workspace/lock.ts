@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { waitFor } from '../engine/wait.js';
+import { waitFor } from '../wait.js';
 import { STATE_DIR } from './state-dir.js';
 
 export interface LockOwner {

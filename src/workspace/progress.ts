@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChallengeProgress, Progress } from './progress-schema.js';
 import { UserError } from '../errors.js';
-import { waitFor } from '../engine/wait.js';
+import { waitFor } from '../wait.js';
 import { writeFileAtomic } from './atomic.js';
 import { progressIfWellFormed } from './state-shapes.js';
 import { STATE_DIR } from './workspace.js';

@@ -13,6 +13,12 @@ const SRC = path.join(ROOT, 'src');
 const CORE = ['course', 'checks', 'engine', 'grading', 'workspace', 'text'];
 const FRONT_ENDS = ['commands', 'cli', 'ui', 'web'];
 const UI = ['ui', 'web'];
+/**
+ * The core's folders from the bottom up: a folder imports only folders below it (the leaves at the
+ * root of src/, errors.ts, wait.ts, and text/, are below them all). The models the checks read
+ * (checks/kind.ts, the compose model) sit under the engine that produces them.
+ */
+const CORE_ORDER = ['workspace', 'checks', 'engine', 'course', 'grading'];
 
 interface Edge {
   from: string;
@@ -120,6 +126,15 @@ describe('the import graph of src/', () => {
         (/^(@oclif\/|ink($|\/)|react($|\/)|hono($|\/)|@hono\/|marked-terminal)/.test(edge.specifier) || (edge.to !== null && FRONT_ENDS.includes(layerOf(edge.to)))),
     );
     expect(wrong.map((edge) => `${relative(edge.from)} imports ${edge.specifier}`)).toEqual([]);
+  });
+
+  it('layers the core folders: none imports a folder above it, so no two folders need each other', () => {
+    const rank = (file: string) => CORE_ORDER.indexOf(layerOf(file));
+    const wrong = edges.filter((edge) => edge.to !== null && rank(edge.from) >= 0 && rank(edge.to) > rank(edge.from));
+    expect(wrong.map((edge) => `${relative(edge.from)} (${layerOf(edge.from)}) imports ${edge.specifier} (${layerOf(edge.to!)})`)).toEqual([]);
+    // text/ and the root leaves import none of the core.
+    const leaves = edges.filter((edge) => edge.to !== null && (layerOf(edge.from) === 'text' || !statSync(path.join(SRC, layerOf(edge.from))).isDirectory()) && CORE_ORDER.includes(layerOf(edge.to)));
+    expect(leaves.map((edge) => `${relative(edge.from)} imports ${edge.specifier}`)).toEqual([]);
   });
 
   it('keeps the UI free of dockerode and the engine code', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type BuildContextPlan, planBuildContext } from '../../engine/context.js';
+import { type BuildContextPlan, planBuildContext } from '../../workspace/build-context.js';
 import type { StaticContext } from '../kind.js';
 
 // One plan per verify (keyed by its parsed Dockerfile): every context check reads the same walk.

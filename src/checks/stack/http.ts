@@ -1,5 +1,5 @@
 import { formatSeconds } from '../format.js';
-import { waitFor } from '../../engine/wait.js';
+import { waitFor } from '../../wait.js';
 import { type Verdict, defineCheck, fail, pass } from '../kind.js';
 
 export const composeHttp = defineCheck({

@@ -1,4 +1,4 @@
-import { waitFor } from '../../engine/wait.js';
+import { waitFor } from '../../wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 import type { Verdict } from '../kind.js';
 

@@ -1,4 +1,4 @@
-import { waitFor } from '../../engine/wait.js';
+import { waitFor } from '../../wait.js';
 import { defineCheck, fail, pass } from '../kind.js';
 
 const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;

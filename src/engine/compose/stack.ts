@@ -13,7 +13,7 @@ import { LABEL_RUN } from '../labels.js';
 import { readinessOf } from '../readiness.js';
 import { type ContainerLimits, DEFAULT_LIMITS, demultiplex, hostConfigFor } from '../run.js';
 import type { RunScope } from '../scope.js';
-import { waitFor } from '../wait.js';
+import { waitFor } from '../../wait.js';
 import { type ComposeCli, allProfiles, composeEnv, detectCompose } from './cli.js';
 import { PROJECT_LABEL, stackContainers } from './containers.js';
 import { watchHealthyEvents } from './health-events.js';

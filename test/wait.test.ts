@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sleep, waitFor } from '../../src/engine/wait.js';
+import { sleep, waitFor } from '../src/wait.js';
 
 /**
  * waitFor on fake timers: Date.now() and setTimeout are the clock, so "when" is exact and nothing here
