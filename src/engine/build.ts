@@ -17,6 +17,8 @@ export type BuildEvent =
 export interface BuildRequest {
   contextDir: string;
   dockerfile?: string;
+  /** What the context holds, when this run planned it already (the static phase's context checks); planned here otherwise. */
+  contextPlan?: BuildContextPlan;
   timeoutMs: number;
   /** Largest context sent; a bigger one fails before anything reaches the engine. */
   contextLimitBytes?: number;
@@ -117,7 +119,7 @@ const CACHE_RACE = /unknown parent image ID|failed to set parent|failed to get d
 async function buildOnce(engine: Engine, scope: RunScope, request: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const dockerfile = request.dockerfile ?? 'Dockerfile';
-  const context = await planBuildContext(request.contextDir, dockerfile);
+  const context = request.contextPlan ?? (await planBuildContext(request.contextDir, dockerfile));
   request.onEvent?.({
     type: 'context',
     fileCount: context.fileCount,
@@ -239,12 +241,12 @@ async function buildKitFallback(engine: Engine, scope: RunScope, request: BuildR
     const cli = await findDockerCli().catch(() => null);
     if (cli) {
       request.onEvent?.({ type: 'output', line: `(${error.message}; building with BuildKit through ${cli} instead)` });
-      const context = await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile');
+      const context = request.contextPlan ?? (await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile'));
       return { ...(await buildWithCli(engine, scope, request, context, started)), fallback: error.message };
     }
   }
   if (needsBuildKit) {
-    const context = await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile');
+    const context = request.contextPlan ?? (await planBuildContext(request.contextDir, request.dockerfile ?? 'Dockerfile'));
     return {
       imageId: null,
       failure: { step: null, message: `this build needs BuildKit (build secrets), and ${error.message}`, lastLines: [] },

@@ -13,6 +13,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeEngine, fakeState, resetFake, type FakeScenario } from '../support/fake-engine-side.js';
 
 vi.mock('../../src/grading/engine-side.js', async () => (await import('../support/fake-engine-side.js')).fakeEngineSide);
+// Counts the walks of the build context (the real planner does the work).
+const contextWalks = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../src/workspace/build-context.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/workspace/build-context.js')>();
+  return { ...original, planBuildContext: (...args: Parameters<typeof original.planBuildContext>) => (contextWalks.count++, original.planBuildContext(...args)) };
+});
 vi.mock('../../src/engine/compose.js', async (importOriginal) => ({
   ...(await importOriginal<object>()),
   ComposeStack: (await import('../support/fake-engine-side.js')).FakeComposeStack,
@@ -115,4 +121,16 @@ describe('behaviour lock: verify on the fake engine', () => {
       expect(recorded).toEqual(JSON.parse(await readFile(file, 'utf8')));
     });
   }
+});
+
+describe('one walk of the build context per run', () => {
+  it('the build is given the context the static phase planned, instead of walking the workspace again', async () => {
+    for (const name of ['seed-solution', 'build-secret-solution']) {
+      contextWalks.count = 0;
+      await record({ ...CASES.find((lockCase) => lockCase.name === name)!, name: `${name}-walks` });
+      const request = fakeState.buildRequests[0] as { contextPlan?: { included: Set<string> } };
+      expect(request.contextPlan?.included.has('Dockerfile'), name).toBe(true);
+      expect(contextWalks.count, name).toBe(1);
+    }
+  });
 });

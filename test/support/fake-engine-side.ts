@@ -25,11 +25,14 @@ export interface FakeScenario {
 export const fakeState = {
   scenario: null as FakeScenario | null,
   log: [] as string[],
+  /** The learner's build requests, as given (what the run passed to the engine side). */
+  buildRequests: [] as unknown[],
 };
 
 export function resetFake(scenario: FakeScenario): void {
   fakeState.scenario = scenario;
   fakeState.log = [];
+  fakeState.buildRequests = [];
 }
 
 const scenario = (): FakeScenario => {
@@ -76,6 +79,7 @@ export const DEFAULT_LIMITS = { memoryBytes: 268435456, nanoCpus: 1_000_000_000,
 
 async function buildImage(_engine: Engine, _scope: unknown, request: { onEvent?: (event: BuildEvent) => void; buildkit?: boolean; secrets?: unknown[] }): Promise<BuildResult> {
   const s = scenario();
+  fakeState.buildRequests.push(request);
   fakeState.log.push(`build buildkit=${Boolean(request.buildkit)} secrets=${request.secrets?.length ?? 0}`);
   request.onEvent?.({ type: 'step', index: 1, total: 2, instruction: 'FROM base' } as BuildEvent);
   request.onEvent?.({ type: 'output', line: 'fake output' } as BuildEvent);

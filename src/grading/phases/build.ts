@@ -1,3 +1,4 @@
+import { plannedBuildContext } from '../../checks/context/plan.js';
 import { classifyBuildFailure } from '../build-failure.js';
 import type { PhaseStep } from './step.js';
 
@@ -12,6 +13,8 @@ export const buildStep: PhaseStep = {
     out.emit({ type: 'phase', phase: 'build', state: 'start' });
     const build = await side.buildImage(engine, scope, {
       contextDir: options.workspaceDir,
+      // The walk the static phase's context checks made, once per run (planned now when none did).
+      contextPlan: await plannedBuildContext(run.staticContext!),
       dockerfile: manifest.dockerfile!,
       timeoutMs: run.buildTimeoutSeconds * 1000,
       contextLimitBytes: run.contextMaxMegabytes * 1_000_000,
