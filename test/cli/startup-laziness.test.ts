@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +41,7 @@ describe('start-up loads only what the command needs', () => {
       // A directory with no course progress: nothing there to validate.
       cwd: dir,
       // This test's own cache (the index of validated manifests), filled by the first command.
-      env: { ...process.env, SHIPSHAPE_CACHE_DIR: path.join(dir, 'cache'), LOADED_LOG: log, NO_COLOR: '1', ...env },
+      env: { ...process.env, XDG_CACHE_HOME: path.join(dir, 'cache'), LOADED_LOG: log, NO_COLOR: '1', ...env },
     }).catch((failed: { stdout: string; stderr: string }) => failed);
     return { stdout, stderr, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
   }
@@ -56,14 +56,30 @@ describe('start-up loads only what the command needs', () => {
     for (const name of ['@oclif/core', 'dockerode', 'ink', 'react', 'zod', 'yaml']) expect(used.has(name), name).toBe(false);
   });
 
-  it('challenge:list (manifests already indexed, no progress file) loads neither the Docker client, the UI, the YAML parser nor zod', async () => {
+  it('challenge:list (manifests already indexed, no progress file) loads neither oclif, the Docker client, the UI, the YAML parser nor zod, and prints what the oclif command prints', async () => {
     // The first run fills the index of validated manifests; the second is the one a learner meets every day.
     await loaded(['challenge:list'], 'list-first');
     const { stdout, modules } = await loaded(['challenge:list'], 'list');
     expect(stdout).toContain('docker-missing-multistage');
     const used = packages(modules);
-    expect(used.has('@oclif/core')).toBe(true);
-    for (const name of ['dockerode', 'ink', 'react', 'zod', 'yaml', 'hono', 'execa']) expect(used.has(name), name).toBe(false);
+    for (const name of ['@oclif/core', 'dockerode', 'ink', 'react', 'zod', 'yaml', 'hono', 'execa']) expect(used.has(name), name).toBe(false);
+    // The same table through oclif (the command itself), and any flag goes there too.
+    const throughOclif = await loaded(['challenge:list'], 'list-oclif', { SHIPSHAPE_NO_FAST_PATH: '1' });
+    expect(packages(throughOclif.modules).has('@oclif/core')).toBe(true);
+    expect(stdout).toBe(throughOclif.stdout);
+    const json = await loaded(['challenge:list', '--json'], 'list-json');
+    expect(packages(json.modules).has('@oclif/core')).toBe(true);
+    expect(JSON.parse(json.stdout).challenges.map((row: { id: string }) => row.id)).toContain('docker-missing-multistage');
+    // A bad manifest on the way: the command (through oclif) says it, once, with its exit code.
+    const broken = path.join(dir, 'broken-packs', 'broken');
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, 'manifest.yaml'), 'id: broken\ntitle: [unclosed\n');
+    const bad = await run(process.execPath, [BIN, 'challenge:list'], { cwd: dir, env: { ...process.env, SHIPSHAPE_PACKS: path.dirname(broken), NO_COLOR: '1' } }).catch(
+      (failed: { stdout: string; stderr: string; code: number }) => failed,
+    );
+    expect((bad as { code?: number }).code).toBe(2);
+    expect(bad.stderr.match(/✖/g)).toHaveLength(1);
+    expect(bad.stderr).toContain('manifest.yaml');
   });
 
   it('challenge:verify (manifest indexed at challenge:start) gives its static verdicts and reads marker and progress without loading zod', async () => {
