@@ -35,6 +35,7 @@ async function fastPath() {
 }
 
 if (!(await fastPath())) {
-  const { execute } = await import('@oclif/core/execute');
+  // oclif and the commands from one bundle (scripts/bundle-cli.mjs).
+  const { execute } = await import('../dist/bundle/cli/execute.js');
   await execute({ dir: import.meta.url });
 }

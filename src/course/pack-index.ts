@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parsedParamsOf, rememberParams } from '../checks/params.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import type { Manifest } from './manifest.js';
+import { CODE_ROOT } from '../package-root.js';
 
 /**
  * Validated manifests remembered by content. Listing the course (challenge:list, status, the lookup in
@@ -17,7 +17,7 @@ import type { Manifest } from './manifest.js';
  */
 const INDEX_VERSION = 2;
 const MAX_ENTRIES = 300;
-const STAMP_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build-stamp.json');
+const STAMP_FILE = path.join(CODE_ROOT, 'build-stamp.json');
 
 interface IndexEntry {
   textSha: string;

@@ -1,5 +1,2 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The installed package's root (dist/course/ -> ../..), where the built-in course lives. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The package root is found once for every layer (src/package-root.ts).
+export { PACKAGE_ROOT } from '../package-root.js';

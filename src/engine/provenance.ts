@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { type Engine, withTimeout } from './connect.js';
 
 /** What made a verdict: every report format carries it, so a grade can be traced to its engine and images. */
@@ -25,14 +25,13 @@ export interface Provenance {
   problems: string[];
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 let version: string | null = null;
 
-/** This build's own version, from the package.json two levels up (src/engine or dist/engine). */
+/** This build's own version, from the package's package.json. */
 export function shipshapeVersion(): string {
   if (version) return version;
   try {
-    version = (JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+    version = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
   } catch {
     version = 'unknown';
   }

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ChallengePack } from '../course/packs.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { waitFor } from '../wait.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import { cacheDir } from '../workspace/cache-dir.js';
@@ -24,7 +24,7 @@ export interface PrefetchMarker {
   endpoint?: string;
 }
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js');
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 
 export function prefetchDir(): string {
   return path.join(cacheDir(), 'prefetch');
