@@ -1,14 +1,25 @@
 import path from 'node:path';
 
 /**
- * A command line to print as a next step, carrying the --dir and --pack the current command was
- * given, so that following it works (a challenge from an extra pack is unknown without --pack).
+ * A command line to print as a next step, carrying the --dir, --pack and --course the current command
+ * was given, so that following it works (a challenge from an extra pack or a chosen course is unknown
+ * without them).
  */
-export function nextCommand(command: string, options: { args?: string[]; dir?: string; packs?: string[]; cwd?: string } = {}): string {
+export function nextCommand(
+  command: string,
+  options: { args?: string[]; dir?: string; packs?: string[]; courses?: string[]; cwd?: string } = {},
+): string {
+  const cwd = options.cwd ?? process.cwd();
   const parts = ['shipshape', command, ...(options.args ?? [])];
-  if (options.dir !== undefined) parts.push('--dir', shownPath(options.dir, options.cwd ?? process.cwd()));
-  for (const pack of options.packs ?? []) parts.push('--pack', shownPath(pack, options.cwd ?? process.cwd()));
+  if (options.dir !== undefined) parts.push('--dir', shownPath(options.dir, cwd));
+  for (const pack of options.packs ?? []) parts.push('--pack', shownPath(pack, cwd));
+  // A course is an id (builtin, an installed one) or a directory: only a directory is a path to show.
+  for (const course of options.courses ?? []) parts.push('--course', looksLikePath(course) ? shownPath(course, cwd) : course);
   return parts.map(shellWord).join(' ');
+}
+
+function looksLikePath(value: string): boolean {
+  return value.includes('/') || value.includes(path.sep) || value === '.' || value === '..';
 }
 
 /** A path as short as it stays correct from `cwd`: relative inside it, absolute outside. */

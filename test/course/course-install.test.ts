@@ -172,6 +172,8 @@ describeNeeding(needs.engine)('course:add from git and npm, then start and verif
 
     const started = await shipshape(['challenge:start', COURSE_CHALLENGE, '--dir', 'ws-npm', '--course', 'demo-course'], { env, cwd: scratch });
     expect(started.exitCode, started.all).toBe(0);
+    // The next steps it prints name the course it was given, so that copying them works.
+    expect(started.stdout).toContain('shipshape challenge:verify --dir ws-npm --course demo-course');
     const workspace = path.join(scratch, 'ws-npm');
     await cp(path.join(installed, 'challenges', COURSE_CHALLENGE, 'solution', 'Dockerfile'), path.join(workspace, 'Dockerfile'));
     const verified = await shipshape(['challenge:verify', '--dir', workspace, '--json'], { env });

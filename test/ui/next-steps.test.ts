@@ -12,6 +12,12 @@ describe('next steps carry the --dir and --pack a command was given', () => {
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
   });
 
+  it('carries --course: an id as it is, a directory as a path', () => {
+    expect(nextCommand('challenge:verify', { courses: ['builtin', 'acme-docker'], cwd: '/work' })).toBe('shipshape challenge:verify --course builtin --course acme-docker');
+    expect(nextCommand('challenge:hint', { args: ['x'], courses: ['/work/my course', './local'], cwd: '/work' })).toBe("shipshape challenge:hint x --course 'my course' --course local");
+    expect(nextCommand('challenge:status', { courses: ['/elsewhere/course'], cwd: '/work' })).toBe('shipshape challenge:status --course /elsewhere/course');
+  });
+
   it('the scorecard names the verify command with them', () => {
     const result = {
       schemaVersion: 1,

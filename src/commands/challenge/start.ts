@@ -45,7 +45,7 @@ export default class ChallengeStart extends ShipshapeCommand {
       if (result.backupDir) this.log(`  your changed files were moved to ${result.backupDir}: ${result.backedUp.join(', ')}`);
       this.log(`\n${pack.manifest.summary}\n`);
       this.log(`Read the task: ${path.join(pack.dir, pack.manifest.task)}`);
-      const carried = { dir: result.dir, packs: flags.pack ?? [] };
+      const carried = { dir: result.dir, packs: flags.pack ?? [], courses: flags.course ?? [] };
       this.log(`Then fix ${path.join(result.dir, pack.manifest.dockerfile ?? pack.manifest.compose ?? '')} and run: ${nextCommand('challenge:verify', carried)}`);
       this.log(`Stuck? ${nextCommand('challenge:hint', { args: [pack.manifest.id], ...carried })}`);
       if (prefetch) this.log(`(Measuring the starter image on the engine in the background, pid ${prefetch.pid}, for the size budget.)`);

@@ -69,9 +69,12 @@ export default class ChallengeVerify extends ShipshapeCommand {
       return undefined;
     }
 
-    // Next steps carry the --dir and --pack this run was given.
-    const carried = { dir: flags.dir === '.' ? undefined : flags.dir, packs: flags.pack ?? [] };
-    const next = { verifyCommand: nextCommand('challenge:verify', carried), statusCommand: nextCommand('challenge:status', { packs: carried.packs }) };
+    // Next steps carry the --dir, --pack and --course this run was given.
+    const carried = { dir: flags.dir === '.' ? undefined : flags.dir, packs: flags.pack ?? [], courses: flags.course ?? [] };
+    const next = {
+      verifyCommand: nextCommand('challenge:verify', carried),
+      statusCommand: nextCommand('challenge:status', { packs: carried.packs, courses: carried.courses }),
+    };
     const cancel = new AbortController();
     const stopListening = onInterrupt(() => cancel.abort());
     const json = this.jsonEnabled();
