@@ -36,6 +36,13 @@ async function fastPath() {
 
 if (!(await fastPath())) {
   // oclif and the commands from one bundle (scripts/bundle-cli.mjs).
-  const { execute } = await import('../dist/bundle/cli/execute.js');
-  await execute({ dir: import.meta.url });
+  let runner;
+  try {
+    runner = await import('../dist/bundle/cli/execute.js');
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('execute.js')) throw error;
+    process.stderr.write('✖ This copy of shipshape is not built (dist/bundle/ is missing).\n  Run `npm run build` in its folder, or install a published version.\n');
+    process.exit(2);
+  }
+  await runner.execute({ dir: import.meta.url });
 }
