@@ -13,13 +13,10 @@ export function nextCommand(
   const parts = ['shipshape', command, ...(options.args ?? [])];
   if (options.dir !== undefined) parts.push('--dir', shownPath(options.dir, cwd));
   for (const pack of options.packs ?? []) parts.push('--pack', shownPath(pack, cwd));
-  // A course is an id (builtin, an installed one) or a directory: only a directory is a path to show.
-  for (const course of options.courses ?? []) parts.push('--course', looksLikePath(course) ? shownPath(course, cwd) : course);
+  // A course is an id or a directory (resolved from the cwd, as selectCourses does): an id is a plain
+  // name inside the cwd, which shownPath leaves as it is.
+  for (const course of options.courses ?? []) parts.push('--course', shownPath(course, cwd));
   return parts.map(shellWord).join(' ');
-}
-
-function looksLikePath(value: string): boolean {
-  return value.includes('/') || value.includes(path.sep) || value === '.' || value === '..';
 }
 
 /** A path as short as it stays correct from `cwd`: relative inside it, absolute outside. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../workspace/atomic.js';
 import type { CourseLock } from './course-lock-schema.js';
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /**
  * Courses: a course is a directory with a course.yaml (id, title, version) and its lessons and

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import { readPackIndex, validatedManifest, type PackIndex } from './pack-index.js';
 import { coursePackRoots } from './courses.js';
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export const MANIFEST_FILE = 'manifest.yaml';
 

@@ -3,9 +3,8 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import tarStream from 'tar-stream';
-import { packBuildContext, planBuildContext } from '../../src/engine/context.js';
-import { packedEntries } from '../support/context.js';
+import { planBuildContext } from '../../src/engine/context.js';
+import { packedEntries, packedFiles } from '../support/context.js';
 
 let dir: string;
 
@@ -95,31 +94,10 @@ describe('Shipshape state in the workspace', () => {
     await write('empty', '');
     await write('run.sh', '#!/bin/sh\n');
     await chmod(path.join(dir, 'run.sh'), 0o755);
-    const sent = await packedContents(dir);
+    const sent = await packedFiles(dir);
     expect(sent.get('small.bin')?.data.equals(small)).toBe(true);
     expect(sent.get('big.bin')?.data.equals(big)).toBe(true);
     expect(sent.get('empty')?.data.length).toBe(0);
     expect((sent.get('run.sh')!.mode & 0o777).toString(8)).toBe('755');
   });
 });
-
-async function packedContents(root: string): Promise<Map<string, { data: Buffer; mode: number }>> {
-  const plan = await planBuildContext(root);
-  const extract = tarStream.extract();
-  const files = new Map<string, { data: Buffer; mode: number }>();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      if (header.type === 'file') files.set(header.name, { data: Buffer.concat(chunks), mode: header.mode ?? 0 });
-      next();
-    });
-  });
-  const done = new Promise((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  packBuildContext(plan).pipe(extract);
-  await done;
-  return files;
-}

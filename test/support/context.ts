@@ -10,19 +10,23 @@ export interface PackedEntry {
   bytes: number;
 }
 
-/** The tar entries the packer really sends for `root` (as in the stream, in stream order). */
-export async function packedEntries(root: string): Promise<PackedEntry[]> {
+interface PackedRecord {
+  header: tarStream.Headers;
+  data: Buffer;
+}
+
+/** Every entry the packer really sends for `root`, with its header and content, in stream order. */
+async function readPacked(root: string): Promise<PackedRecord[]> {
   const plan = await planBuildContext(root);
   const extract = tarStream.extract();
-  const entries: PackedEntry[] = [];
+  const records: PackedRecord[] = [];
   extract.on('entry', (header, stream, next) => {
-    const entry: PackedEntry = { name: header.name, type: header.type ?? 'file', linkname: header.linkname ?? null, bytes: 0 };
-    entries.push(entry);
-    stream.on('data', (chunk: unknown) => {
-      entry.bytes += (chunk as Uint8Array).length;
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      records.push({ header, data: Buffer.concat(chunks) });
+      next();
     });
-    stream.on('end', next);
-    stream.resume();
   });
   const done = new Promise((resolve, reject) => {
     extract.on('finish', resolve);
@@ -30,5 +34,19 @@ export async function packedEntries(root: string): Promise<PackedEntry[]> {
   });
   packBuildContext(plan).pipe(extract);
   await done;
-  return entries;
+  return records;
+}
+
+/** The tar entries the packer really sends for `root` (as in the stream, in stream order). */
+export async function packedEntries(root: string): Promise<PackedEntry[]> {
+  return (await readPacked(root)).map(({ header, data }) => ({ name: header.name, type: header.type ?? 'file', linkname: header.linkname ?? null, bytes: data.length }));
+}
+
+/** The regular files the packer sends for `root`, by name: their bytes and mode as in the stream. */
+export async function packedFiles(root: string): Promise<Map<string, { data: Buffer; mode: number }>> {
+  const files = new Map<string, { data: Buffer; mode: number }>();
+  for (const { header, data } of await readPacked(root)) {
+    if ((header.type ?? 'file') === 'file') files.set(header.name, { data, mode: header.mode ?? 0 });
+  }
+  return files;
 }

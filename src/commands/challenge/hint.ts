@@ -53,7 +53,7 @@ export default class ChallengeHint extends ShipshapeCommand {
         this.log(`${renderMarkdown(hint.text)}\n`);
       }
       const next = Math.max(0, ...entry.hintsSeen) + 1;
-      // The next steps carry the --dir and --pack given here: without --pack a challenge from an extra pack is unknown.
+      // The next steps carry the --dir, --pack and --course given here: without them a challenge from an extra pack or a chosen course is unknown.
       const carried = { dir: flags.dir === '.' ? undefined : flags.dir, packs: flags.pack ?? [], courses: flags.course ?? [] };
       if (choice.exhausted) this.log(style.dim(`That was the last hint; \`${nextCommand('challenge:solution', carried)}\` shows the reference solution.`));
       else if (next <= total && !flags.all) this.log(style.dim(`Run \`${nextCommand('challenge:hint', { args: args.id ? [args.id] : [], ...carried })}\` again for hint ${next} of ${total}.`));
